@@ -1,0 +1,327 @@
+/* case_helpers.c - cases, guarded buffers, running and bit-for-bit comparison
+ * (see case_helpers.h). */
+#include "case_helpers.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void spidx_assert_fail(const char *file, int line, const char *cond)
+{
+    fprintf(stderr, "%s:%d: assertion failed: %s\n", file, line, cond);
+    fflush(stderr);
+    abort();
+}
+
+static uint64_t splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static void *xmalloc(size_t n)
+{
+    void *q = malloc(n ? n : 1);
+    SPIDX_ASSERT(q != NULL);
+    return q;
+}
+
+spidx_params case_contiguous_params(int64_t b, int64_t h, int64_t sk, int64_t sink, int64_t heavy,
+                                    int64_t window, int64_t init_offset)
+{
+    spidx_params p;
+    memset(&p, 0, sizeof p);
+    p.b = b;
+    p.h = h;
+    p.sk = sk;
+    p.sink = sink;
+    p.heavy = heavy;
+    p.window = window;
+    p.init_offset = init_offset;
+    p.index_type = SPIDX_INDEX_I64;
+    p.weight_type = SPIDX_WEIGHT_F32;
+    p.mode = SPIDX_MODE_ZERO;
+    const int64_t S = sink < sk ? sink : sk, W = window < sk ? window : sk;
+    const int64_t T = S + heavy + W;
+    p.topk_sh = heavy;
+    p.topk_sb = h * heavy;
+    p.list_sh = T;
+    p.list_sb = h * T;
+    p.weight_sh = sk;
+    p.weight_sb = h * sk;
+    return p;
+}
+
+static void fill_random(unsigned char *buf, size_t n, uint64_t *state)
+{
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t r = splitmix64(state);
+        size_t k = n - i < 8 ? n - i : 8;
+        memcpy(buf + i, &r, k);
+    }
+}
+
+void case_init(spidx_case *c, const spidx_params *p, uint64_t seed)
+{
+    static int64_t dummy;
+    memset(c, 0, sizeof *c);
+    c->p = *p;
+    c->check = spidx_check(p, &dummy, &dummy, &dummy, &c->shape, NULL);
+    if (c->check == SPIDX_OK) {
+        c->topk_bytes = (size_t)c->shape.topk_span * 8;
+        c->list_bytes = (size_t)c->shape.list_span * c->shape.index_size;
+        c->weight_bytes = (size_t)c->shape.weight_span * c->shape.weight_size;
+    } else {
+        c->topk_bytes = c->list_bytes = c->weight_bytes = SPIDX_CASE_ERROR_BYTES;
+    }
+    uint64_t state = seed;
+    c->topk = xmalloc(c->topk_bytes);
+    memset(c->topk, 0, c->topk_bytes);
+    c->list_init = xmalloc(c->list_bytes);
+    c->weight_init = xmalloc(c->weight_bytes);
+    fill_random(c->list_init, c->list_bytes, &state);
+    fill_random(c->weight_init, c->weight_bytes, &state);
+}
+
+void case_free(spidx_case *c)
+{
+    free(c->topk);
+    free(c->list_init);
+    free(c->weight_init);
+    memset(c, 0, sizeof *c);
+}
+
+/* Element offset of (bi, hi, x) for row strides (sb, sh); extent-1 strides are ignored (SPEC). */
+static int64_t offset_of(const spidx_params *p, int64_t sb, int64_t sh, int64_t bi, int64_t hi, int64_t x)
+{
+    return (p->b > 1 ? bi * sb : 0) + (p->h > 1 ? hi * sh : 0) + x;
+}
+
+void case_set_topk(spidx_case *c, int64_t bi, int64_t hi, int64_t k, int64_t value)
+{
+    const int64_t at = offset_of(&c->p, c->p.topk_sb, c->p.topk_sh, bi, hi, k);
+    SPIDX_ASSERT(at >= 0 && (size_t)(at + 1) * 8 <= c->topk_bytes);
+    c->topk[at] = value;
+}
+
+typedef struct {
+    unsigned char *mem;
+    size_t bytes;
+} guarded;
+
+static unsigned char *guarded_new(guarded *g, const void *init, size_t bytes)
+{
+    g->bytes = bytes;
+    g->mem = xmalloc(bytes + 2 * SPIDX_GUARD_BYTES);
+    memset(g->mem, SPIDX_CANARY, bytes + 2 * SPIDX_GUARD_BYTES);
+    if (bytes) memcpy(g->mem + SPIDX_GUARD_BYTES, init, bytes);
+    return g->mem + SPIDX_GUARD_BYTES;
+}
+
+static int guarded_intact(const guarded *g)
+{
+    for (size_t i = 0; i < SPIDX_GUARD_BYTES; i++)
+        if (g->mem[i] != SPIDX_CANARY || g->mem[SPIDX_GUARD_BYTES + g->bytes + i] != SPIDX_CANARY) return 0;
+    return 1;
+}
+
+void case_run(const spidx_impl *impl, const spidx_case *c, spidx_outcome *o)
+{
+    guarded gt, gl, gw;
+    int64_t *topk = (int64_t *)guarded_new(&gt, c->topk, c->topk_bytes);
+    unsigned char *list = guarded_new(&gl, c->list_init, c->list_bytes);
+    unsigned char *weight = guarded_new(&gw, c->weight_init, c->weight_bytes);
+    memset(o, 0, sizeof *o);
+    o->status = impl->run(&c->p, (c->null_mask & 1u) ? NULL : topk, (c->null_mask & 2u) ? NULL : list,
+                          (c->null_mask & 4u) ? NULL : weight, &o->detail);
+    o->guards_intact = guarded_intact(&gt) && guarded_intact(&gl) && guarded_intact(&gw);
+    o->topk_intact = memcmp(topk, c->topk, c->topk_bytes) == 0;
+    o->list = xmalloc(c->list_bytes);
+    o->weight = xmalloc(c->weight_bytes);
+    memcpy(o->list, list, c->list_bytes);
+    memcpy(o->weight, weight, c->weight_bytes);
+    free(gt.mem);
+    free(gl.mem);
+    free(gw.mem);
+}
+
+void outcome_free(spidx_outcome *o)
+{
+    free(o->list);
+    free(o->weight);
+    o->list = o->weight = NULL;
+}
+
+static int64_t read_index(const spidx_case *c, const unsigned char *buf, int64_t at)
+{
+    SPIDX_ASSERT(c->check == SPIDX_OK && at >= 0 && at < c->shape.list_span);
+    if (c->p.index_type == SPIDX_INDEX_I32) {
+        int32_t v;
+        memcpy(&v, buf + at * 4, 4);
+        return v;
+    }
+    int64_t v;
+    memcpy(&v, buf + at * 8, 8);
+    return v;
+}
+
+static uint32_t read_weight(const spidx_case *c, const unsigned char *buf, int64_t at)
+{
+    SPIDX_ASSERT(c->check == SPIDX_OK && at >= 0 && at < c->shape.weight_span);
+    if (c->p.weight_type == SPIDX_WEIGHT_F32) {
+        uint32_t v;
+        memcpy(&v, buf + at * 4, 4);
+        return v;
+    }
+    uint16_t v;
+    memcpy(&v, buf + at * 2, 2);
+    return v;
+}
+
+int64_t outcome_list(const spidx_case *c, const spidx_outcome *o, int64_t bi, int64_t hi, int64_t j)
+{
+    return read_index(c, o->list, offset_of(&c->p, c->p.list_sb, c->p.list_sh, bi, hi, j));
+}
+
+uint32_t outcome_weight_bits(const spidx_case *c, const spidx_outcome *o, int64_t bi, int64_t hi, int64_t x)
+{
+    return read_weight(c, o->weight, offset_of(&c->p, c->p.weight_sb, c->p.weight_sh, bi, hi, x));
+}
+
+uint32_t case_init_weight_bits(const spidx_case *c, int64_t bi, int64_t hi, int64_t x)
+{
+    return read_weight(c, c->weight_init, offset_of(&c->p, c->p.weight_sb, c->p.weight_sh, bi, hi, x));
+}
+
+/* Counts a mismatch and prints it while under the report limit. */
+#define REPORT(...)                                                                                          \
+    do {                                                                                                     \
+        if (out && n < max_report) fprintf(out, __VA_ARGS__);                                               \
+        n++;                                                                                                 \
+    } while (0)
+
+/* Byte-wise comparison of two buffers, for padding or for calls that must write nothing. */
+static long compare_bytes(const char *what, const unsigned char *a, const unsigned char *b, size_t bytes,
+                          const char *name_a, const char *name_b, FILE *out, int max_report, long n)
+{
+    for (size_t i = 0; i < bytes; i++)
+        if (a[i] != b[i])
+            REPORT("  %s byte %zu: %s=0x%02x %s=0x%02x\n", what, i, name_a, a[i], name_b, b[i]);
+    return n;
+}
+
+long case_compare(const spidx_case *c, const char *name_a, const spidx_outcome *a, const char *name_b,
+                  const spidx_outcome *b, FILE *out, int max_report)
+{
+    long n = 0;
+    if (a->status != b->status)
+        REPORT("  status: %s=%s %s=%s\n", name_a, spidx_status_name(a->status), name_b, spidx_status_name(b->status));
+    if (a->detail.bi != b->detail.bi || a->detail.hi != b->detail.hi || a->detail.j != b->detail.j ||
+        a->detail.value != b->detail.value)
+        REPORT("  detail: %s=(bi=%lld hi=%lld j=%lld value=%lld) %s=(bi=%lld hi=%lld j=%lld value=%lld)\n", name_a,
+               (long long)a->detail.bi, (long long)a->detail.hi, (long long)a->detail.j, (long long)a->detail.value,
+               name_b, (long long)b->detail.bi, (long long)b->detail.hi, (long long)b->detail.j,
+               (long long)b->detail.value);
+    if (!a->guards_intact) REPORT("  %s wrote outside its buffers (guard canary changed)\n", name_a);
+    if (!b->guards_intact) REPORT("  %s wrote outside its buffers (guard canary changed)\n", name_b);
+    if (!a->topk_intact) REPORT("  %s wrote the top-k buffer\n", name_a);
+    if (!b->topk_intact) REPORT("  %s wrote the top-k buffer\n", name_b);
+
+    const int wrote = (a->status == SPIDX_OK || a->status == SPIDX_E_HEAVY_RANGE) &&
+                      (b->status == SPIDX_OK || b->status == SPIDX_E_HEAVY_RANGE) && c->check == SPIDX_OK;
+    if (!wrote) {
+        /* Neither call may have written (or statuses differ): the buffers must agree byte for byte. */
+        n = compare_bytes("list", a->list, b->list, c->list_bytes, name_a, name_b, out, max_report, n);
+        return compare_bytes("weight", a->weight, b->weight, c->weight_bytes, name_a, name_b, out, max_report, n);
+    }
+
+    /* Row elements first, with coordinates; then b's buffers with a's row elements
+     * patched in, so that any remaining difference is padding. */
+    const spidx_params *p = &c->p;
+    unsigned char *lb = xmalloc(c->list_bytes), *wb = xmalloc(c->weight_bytes);
+    memcpy(lb, b->list, c->list_bytes);
+    memcpy(wb, b->weight, c->weight_bytes);
+    const size_t isz = c->shape.index_size, wsz = c->shape.weight_size;
+    for (int64_t bi = 0; bi < p->b; bi++) {
+        for (int64_t hi = 0; hi < p->h; hi++) {
+            for (int64_t j = 0; j < c->shape.T; j++) {
+                const int64_t at = offset_of(p, p->list_sb, p->list_sh, bi, hi, j);
+                const int64_t va = read_index(c, a->list, at), vb = read_index(c, b->list, at);
+                if (va != vb)
+                    REPORT("  list (bi=%lld, hi=%lld, j=%lld): %s=%lld %s=%lld\n", (long long)bi, (long long)hi,
+                           (long long)j, name_a, (long long)va, name_b, (long long)vb);
+                memcpy(lb + at * isz, a->list + at * isz, isz);
+            }
+            for (int64_t x = 0; x < p->sk; x++) {
+                const int64_t at = offset_of(p, p->weight_sb, p->weight_sh, bi, hi, x);
+                const uint32_t va = read_weight(c, a->weight, at), vb = read_weight(c, b->weight, at);
+                if (va != vb)
+                    REPORT("  weight (bi=%lld, hi=%lld, x=%lld): %s=0x%0*x %s=0x%0*x\n", (long long)bi, (long long)hi,
+                           (long long)x, name_a, (int)wsz * 2, va, name_b, (int)wsz * 2, vb);
+                memcpy(wb + at * wsz, a->weight + at * wsz, wsz);
+            }
+        }
+    }
+    n = compare_bytes("list padding", a->list, lb, c->list_bytes, name_a, name_b, out, max_report, n);
+    n = compare_bytes("weight padding", a->weight, wb, c->weight_bytes, name_a, name_b, out, max_report, n);
+    free(lb);
+    free(wb);
+    return n;
+}
+
+void case_describe(const spidx_case *c, char *buf, size_t size)
+{
+    const spidx_params *p = &c->p;
+    snprintf(buf, size,
+             "b=%lld h=%lld sk=%lld sink=%lld heavy=%lld window=%lld init_offset=%lld index=%s weight=%s mode=%s "
+             "topk_strides=(%lld,%lld) list_strides=(%lld,%lld) weight_strides=(%lld,%lld)%s",
+             (long long)p->b, (long long)p->h, (long long)p->sk, (long long)p->sink, (long long)p->heavy,
+             (long long)p->window, (long long)p->init_offset, spidx_index_type_name(p->index_type),
+             spidx_weight_type_name(p->weight_type), spidx_mode_name(p->mode), (long long)p->topk_sb,
+             (long long)p->topk_sh, (long long)p->list_sb, (long long)p->list_sh, (long long)p->weight_sb,
+             (long long)p->weight_sh, c->null_mask ? " (null buffers)" : "");
+}
+
+size_t case_select_impls(const spidx_impl **impls, size_t cap, FILE *log)
+{
+    size_t count, n = 0;
+    const spidx_impl *all = spidx_impls(&count);
+    const char *sel = getenv("SPIDX_IMPLS");
+    const int require_gpu = getenv("SPIDX_REQUIRE_GPU") && strcmp(getenv("SPIDX_REQUIRE_GPU"), "1") == 0;
+    if (sel && *sel) {
+        /* Every name in the list must exist: a typo must not silently test less. */
+        char names[256];
+        snprintf(names, sizeof names, "%s", sel);
+        for (char *tok = strtok(names, ","); tok; tok = strtok(NULL, ","))
+            if (!spidx_impl_find(tok)) {
+                fprintf(stderr, "SPIDX_IMPLS names an unknown implementation '%s'\n", tok);
+                exit(2);
+            }
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (sel && *sel) {
+            /* Whole-name match inside the comma-separated list. */
+            const size_t len = strlen(all[i].name);
+            const char *at = sel;
+            int found = 0;
+            while ((at = strstr(at, all[i].name)) != NULL) {
+                if ((at == sel || at[-1] == ',') && (at[len] == ',' || at[len] == 0)) found = 1;
+                at += len;
+            }
+            if (!found) continue;
+        }
+        char why[192];
+        if (!all[i].available(why, sizeof why)) {
+            if (log) fprintf(log, "spidx: %s (%s) unavailable, skipped: %s\n", all[i].name,
+                             spidx_impl_kind_name(all[i].kind), why);
+            if (require_gpu && all[i].kind == SPIDX_IMPL_GPU) {
+                fprintf(stderr, "SPIDX_REQUIRE_GPU=1 but %s is unavailable: %s\n", all[i].name, why);
+                exit(1);
+            }
+            continue;
+        }
+        if (n < cap) impls[n++] = &all[i];
+    }
+    return n;
+}

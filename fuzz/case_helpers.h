@@ -1,0 +1,85 @@
+/* case_helpers.h - what the tests, the fuzz targets and the tools share: a "case"
+ * (one complete call: params, top-k buffer, initial output buffers), guarded buffers
+ * whose canaries catch writes outside the call's buffers, running a case on one
+ * implementation, and the bit-for-bit comparison that reports first mismatches
+ * with (bi, hi, j) coordinates. Test and tool code only: failures abort. */
+#ifndef SPIDX_CASE_HELPERS_H
+#define SPIDX_CASE_HELPERS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "spidx.h"
+#include "spidx_registry.h"
+
+/* Always-on assert (also under NDEBUG): prints file, line and condition, then aborts. */
+#define SPIDX_ASSERT(cond)                                                                                   \
+    do {                                                                                                     \
+        if (!(cond)) spidx_assert_fail(__FILE__, __LINE__, #cond);                                          \
+    } while (0)
+_Noreturn void spidx_assert_fail(const char *file, int line, const char *cond);
+
+/* Canary bytes around every buffer and the fill of guard regions. */
+#define SPIDX_GUARD_BYTES 64
+#define SPIDX_CANARY 0xA5u
+
+/* One complete call. Buffers hold `*_bytes` bytes: the spans when the params are
+ * valid, SPIDX_CASE_ERROR_BYTES each otherwise. A buffer flagged in null_mask is
+ * passed as NULL (bit 0 top-k, bit 1 list, bit 2 weight). */
+#define SPIDX_CASE_ERROR_BYTES 64
+typedef struct spidx_case {
+    spidx_params p;
+    spidx_shape shape;    /* valid only when check == SPIDX_OK */
+    spidx_status check;   /* spidx_check's verdict on p (classes 1-3) */
+    int64_t *topk;
+    unsigned char *list_init, *weight_init;
+    size_t topk_bytes, list_bytes, weight_bytes;
+    unsigned null_mask;
+} spidx_case;
+
+/* Contiguous params ([b][h][L] rows, strides = L, h*L) with types int64/float32, ZERO mode. */
+spidx_params case_contiguous_params(int64_t b, int64_t h, int64_t sk, int64_t sink, int64_t heavy,
+                                    int64_t window, int64_t init_offset);
+
+/* Allocates the case's buffers for p: top-k zeroed, outputs filled from seed with
+ * random bits (NaN payloads included). Aborts when memory runs out. */
+void case_init(spidx_case *c, const spidx_params *p, uint64_t seed);
+void case_free(spidx_case *c);
+
+/* Top-k element (bi, hi, k) through the case's strides. */
+void case_set_topk(spidx_case *c, int64_t bi, int64_t hi, int64_t k, int64_t value);
+
+/* What one implementation did with a case. */
+typedef struct spidx_outcome {
+    spidx_status status;
+    spidx_detail detail;
+    unsigned char *list, *weight; /* copies of the output buffers after the call */
+    int guards_intact;            /* every canary byte around every buffer unchanged */
+    int topk_intact;              /* the top-k buffer unchanged */
+} spidx_outcome;
+
+/* Runs c on impl with guarded copies of its buffers and records the outcome. */
+void case_run(const spidx_impl *impl, const spidx_case *c, spidx_outcome *o);
+void outcome_free(spidx_outcome *o);
+
+/* Element readers through the case's strides: list entry widened to int64, weight bits. */
+int64_t outcome_list(const spidx_case *c, const spidx_outcome *o, int64_t bi, int64_t hi, int64_t j);
+uint32_t outcome_weight_bits(const spidx_case *c, const spidx_outcome *o, int64_t bi, int64_t hi, int64_t x);
+uint32_t case_init_weight_bits(const spidx_case *c, int64_t bi, int64_t hi, int64_t x);
+
+/* Compares outcome b (implementation name_b) with a (name_a) bit for bit: status,
+ * detail, every list and weight element, padding bytes, guards and the top-k buffer.
+ * Prints up to max_report mismatches to out (NULL: silent) and returns their number. */
+long case_compare(const spidx_case *c, const char *name_a, const spidx_outcome *a, const char *name_b,
+                  const spidx_outcome *b, FILE *out, int max_report);
+
+/* One-line description of the case's params ("b=2 h=3 sk=10 sink=2 ..."). */
+void case_describe(const spidx_case *c, char *buf, size_t size);
+
+/* Implementations selected by the environment: SPIDX_IMPLS="ref,fused" or all when
+ * unset. Fills impls (at most cap) with the available ones, writes one line per
+ * unavailable implementation to log, and returns how many were filled. When
+ * SPIDX_REQUIRE_GPU=1, an unavailable GPU implementation is fatal. */
+size_t case_select_impls(const spidx_impl **impls, size_t cap, FILE *log);
+
+#endif /* SPIDX_CASE_HELPERS_H */

@@ -1,0 +1,140 @@
+/* baseline.cu - the naive multi-launch implementation of ref/SPEC.md, in the order of
+ * the PyTorch path it stands for. Variants (launches of one call, in order):
+ *   baseline_zero_kernel      ZERO mode only: write +0.0 over every weight row (memset)
+ *   baseline_sink_kernel      list[:, :, :S] = arange(S)
+ *   baseline_heavy_kernel     list[:, :, S:S+H] = topk + init_offset, -1 where out of range
+ *   baseline_window_kernel    list[:, :, S+H:] = arange(sk - W, sk)
+ *   baseline_scatter_kernel   weight[row, list[row, j]] = 1.0 for list entries >= 0,
+ *                             reading the list back like advanced indexing
+ * Each kernel is a flat grid-stride loop over rows x columns. Run through
+ * spidx_baseline_run (kernels/spidx_gpu.h). */
+#include <stdint.h>
+
+#include "gpu_helpers.h"
+#include "spidx_gpu.h"
+
+namespace {
+
+constexpr int kThreads = 256;
+
+/* Rows of one tensor: row r = (r / h, r % h) lives at bi * sb + hi * sh. */
+struct row_map {
+    long long h, sb, sh;
+    __device__ long long at(long long r) const { return (r / h) * sb + (r % h) * sh; }
+};
+
+template <typename WordT>
+__global__ void baseline_zero_kernel(WordT *w, row_map m, long long rows, long long sk)
+{
+    for (long long n = blockIdx.x * (long long)blockDim.x + threadIdx.x; n < rows * sk;
+         n += (long long)gridDim.x * blockDim.x)
+        w[m.at(n / sk) + n % sk] = (WordT)0;
+}
+
+template <typename IndexT>
+__global__ void baseline_sink_kernel(IndexT *list, row_map m, long long rows, long long S)
+{
+    for (long long n = blockIdx.x * (long long)blockDim.x + threadIdx.x; n < rows * S;
+         n += (long long)gridDim.x * blockDim.x)
+        list[m.at(n / S) + n % S] = (IndexT)(n % S);
+}
+
+template <typename IndexT>
+__global__ void baseline_heavy_kernel(IndexT *list, row_map lm, const int64_t *topk, row_map tm, long long rows,
+                                      long long S, long long H, long long sk, long long init_offset,
+                                      unsigned long long *first_bad)
+{
+    for (long long n = blockIdx.x * (long long)blockDim.x + threadIdx.x; n < rows * H;
+         n += (long long)gridDim.x * blockDim.x) {
+        const long long r = n / H, k = n % H;
+        const long long t = topk[tm.at(r) + k];
+        long long v = -1;
+        if (gpu_topk_valid(t, sk, init_offset))
+            v = t + init_offset;
+        else
+            gpu_report_invalid(first_bad, n); /* n = row * H + k: row-major top-k order */
+        list[lm.at(r) + S + k] = (IndexT)v;
+    }
+}
+
+template <typename IndexT>
+__global__ void baseline_window_kernel(IndexT *list, row_map m, long long rows, long long S, long long H,
+                                       long long W, long long sk)
+{
+    for (long long n = blockIdx.x * (long long)blockDim.x + threadIdx.x; n < rows * W;
+         n += (long long)gridDim.x * blockDim.x)
+        list[m.at(n / W) + S + H + n % W] = (IndexT)(sk - W + n % W);
+}
+
+template <typename IndexT, typename WordT>
+__global__ void baseline_scatter_kernel(WordT *w, row_map wm, const IndexT *list, row_map lm, long long rows,
+                                        long long T, WordT one)
+{
+    for (long long n = blockIdx.x * (long long)blockDim.x + threadIdx.x; n < rows * T;
+         n += (long long)gridDim.x * blockDim.x) {
+        const long long r = n / T;
+        const long long v = (long long)list[lm.at(r) + n % T];
+        if (v >= 0) w[wm.at(r) + v] = one;
+    }
+}
+
+unsigned blocks_for(long long n)
+{
+    return gpu_grid_for((n + kThreads - 1) / kThreads, 32);
+}
+
+template <typename IndexT, typename WordT>
+cudaError_t baseline_launch_typed(const spidx_params *p, const spidx_shape *s, const gpu_buffers *d, WordT one)
+{
+    /* Extent-1 dimensions never multiply a non-zero index: zero their strides. */
+    const long long zb = p->b > 1, zh = p->h > 1;
+    const row_map tm = {p->h, zb * p->topk_sb, zh * p->topk_sh};
+    const row_map lm = {p->h, zb * p->list_sb, zh * p->list_sh};
+    const row_map wm = {p->h, zb * p->weight_sb, zh * p->weight_sh};
+    IndexT *list = (IndexT *)d->list;
+    WordT *w = (WordT *)d->weight;
+    const long long rows = s->rows;
+    cudaError_t err;
+
+    if (p->mode == SPIDX_MODE_ZERO && p->sk > 0) {
+        baseline_zero_kernel<WordT><<<blocks_for(rows * p->sk), kThreads>>>(w, wm, rows, p->sk);
+        if ((err = cudaGetLastError()) != cudaSuccess) return err;
+    }
+    if (s->S > 0) {
+        baseline_sink_kernel<IndexT><<<blocks_for(rows * s->S), kThreads>>>(list, lm, rows, s->S);
+        if ((err = cudaGetLastError()) != cudaSuccess) return err;
+    }
+    if (s->H > 0) {
+        baseline_heavy_kernel<IndexT><<<blocks_for(rows * s->H), kThreads>>>(
+            list, lm, d->topk, tm, rows, s->S, s->H, p->sk, p->init_offset, d->first_bad);
+        if ((err = cudaGetLastError()) != cudaSuccess) return err;
+    }
+    if (s->W > 0) {
+        baseline_window_kernel<IndexT><<<blocks_for(rows * s->W), kThreads>>>(list, lm, rows, s->S, s->H, s->W, p->sk);
+        if ((err = cudaGetLastError()) != cudaSuccess) return err;
+    }
+    if (s->T > 0 && p->sk > 0) {
+        baseline_scatter_kernel<IndexT, WordT><<<blocks_for(rows * s->T), kThreads>>>(w, wm, list, lm, rows, s->T, one);
+        if ((err = cudaGetLastError()) != cudaSuccess) return err;
+    }
+    return cudaSuccess;
+}
+
+cudaError_t baseline_launch(const spidx_params *p, const spidx_shape *s, const gpu_buffers *d)
+{
+    const bool i32 = p->index_type == SPIDX_INDEX_I32;
+    if (p->weight_type == SPIDX_WEIGHT_F32)
+        return i32 ? baseline_launch_typed<int32_t, uint32_t>(p, s, d, SPIDX_ONE_F32)
+                   : baseline_launch_typed<int64_t, uint32_t>(p, s, d, SPIDX_ONE_F32);
+    const uint16_t one = p->weight_type == SPIDX_WEIGHT_F16 ? SPIDX_ONE_F16 : SPIDX_ONE_BF16;
+    return i32 ? baseline_launch_typed<int32_t, uint16_t>(p, s, d, one)
+               : baseline_launch_typed<int64_t, uint16_t>(p, s, d, one);
+}
+
+} // namespace
+
+extern "C" spidx_status spidx_baseline_run(const spidx_params *p, const int64_t *topk, void *list, void *weight,
+                                           spidx_detail *detail)
+{
+    return gpu_run("baseline", baseline_launch, p, topk, list, weight, detail);
+}

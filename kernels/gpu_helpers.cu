@@ -1,0 +1,166 @@
+/* gpu_helpers.cu - staging, error handling and availability shared by the CUDA
+ * implementations (see gpu_helpers.h). Device buffers persist across calls and grow
+ * on demand so a fuzzing loop does no per-call cudaMalloc. */
+#include "gpu_helpers.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "spidx_gpu.h"
+
+namespace {
+
+struct device_pool {
+    void *ptr[3];
+    size_t cap[3];
+    unsigned long long *first_bad;
+};
+device_pool g_pool;
+
+int g_available = -1; /* -1: not probed yet */
+char g_why[160];
+
+/* Fails the call with SPIDX_E_DEVICE, naming the CUDA call, and clears a
+ * non-sticky error so that later calls can proceed. */
+spidx_status device_fail(spidx_detail *d, const char *impl, const char *what, cudaError_t err)
+{
+    (void)cudaGetLastError();
+    if (d)
+        snprintf(d->message, sizeof d->message, "%s: %s failed: %s (%s)", impl, what, cudaGetErrorString(err),
+                 cudaGetErrorName(err));
+    return SPIDX_E_DEVICE;
+}
+
+cudaError_t grow(int slot, size_t bytes)
+{
+    if (bytes <= g_pool.cap[slot]) return cudaSuccess;
+    if (g_pool.ptr[slot]) cudaFree(g_pool.ptr[slot]);
+    g_pool.ptr[slot] = nullptr;
+    g_pool.cap[slot] = 0;
+    size_t want = bytes + bytes / 4; /* headroom so slowly growing cases do not reallocate each time */
+    cudaError_t err = cudaMalloc(&g_pool.ptr[slot], want);
+    if (err != cudaSuccess) {
+        err = cudaMalloc(&g_pool.ptr[slot], bytes);
+        if (err != cudaSuccess) return err;
+        want = bytes;
+    }
+    g_pool.cap[slot] = want;
+    return cudaSuccess;
+}
+
+} // namespace
+
+extern "C" int spidx_gpu_available(char *why, size_t why_size)
+{
+    if (g_available < 0) {
+        int n = 0;
+        cudaError_t err = cudaGetDeviceCount(&n);
+        if (err != cudaSuccess) {
+            (void)cudaGetLastError();
+            snprintf(g_why, sizeof g_why, "no usable CUDA device: %s", cudaGetErrorString(err));
+            g_available = 0;
+        } else if (n == 0) {
+            snprintf(g_why, sizeof g_why, "no CUDA device");
+            g_available = 0;
+        } else {
+            g_available = 1;
+            g_why[0] = 0;
+        }
+    }
+    if (why && why_size) snprintf(why, why_size, "%s", g_why);
+    return g_available;
+}
+
+extern "C" void spidx_gpu_release(void)
+{
+    for (int i = 0; i < 3; i++) {
+        if (g_pool.ptr[i]) cudaFree(g_pool.ptr[i]);
+        g_pool.ptr[i] = nullptr;
+        g_pool.cap[i] = 0;
+    }
+    if (g_pool.first_bad) cudaFree(g_pool.first_bad);
+    g_pool.first_bad = nullptr;
+}
+
+int gpu_sm_count(void)
+{
+    static int sms = 0;
+    if (sms == 0) {
+        int dev = 0, v = 0;
+        if (cudaGetDevice(&dev) == cudaSuccess &&
+            cudaDeviceGetAttribute(&v, cudaDevAttrMultiProcessorCount, dev) == cudaSuccess && v > 0)
+            sms = v;
+        else
+            sms = 1;
+    }
+    return sms;
+}
+
+unsigned gpu_grid_for(long long work, int per_sm)
+{
+    long long cap = (long long)gpu_sm_count() * per_sm;
+    if (cap > 0x7fffffffLL) cap = 0x7fffffffLL;
+    long long g = work < cap ? work : cap;
+    return g < 1 ? 1u : (unsigned)g;
+}
+
+#define TRY(what, call)                                                                                         \
+    do {                                                                                                        \
+        cudaError_t err_ = (call);                                                                              \
+        if (err_ != cudaSuccess) return device_fail(detail, impl, what, err_);                                 \
+    } while (0)
+
+spidx_status gpu_run(const char *impl, gpu_launch_fn launch, const spidx_params *p, const int64_t *topk,
+                     void *list, void *weight, spidx_detail *detail)
+{
+    spidx_shape s;
+    spidx_status st = spidx_check(p, topk, list, weight, &s, detail);
+    if (st != SPIDX_OK) return st;
+    char why[160];
+    if (!spidx_gpu_available(why, sizeof why)) {
+        if (detail) snprintf(detail->message, sizeof detail->message, "%s: %s", impl, why);
+        return SPIDX_E_UNAVAILABLE;
+    }
+    if (s.rows == 0) return SPIDX_OK; /* b = 0 or h = 0: nothing to write */
+
+    const size_t bytes[3] = {(size_t)s.topk_span * 8, (size_t)s.list_span * s.index_size,
+                             (size_t)s.weight_span * s.weight_size};
+    const void *host_in[3] = {topk, list, weight};
+    for (int i = 0; i < 3; i++) {
+        if (bytes[i] == 0) continue;
+        TRY("cudaMalloc (staging buffer)", grow(i, bytes[i]));
+        /* The whole span travels both ways, so row padding returns with its own bits. */
+        TRY("cudaMemcpy host to device", cudaMemcpy(g_pool.ptr[i], host_in[i], bytes[i], cudaMemcpyHostToDevice));
+    }
+    if (!g_pool.first_bad) TRY("cudaMalloc (first_bad)", cudaMalloc(&g_pool.first_bad, sizeof(unsigned long long)));
+    TRY("cudaMemset (first_bad)", cudaMemset(g_pool.first_bad, 0xff, sizeof(unsigned long long)));
+
+    gpu_buffers d;
+    d.topk = bytes[0] ? (const int64_t *)g_pool.ptr[0] : nullptr;
+    d.list = bytes[1] ? g_pool.ptr[1] : nullptr;
+    d.weight = bytes[2] ? g_pool.ptr[2] : nullptr;
+    d.first_bad = g_pool.first_bad;
+    TRY("kernel launch", launch(p, &s, &d));
+    TRY("cudaDeviceSynchronize after the kernels", cudaDeviceSynchronize());
+
+    unsigned long long first_bad = 0;
+    TRY("cudaMemcpy (first_bad)", cudaMemcpy(&first_bad, g_pool.first_bad, sizeof first_bad, cudaMemcpyDeviceToHost));
+    if (bytes[1]) TRY("cudaMemcpy device to host (list)", cudaMemcpy(list, d.list, bytes[1], cudaMemcpyDeviceToHost));
+    if (bytes[2])
+        TRY("cudaMemcpy device to host (weight)", cudaMemcpy(weight, d.weight, bytes[2], cudaMemcpyDeviceToHost));
+
+    if (first_bad == ~0ull) return SPIDX_OK;
+    /* first_bad = row * H + j with row = bi * h + hi: row-major order over [b][h][heavy]. */
+    const long long idx = (long long)first_bad;
+    const long long row = idx / s.H, j = idx % s.H;
+    if (detail) {
+        detail->bi = row / p->h;
+        detail->hi = row % p->h;
+        detail->j = j;
+        detail->value = topk[detail->bi * p->topk_sb + detail->hi * p->topk_sh + j];
+        snprintf(detail->message, sizeof detail->message,
+                 "top-k value %lld at (bi=%lld, hi=%lld, j=%lld) is outside [0, sk - init_offset)",
+                 (long long)detail->value, (long long)detail->bi, (long long)detail->hi, (long long)detail->j);
+    }
+    return SPIDX_E_HEAVY_RANGE;
+}

@@ -1,0 +1,49 @@
+/* gpu_helpers.h - what the CUDA implementations share: the staging of host buffers
+ * through device memory, CUDA error checking that turns failures into SPIDX_E_DEVICE,
+ * the device-side first-invalid-entry report, and grid sizing. Internal to kernels/. */
+#ifndef SPIDX_GPU_HELPERS_H
+#define SPIDX_GPU_HELPERS_H
+
+#include <cuda_runtime.h>
+
+#include "spidx.h"
+
+/* Device copies of one call's buffers; each pointer is the device twin of the host
+ * buffer's start, so host element offsets apply unchanged. first_bad holds the
+ * smallest row-major top-k index (row * H + j) of an invalid entry, or ~0ull. */
+struct gpu_buffers {
+    const int64_t *topk;
+    void *list;
+    void *weight;
+    unsigned long long *first_bad;
+};
+
+/* Launches one implementation's kernels on the default stream; returns the first
+ * CUDA error (launch errors included) or cudaSuccess. */
+typedef cudaError_t (*gpu_launch_fn)(const spidx_params *p, const spidx_shape *s, const gpu_buffers *d);
+
+/* Validates, stages, launches, copies back and builds the status/detail.
+ * impl names the implementation in messages. */
+spidx_status gpu_run(const char *impl, gpu_launch_fn launch, const spidx_params *p, const int64_t *topk,
+                     void *list, void *weight, spidx_detail *detail);
+
+/* Number of multiprocessors of the current device (cached; 1 if the query fails). */
+int gpu_sm_count(void);
+
+/* Blocks for a grid-stride loop over `work` items: enough to fill the device, at most
+ * `work`, never 0, never above the 1-D grid limit. */
+unsigned gpu_grid_for(long long work, int per_sm);
+
+/* Report of an invalid top-k entry at row-major top-k index idx (device side). */
+__device__ __forceinline__ void gpu_report_invalid(unsigned long long *first_bad, long long idx)
+{
+    atomicMin(first_bad, (unsigned long long)idx);
+}
+
+/* The SPEC range test for a top-k value, overflow-free: 0 <= t < sk - init_offset. */
+__device__ __forceinline__ bool gpu_topk_valid(long long t, long long sk, long long init_offset)
+{
+    return t >= 0 && t < sk - init_offset;
+}
+
+#endif /* SPIDX_GPU_HELPERS_H */

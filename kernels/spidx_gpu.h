@@ -1,0 +1,36 @@
+/* spidx_gpu.h - host entry points of the CUDA implementations (kernels/fused.cu,
+ * kernels/baseline.cu). They take host buffers with the layout of ref/spidx.h, stage
+ * them through device memory, and return the SPEC status. Not re-entrant: the device
+ * staging buffers are shared per process, so call them from one thread at a time. */
+#ifndef SPIDX_GPU_H
+#define SPIDX_GPU_H
+
+#include <stddef.h>
+
+#include "spidx.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Returns 1 when a CUDA device can run the kernels; otherwise 0, with the reason
+ * ("built without CUDA", "no CUDA-capable device is detected") copied into why. */
+int spidx_gpu_available(char *why, size_t why_size);
+
+/* Fused single-launch kernel. Returns the SPEC status; SPIDX_E_UNAVAILABLE without a
+ * device, SPIDX_E_DEVICE when a CUDA call fails (detail.message names the call). */
+spidx_status spidx_fused_run(const spidx_params *p, const int64_t *topk, void *list, void *weight,
+                             spidx_detail *detail);
+
+/* Multi-launch baseline in the PyTorch order. Same contract as spidx_fused_run. */
+spidx_status spidx_baseline_run(const spidx_params *p, const int64_t *topk, void *list, void *weight,
+                                spidx_detail *detail);
+
+/* Frees the device staging buffers (they are otherwise kept and grown on demand).
+ * Never fails; a no-op without CUDA. */
+void spidx_gpu_release(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SPIDX_GPU_H */

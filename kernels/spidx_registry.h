@@ -1,0 +1,43 @@
+/* spidx_registry.h - the one list of every implementation of ref/SPEC.md behind one
+ * host-side call shape, so tests, fuzzers and tools iterate over "all available
+ * implementations". A plain function-pointer table over host buffers: a later
+ * implementation can come from a shared library by filling in one more entry. */
+#ifndef SPIDX_REGISTRY_H
+#define SPIDX_REGISTRY_H
+
+#include <stddef.h>
+
+#include "spidx.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The call shape: spidx_ref_run's contract (SPEC status, detail may be NULL). */
+typedef spidx_status (*spidx_run_fn)(const spidx_params *p, const int64_t *topk, void *list, void *weight,
+                                     spidx_detail *detail);
+
+typedef enum spidx_impl_kind { SPIDX_IMPL_CPU = 0, SPIDX_IMPL_GPU = 1 } spidx_impl_kind;
+
+typedef struct spidx_impl {
+    const char *name;        /* "ref", "fused", "baseline" */
+    spidx_impl_kind kind;
+    int is_reference;        /* 1 for the implementation others are compared with */
+    spidx_run_fn run;
+    /* Returns 1 when run() can execute here; else 0 with the reason in why. */
+    int (*available)(char *why, size_t why_size);
+} spidx_impl;
+
+/* All registered implementations, the reference first; *count gets their number. Never NULL. */
+const spidx_impl *spidx_impls(size_t *count);
+
+/* The implementation called name, or NULL when none is. */
+const spidx_impl *spidx_impl_find(const char *name);
+
+/* "cpu" or "gpu". */
+const char *spidx_impl_kind_name(spidx_impl_kind kind);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SPIDX_REGISTRY_H */
