@@ -38,8 +38,8 @@ static int rows_disjoint(const tensor_layout *t, int64_t b, int64_t h, spidx_det
 {
     if ((!t->l_overflow && t->L == 0) || b == 0 || h == 0 || (b == 1 && h == 1)) return 1;
     /* Dimensions of extent > 1, as (extent, stride). */
-    int64_t ext[2], str[2];
-    const char *nm[2];
+    int64_t ext[2] = {0, 0}, str[2] = {0, 0};
+    const char *nm[2] = {"", ""};
     int n = 0;
     if (b > 1) { ext[n] = b; str[n] = t->sb; nm[n] = "sb"; n++; }
     if (h > 1) { ext[n] = h; str[n] = t->sh; nm[n] = "sh"; n++; }

@@ -1,0 +1,158 @@
+/* test_helpers.c - see test_helpers.h. */
+#include "test_helpers.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint32_t one_bits(int32_t weight_type)
+{
+    return weight_type == SPIDX_WEIGHT_F32 ? SPIDX_ONE_F32
+           : weight_type == SPIDX_WEIGHT_F16 ? SPIDX_ONE_F16
+                                             : SPIDX_ONE_BF16;
+}
+
+/* Row elements of b's buffer replaced by init's: equal to init iff padding intact. */
+static int padding_intact(const spidx_case *c, const spidx_outcome *o)
+{
+    const spidx_params *p = &c->p;
+    unsigned char *l = malloc(c->list_bytes ? c->list_bytes : 1), *w = malloc(c->weight_bytes ? c->weight_bytes : 1);
+    SPIDX_ASSERT(l && w);
+    memcpy(l, o->list, c->list_bytes);
+    memcpy(w, o->weight, c->weight_bytes);
+    const size_t isz = c->shape.index_size, wsz = c->shape.weight_size;
+    for (int64_t bi = 0; bi < p->b; bi++)
+        for (int64_t hi = 0; hi < p->h; hi++) {
+            const int64_t lrow = (p->b > 1 ? bi * p->list_sb : 0) + (p->h > 1 ? hi * p->list_sh : 0);
+            const int64_t wrow = (p->b > 1 ? bi * p->weight_sb : 0) + (p->h > 1 ? hi * p->weight_sh : 0);
+            if (c->shape.T) memcpy(l + lrow * isz, c->list_init + lrow * isz, (size_t)c->shape.T * isz);
+            if (p->sk) memcpy(w + wrow * wsz, c->weight_init + wrow * wsz, (size_t)p->sk * wsz);
+        }
+    const int ok = memcmp(l, c->list_init, c->list_bytes) == 0 && memcmp(w, c->weight_init, c->weight_bytes) == 0;
+    free(l);
+    free(w);
+    return ok;
+}
+
+static void check_one(const spidx_impl *impl, const spidx_case *c, const expectation *e)
+{
+    const spidx_params *p = &c->p;
+    const char *nm = impl->name;
+    spidx_outcome o;
+    case_run(impl, c, &o);
+    ck_assert_msg(o.status == e->status, "%s: status %s, expected %s (%s)", nm, spidx_status_name(o.status),
+                  spidx_status_name(e->status), o.detail.message);
+    ck_assert_msg(o.guards_intact, "%s wrote outside its buffers", nm);
+    ck_assert_msg(o.topk_intact, "%s wrote the top-k buffer", nm);
+    if (e->status != SPIDX_OK) ck_assert_msg(o.detail.message[0] != 0, "%s: no message for a non-OK status", nm);
+    if (e->status == SPIDX_E_HEAVY_RANGE) {
+        ck_assert_msg(o.detail.bi == e->bad_bi && o.detail.hi == e->bad_hi && o.detail.j == e->bad_j &&
+                          o.detail.value == e->bad_value,
+                      "%s: first invalid entry (bi=%lld hi=%lld j=%lld value=%lld), expected (%lld %lld %lld %lld)",
+                      nm, (long long)o.detail.bi, (long long)o.detail.hi, (long long)o.detail.j,
+                      (long long)o.detail.value, (long long)e->bad_bi, (long long)e->bad_hi, (long long)e->bad_j,
+                      (long long)e->bad_value);
+    } else {
+        ck_assert_msg(o.detail.bi == -1 && o.detail.hi == -1 && o.detail.j == -1 && o.detail.value == 0,
+                      "%s: detail position set for %s", nm, spidx_status_name(o.status));
+    }
+    if (e->status != SPIDX_OK && e->status != SPIDX_E_HEAVY_RANGE) {
+        ck_assert_msg(memcmp(o.list, c->list_init, c->list_bytes) == 0, "%s: %s but the list was written", nm,
+                      spidx_status_name(o.status));
+        ck_assert_msg(memcmp(o.weight, c->weight_init, c->weight_bytes) == 0, "%s: %s but weights were written", nm,
+                      spidx_status_name(o.status));
+        outcome_free(&o);
+        return;
+    }
+    ck_assert_msg(padding_intact(c, &o), "%s: bytes between rows (padding) were written", nm);
+    const uint32_t one = one_bits(p->weight_type);
+    int64_t n = 0;
+    for (int64_t bi = 0; bi < p->b; bi++)
+        for (int64_t hi = 0; hi < p->h; hi++)
+            for (int64_t j = 0; j < c->shape.T; j++, n++) {
+                if (!e->list && !e->list_at) continue;
+                const int64_t want = e->list ? e->list[n] : e->list_at(p, bi, hi, j);
+                const int64_t got = outcome_list(c, &o, bi, hi, j);
+                ck_assert_msg(got == want, "%s: list (bi=%lld, hi=%lld, j=%lld) = %lld, expected %lld", nm,
+                              (long long)bi, (long long)hi, (long long)j, (long long)got, (long long)want);
+            }
+    n = 0;
+    for (int64_t bi = 0; bi < p->b; bi++)
+        for (int64_t hi = 0; hi < p->h; hi++)
+            for (int64_t x = 0; x < p->sk; x++, n++) {
+                if (!e->weights && !e->weight_at) continue;
+                const char ch = e->weights ? e->weights[n] : e->weight_at(p, bi, hi, x);
+                SPIDX_ASSERT(ch == '0' || ch == '1' || ch == '.');
+                const uint32_t want = ch == '1' ? one : ch == '0' ? 0u : case_init_weight_bits(c, bi, hi, x);
+                const uint32_t got = outcome_weight_bits(c, &o, bi, hi, x);
+                ck_assert_msg(got == want, "%s: weight (bi=%lld, hi=%lld, x=%lld) = 0x%x, expected 0x%x ('%c')", nm,
+                              (long long)bi, (long long)hi, (long long)x, got, want, ch);
+            }
+    if (e->weights) SPIDX_ASSERT(e->weights[n] == 0); /* the expectation spells exactly b*h*sk weights */
+    outcome_free(&o);
+}
+
+static const int64_t *g_topk_rowmajor;
+static int64_t topk_from_array(const spidx_params *p, int64_t bi, int64_t hi, int64_t k)
+{
+    return g_topk_rowmajor ? g_topk_rowmajor[(bi * p->h + hi) * p->heavy + k] : 0;
+}
+
+static int run_all(const spidx_params *p, int64_t (*topk_at)(const spidx_params *, int64_t, int64_t, int64_t),
+                   unsigned null_mask, const expectation *e)
+{
+    const spidx_impl *impls[8];
+    const size_t n = case_select_impls(impls, 8, NULL);
+    SPIDX_ASSERT(n >= 1);
+    spidx_case c;
+    case_init(&c, p, 0xC0FFEEu);
+    c.null_mask = null_mask;
+    if (e->prefill && c.check == SPIDX_OK) {
+        for (size_t at = 0; at < c.weight_bytes; at += c.shape.weight_size) {
+            const uint16_t half = (uint16_t)e->prefill_bits;
+            if (c.shape.weight_size == 4) memcpy(c.weight_init + at, &e->prefill_bits, 4);
+            else memcpy(c.weight_init + at, &half, 2);
+        }
+    }
+    if (c.check == SPIDX_OK)
+        for (int64_t bi = 0; bi < p->b; bi++)
+            for (int64_t hi = 0; hi < p->h; hi++)
+                for (int64_t k = 0; k < p->heavy; k++) case_set_topk(&c, bi, hi, k, topk_at(p, bi, hi, k));
+    for (size_t i = 0; i < n; i++) check_one(impls[i], &c, e);
+    case_free(&c);
+    return (int)n;
+}
+
+int expect_on_all_impls(const spidx_params *p, const int64_t *topk, const expectation *e)
+{
+    g_topk_rowmajor = topk;
+    return run_all(p, topk_from_array, 0, e);
+}
+
+int expect_on_all_impls_fn(const spidx_params *p, int64_t (*topk_at)(const spidx_params *p, int64_t bi,
+                                                                      int64_t hi, int64_t k),
+                           const expectation *e)
+{
+    return run_all(p, topk_at, 0, e);
+}
+
+int expect_with_null_buffers(const spidx_params *p, unsigned null_mask, const expectation *e)
+{
+    g_topk_rowmajor = NULL;
+    return run_all(p, topk_from_array, null_mask, e);
+}
+
+int run_suite(Suite *s)
+{
+    const spidx_impl *impls[8];
+    const size_t n = case_select_impls(impls, 8, stdout);
+    printf("implementations under test:");
+    for (size_t i = 0; i < n; i++) printf(" %s", impls[i]->name);
+    printf("\n");
+    fflush(stdout);
+    SRunner *sr = srunner_create(s);
+    if (!getenv("CK_FORK")) srunner_set_fork_status(sr, CK_NOFORK);
+    srunner_run_all(sr, CK_NORMAL);
+    const int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,63 @@
+/* test_registry.c - the registry of implementations: its contents, lookup, and that an
+ * implementation that cannot run here says so (SPIDX_E_UNAVAILABLE) after validating
+ * like every other and without writing. Run: ctest -R test_registry. */
+#include "test_helpers.h"
+
+#include <string.h>
+
+#include "spidx_gpu.h"
+
+START_TEST(test_registry_lists_reference_first_then_both_kernels)
+{
+    size_t n = 0;
+    const spidx_impl *all = spidx_impls(&n);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_str_eq(all[0].name, "ref");
+    ck_assert_int_eq(all[0].is_reference, 1);
+    ck_assert_int_eq(all[0].kind, SPIDX_IMPL_CPU);
+    ck_assert_str_eq(all[1].name, "fused");
+    ck_assert_int_eq(all[1].kind, SPIDX_IMPL_GPU);
+    ck_assert_str_eq(all[2].name, "baseline");
+    ck_assert_int_eq(all[2].kind, SPIDX_IMPL_GPU);
+    ck_assert_int_eq(all[1].is_reference + all[2].is_reference, 0);
+}
+END_TEST
+
+START_TEST(test_find_returns_null_for_unknown_names)
+{
+    ck_assert_ptr_nonnull(spidx_impl_find("fused"));
+    ck_assert_str_eq(spidx_impl_find("baseline")->name, "baseline");
+    ck_assert_ptr_null(spidx_impl_find("fuse"));
+    ck_assert_ptr_null(spidx_impl_find(NULL));
+}
+END_TEST
+
+START_TEST(test_unavailable_gpu_implementation_validates_then_writes_nothing)
+{
+    char why[192];
+    if (spidx_gpu_available(why, sizeof why)) return; /* a device is present: nothing to check here */
+    ck_assert_msg(why[0] != 0, "no reason given for an unavailable GPU");
+    spidx_params p = case_contiguous_params(1, 1, 4, 1, 0, 0, 0);
+    int64_t list[1] = {123};
+    uint32_t weight[4] = {7, 7, 7, 7};
+    spidx_detail d;
+    ck_assert_int_eq(spidx_fused_run(&p, NULL, list, weight, &d), SPIDX_E_UNAVAILABLE);
+    ck_assert_msg(strstr(d.message, "fused") != NULL, "message '%s' does not name the implementation", d.message);
+    ck_assert_int_eq(spidx_baseline_run(&p, NULL, list, weight, &d), SPIDX_E_UNAVAILABLE);
+    ck_assert_int_eq(list[0], 123);
+    ck_assert_uint_eq(weight[0] + weight[1] + weight[2] + weight[3], 28);
+    p.sk = -1; /* validation comes first, with or without a device */
+    ck_assert_int_eq(spidx_fused_run(&p, NULL, list, weight, &d), SPIDX_E_ARG);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("registry");
+    TCase *tc = tcase_create("registry");
+    tcase_add_test(tc, test_registry_lists_reference_first_then_both_kernels);
+    tcase_add_test(tc, test_find_returns_null_for_unknown_names);
+    tcase_add_test(tc, test_unavailable_gpu_implementation_validates_then_writes_nothing);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
