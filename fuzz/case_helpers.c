@@ -62,11 +62,40 @@ static void fill_random(unsigned char *buf, size_t n, uint64_t *state)
     }
 }
 
+const char *spidx_fill_name(int fill)
+{
+    static const char *const names[SPIDX_FILL_COUNT] = {"random", "nan", "negzero", "one", "zero"};
+    return fill >= 0 && fill < SPIDX_FILL_COUNT ? names[fill] : NULL;
+}
+
+/* One weight element's initial bits for a non-random fill. */
+static uint32_t fill_bits(int fill, size_t wsize, int32_t weight_type, uint64_t r)
+{
+    const int f32 = wsize == 4;
+    switch (fill) {
+    case SPIDX_FILL_NAN:
+        if (f32) return (uint32_t)(r & 0x80000000u) | 0x7F800000u | (uint32_t)(1 + (r >> 33) % 0x7FFFFF);
+        if (weight_type == SPIDX_WEIGHT_F16) return (uint32_t)(r & 0x8000u) | 0x7C00u | (uint32_t)(1 + (r >> 33) % 0x3FF);
+        return (uint32_t)(r & 0x8000u) | 0x7F80u | (uint32_t)(1 + (r >> 33) % 0x7F);
+    case SPIDX_FILL_NEGZERO: return f32 ? 0x80000000u : 0x8000u;
+    case SPIDX_FILL_ONE:
+        return f32 ? SPIDX_ONE_F32 : weight_type == SPIDX_WEIGHT_F16 ? SPIDX_ONE_F16 : SPIDX_ONE_BF16;
+    default: return 0;
+    }
+}
+
 void case_init(spidx_case *c, const spidx_params *p, uint64_t seed)
+{
+    case_init_fill(c, p, SPIDX_FILL_RANDOM, seed);
+}
+
+void case_init_fill(spidx_case *c, const spidx_params *p, int fill, uint64_t seed)
 {
     static int64_t dummy;
     memset(c, 0, sizeof *c);
     c->p = *p;
+    c->fill = fill;
+    c->fill_seed = seed;
     c->check = spidx_check(p, &dummy, &dummy, &dummy, &c->shape, NULL);
     if (c->check == SPIDX_OK) {
         c->topk_bytes = (size_t)c->shape.topk_span * 8;
@@ -77,11 +106,21 @@ void case_init(spidx_case *c, const spidx_params *p, uint64_t seed)
     }
     uint64_t state = seed;
     c->topk = xmalloc(c->topk_bytes);
-    memset(c->topk, 0, c->topk_bytes);
+    for (size_t i = 0; i < c->topk_bytes / 8; i++) c->topk[i] = SPIDX_TOPK_POISON;
     c->list_init = xmalloc(c->list_bytes);
     c->weight_init = xmalloc(c->weight_bytes);
     fill_random(c->list_init, c->list_bytes, &state);
-    fill_random(c->weight_init, c->weight_bytes, &state);
+    if (fill == SPIDX_FILL_RANDOM || c->check != SPIDX_OK) {
+        fill_random(c->weight_init, c->weight_bytes, &state);
+        return;
+    }
+    const size_t wsize = c->shape.weight_size;
+    for (size_t at = 0; at < c->weight_bytes; at += wsize) {
+        const uint32_t v = fill_bits(fill, wsize, p->weight_type, splitmix64(&state));
+        const uint16_t half = (uint16_t)v;
+        if (wsize == 4) memcpy(c->weight_init + at, &v, 4);
+        else memcpy(c->weight_init + at, &half, 2);
+    }
 }
 
 void case_free(spidx_case *c)
@@ -103,6 +142,13 @@ void case_set_topk(spidx_case *c, int64_t bi, int64_t hi, int64_t k, int64_t val
     const int64_t at = offset_of(&c->p, c->p.topk_sb, c->p.topk_sh, bi, hi, k);
     SPIDX_ASSERT(at >= 0 && (size_t)(at + 1) * 8 <= c->topk_bytes);
     c->topk[at] = value;
+}
+
+int64_t case_get_topk(const spidx_case *c, int64_t bi, int64_t hi, int64_t k)
+{
+    const int64_t at = offset_of(&c->p, c->p.topk_sb, c->p.topk_sh, bi, hi, k);
+    SPIDX_ASSERT(at >= 0 && (size_t)(at + 1) * 8 <= c->topk_bytes);
+    return c->topk[at];
 }
 
 typedef struct {
@@ -192,6 +238,29 @@ uint32_t outcome_weight_bits(const spidx_case *c, const spidx_outcome *o, int64_
 uint32_t case_init_weight_bits(const spidx_case *c, int64_t bi, int64_t hi, int64_t x)
 {
     return read_weight(c, c->weight_init, offset_of(&c->p, c->p.weight_sb, c->p.weight_sh, bi, hi, x));
+}
+
+int case_padding_intact(const spidx_case *c, const spidx_outcome *o)
+{
+    /* Patch the row elements of a copy back to their initial bits: equal to the
+     * initial buffer exactly when nothing outside the rows changed. */
+    const spidx_params *p = &c->p;
+    SPIDX_ASSERT(c->check == SPIDX_OK);
+    unsigned char *l = xmalloc(c->list_bytes), *w = xmalloc(c->weight_bytes);
+    memcpy(l, o->list, c->list_bytes);
+    memcpy(w, o->weight, c->weight_bytes);
+    const size_t isz = c->shape.index_size, wsz = c->shape.weight_size;
+    for (int64_t bi = 0; bi < p->b; bi++)
+        for (int64_t hi = 0; hi < p->h; hi++) {
+            const int64_t lrow = offset_of(p, p->list_sb, p->list_sh, bi, hi, 0);
+            const int64_t wrow = offset_of(p, p->weight_sb, p->weight_sh, bi, hi, 0);
+            if (c->shape.T) memcpy(l + lrow * isz, c->list_init + lrow * isz, (size_t)c->shape.T * isz);
+            if (p->sk) memcpy(w + wrow * wsz, c->weight_init + wrow * wsz, (size_t)p->sk * wsz);
+        }
+    const int ok = memcmp(l, c->list_init, c->list_bytes) == 0 && memcmp(w, c->weight_init, c->weight_bytes) == 0;
+    free(l);
+    free(w);
+    return ok;
 }
 
 /* Counts a mismatch and prints it while under the report limit. */

@@ -27,8 +27,26 @@ _Noreturn void spidx_assert_fail(const char *file, int line, const char *cond);
  * valid, SPIDX_CASE_ERROR_BYTES each otherwise. A buffer flagged in null_mask is
  * passed as NULL (bit 0 top-k, bit 1 list, bit 2 weight). */
 #define SPIDX_CASE_ERROR_BYTES 64
+
+/* How the output buffers start (KEEP mode keeps these bits; padding must keep them). */
+typedef enum spidx_fill {
+    SPIDX_FILL_RANDOM = 0, /* random bytes from the seed */
+    SPIDX_FILL_NAN = 1,    /* NaNs of either sign with random payloads */
+    SPIDX_FILL_NEGZERO = 2,/* -0.0 everywhere */
+    SPIDX_FILL_ONE = 3,    /* 1.0 everywhere */
+    SPIDX_FILL_ZERO = 4,   /* +0.0 everywhere */
+    SPIDX_FILL_COUNT
+} spidx_fill;
+const char *spidx_fill_name(int fill); /* "random", ...; NULL when out of range */
+
+/* Top-k padding (elements outside every row) holds this value: a kernel that reads
+ * padding as a top-k value sees an invalid entry and the statuses disagree. */
+#define SPIDX_TOPK_POISON (-0x5EEDLL)
+
 typedef struct spidx_case {
     spidx_params p;
+    int fill;             /* spidx_fill */
+    uint64_t fill_seed;
     spidx_shape shape;    /* valid only when check == SPIDX_OK */
     spidx_status check;   /* spidx_check's verdict on p (classes 1-3) */
     int64_t *topk;
@@ -41,9 +59,14 @@ typedef struct spidx_case {
 spidx_params case_contiguous_params(int64_t b, int64_t h, int64_t sk, int64_t sink, int64_t heavy,
                                     int64_t window, int64_t init_offset);
 
-/* Allocates the case's buffers for p: top-k zeroed, outputs filled from seed with
- * random bits (NaN payloads included). Aborts when memory runs out. */
+/* Allocates the case's buffers for p: top-k filled with SPIDX_TOPK_POISON (set the
+ * row values with case_set_topk), outputs as `fill` from seed; the list always gets
+ * random bytes. Aborts when memory runs out. case_init uses SPIDX_FILL_RANDOM. */
+void case_init_fill(spidx_case *c, const spidx_params *p, int fill, uint64_t seed);
 void case_init(spidx_case *c, const spidx_params *p, uint64_t seed);
+
+/* Top-k element (bi, hi, k) through the case's strides (valid cases only). */
+int64_t case_get_topk(const spidx_case *c, int64_t bi, int64_t hi, int64_t k);
 void case_free(spidx_case *c);
 
 /* Top-k element (bi, hi, k) through the case's strides. */
@@ -61,6 +84,10 @@ typedef struct spidx_outcome {
 /* Runs c on impl with guarded copies of its buffers and records the outcome. */
 void case_run(const spidx_impl *impl, const spidx_case *c, spidx_outcome *o);
 void outcome_free(spidx_outcome *o);
+
+/* 1 when every byte of o's output buffers outside the rows' elements (the padding)
+ * still holds the case's initial bits. Valid cases only. */
+int case_padding_intact(const spidx_case *c, const spidx_outcome *o);
 
 /* Element readers through the case's strides: list entry widened to int64, weight bits. */
 int64_t outcome_list(const spidx_case *c, const spidx_outcome *o, int64_t bi, int64_t hi, int64_t j);

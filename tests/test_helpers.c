@@ -11,28 +11,6 @@ static uint32_t one_bits(int32_t weight_type)
                                              : SPIDX_ONE_BF16;
 }
 
-/* Row elements of b's buffer replaced by init's: equal to init iff padding intact. */
-static int padding_intact(const spidx_case *c, const spidx_outcome *o)
-{
-    const spidx_params *p = &c->p;
-    unsigned char *l = malloc(c->list_bytes ? c->list_bytes : 1), *w = malloc(c->weight_bytes ? c->weight_bytes : 1);
-    SPIDX_ASSERT(l && w);
-    memcpy(l, o->list, c->list_bytes);
-    memcpy(w, o->weight, c->weight_bytes);
-    const size_t isz = c->shape.index_size, wsz = c->shape.weight_size;
-    for (int64_t bi = 0; bi < p->b; bi++)
-        for (int64_t hi = 0; hi < p->h; hi++) {
-            const int64_t lrow = (p->b > 1 ? bi * p->list_sb : 0) + (p->h > 1 ? hi * p->list_sh : 0);
-            const int64_t wrow = (p->b > 1 ? bi * p->weight_sb : 0) + (p->h > 1 ? hi * p->weight_sh : 0);
-            if (c->shape.T) memcpy(l + lrow * isz, c->list_init + lrow * isz, (size_t)c->shape.T * isz);
-            if (p->sk) memcpy(w + wrow * wsz, c->weight_init + wrow * wsz, (size_t)p->sk * wsz);
-        }
-    const int ok = memcmp(l, c->list_init, c->list_bytes) == 0 && memcmp(w, c->weight_init, c->weight_bytes) == 0;
-    free(l);
-    free(w);
-    return ok;
-}
-
 static void check_one(const spidx_impl *impl, const spidx_case *c, const expectation *e)
 {
     const spidx_params *p = &c->p;
@@ -63,7 +41,7 @@ static void check_one(const spidx_impl *impl, const spidx_case *c, const expecta
         outcome_free(&o);
         return;
     }
-    ck_assert_msg(padding_intact(c, &o), "%s: bytes between rows (padding) were written", nm);
+    ck_assert_msg(case_padding_intact(c, &o), "%s: bytes between rows (padding) were written", nm);
     const uint32_t one = one_bits(p->weight_type);
     int64_t n = 0;
     for (int64_t bi = 0; bi < p->b; bi++)

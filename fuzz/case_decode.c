@@ -1,0 +1,374 @@
+/* case_decode.c - fuzzer bytes <-> case. The decoder is total and deterministic:
+ * `.case` text parses as text; a first byte of SPIDX_RAW_TAG selects the exact raw
+ * form (what case_encode writes); anything else drives a structured decoder that
+ * picks a shape class, types, layout, fill, error injections and a top-k strategy,
+ * keeping most cases small so execs stay fast. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "case_io.h"
+
+typedef struct {
+    const uint8_t *d;
+    size_t n, at;
+} reader;
+
+/* Past the end every read returns 0: short inputs decode to small, plain cases. */
+static uint8_t rd8(reader *r) { return r->at < r->n ? r->d[r->at++] : 0; }
+static uint64_t rd64(reader *r)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) v |= (uint64_t)rd8(r) << (8 * i);
+    return v;
+}
+static uint32_t rd32(reader *r)
+{
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++) v |= (uint32_t)rd8(r) << (8 * i);
+    return v;
+}
+/* A value in [0, n] from two bytes (n small) or eight (n large). */
+static int64_t upto(reader *r, int64_t n)
+{
+    if (n <= 0) return 0;
+    if (n < 65535) return (int64_t)((rd8(r) | (uint32_t)rd8(r) << 8) % (uint64_t)(n + 1));
+    return (int64_t)(rd64(r) % (uint64_t)(n + 1));
+}
+
+static uint64_t mix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+enum { LAYOUT_CONTIGUOUS, LAYOUT_PADDED, LAYOUT_PERMUTED, LAYOUT_PADDED_PERMUTED };
+
+/* Row strides for rows of length L under a layout ([b][h] or permuted [h][b]). */
+static void layout_strides(int layout, int64_t b, int64_t h, int64_t L, int64_t pad, int64_t pad2, int64_t *sb,
+                           int64_t *sh)
+{
+    if (layout == LAYOUT_CONTIGUOUS) pad = pad2 = 0;
+    if (layout == LAYOUT_PERMUTED) pad = pad2 = 0;
+    if (layout == LAYOUT_PERMUTED || layout == LAYOUT_PADDED_PERMUTED) {
+        *sb = L + pad;
+        *sh = b * *sb + pad2;
+    } else {
+        *sh = L + pad;
+        *sb = h * *sh + pad2;
+    }
+}
+
+static int64_t list_len(const spidx_params *p)
+{
+    return (p->sink < p->sk ? p->sink : p->sk) + p->heavy + (p->window < p->sk ? p->window : p->sk);
+}
+
+static void apply_layout(spidx_params *p, int layout, const int64_t pads[6])
+{
+    layout_strides(layout, p->b, p->h, p->heavy, pads[0], pads[1], &p->topk_sb, &p->topk_sh);
+    layout_strides(layout, p->b, p->h, list_len(p), pads[2], pads[3], &p->list_sb, &p->list_sh);
+    layout_strides(layout, p->b, p->h, p->sk, pads[4], pads[5], &p->weight_sb, &p->weight_sh);
+}
+
+/* Bytes the case's buffers need, or 0 when spidx_check rejects p (64-byte buffers then). */
+static size_t case_bytes(const spidx_params *p)
+{
+    static int64_t dummy;
+    spidx_shape s;
+    if (spidx_check(p, &dummy, &dummy, &dummy, &s, NULL) != SPIDX_OK) return 0;
+    /* Each span's bytes fit int64 (spidx_check); their sum may not. */
+    size_t t = (size_t)s.topk_span * 8, u;
+    if (__builtin_add_overflow(t, (size_t)s.list_span * s.index_size, &u) ||
+        __builtin_add_overflow(u, (size_t)s.weight_span * s.weight_size, &t) || t > SPIDX_CASE_MAX_BYTES)
+        return SPIDX_CASE_MAX_BYTES + 1;
+    return t;
+}
+
+/* Halves b, then h, then sk, then heavy until the case fits; strides are kept (rows
+ * stay disjoint when extents shrink). relayout recomputes strides when >= 0. */
+static void shrink_to_budget(spidx_params *p, int relayout, const int64_t pads[6])
+{
+    while (case_bytes(p) > SPIDX_CASE_MAX_BYTES) {
+        if (p->b > 1) p->b /= 2;
+        else if (p->h > 1) p->h /= 2;
+        else if (p->sk > 1) p->sk /= 2;
+        else p->heavy /= 2;
+        if (relayout >= 0) apply_layout(p, relayout, pads);
+    }
+}
+
+static void decode_raw(reader *r, spidx_case *c)
+{
+    spidx_params p;
+    memset(&p, 0, sizeof p);
+    (void)rd8(r); /* format version; only 1 exists */
+    int64_t *sizes[] = {&p.b, &p.h, &p.sk, &p.sink, &p.window, &p.heavy, &p.init_offset};
+    for (int i = 0; i < 7; i++) *sizes[i] = (int64_t)rd64(r);
+    p.index_type = (int32_t)rd32(r);
+    p.weight_type = (int32_t)rd32(r);
+    p.mode = (int32_t)rd32(r);
+    int64_t *strides[] = {&p.topk_sb, &p.topk_sh, &p.list_sb, &p.list_sh, &p.weight_sb, &p.weight_sh};
+    for (int i = 0; i < 6; i++) *strides[i] = (int64_t)rd64(r);
+    const unsigned null_mask = rd8(r) & 7u;
+    const int fill = rd8(r) % SPIDX_FILL_COUNT;
+    const uint64_t seed = rd64(r);
+    shrink_to_budget(&p, -1, NULL);
+    case_init_fill(c, &p, fill, seed);
+    c->null_mask = null_mask;
+    if (c->check != SPIDX_OK) return;
+    for (int64_t bi = 0; bi < p.b; bi++)
+        for (int64_t hi = 0; hi < p.h; hi++)
+            for (int64_t k = 0; k < p.heavy; k++) case_set_topk(c, bi, hi, k, (int64_t)rd64(r));
+}
+
+/* Error injections: each makes one status class 1-3 reachable from few bytes. */
+static void inject_error(reader *r, spidx_params *p, unsigned *null_mask)
+{
+    const int64_t big = (int64_t)1 << 32;
+    switch (rd8(r) % 12) {
+    case 0: {
+        int64_t *f[] = {&p->b, &p->h, &p->sk, &p->sink, &p->window, &p->heavy, &p->init_offset};
+        *f[rd8(r) % 7] = rd8(r) & 1 ? INT64_MIN : -1 - upto(r, 3);
+        break;
+    }
+    case 1: p->index_type = 2 + (int32_t)(rd8(r) % 3); break;
+    case 2: p->weight_type = rd8(r) & 1 ? -1 : 3; break;
+    case 3: p->mode = 2 + (int32_t)(rd8(r) % 3); break;
+    case 4: *null_mask = 1u + rd8(r) % 7u; break;
+    case 5: {
+        int64_t *s[] = {&p->topk_sb, &p->topk_sh, &p->list_sb, &p->list_sh, &p->weight_sb, &p->weight_sh};
+        *s[rd8(r) % 6] = -1 - upto(r, 5);
+        break;
+    }
+    case 6: p->list_sh = list_len(p) > 0 ? list_len(p) - 1 : -1; break;
+    case 7: p->weight_sb = p->weight_sh; break;
+    case 8: /* b * h overflows with disjoint weight rows */
+        p->b = p->h = big;
+        p->sk = 1;
+        p->sink = p->window = p->heavy = 0;
+        p->weight_sh = 1;
+        p->weight_sb = big;
+        break;
+    case 9: /* T overflows on one row */
+        p->b = p->h = 1;
+        p->heavy = INT64_MAX - upto(r, 3);
+        break;
+    case 10: /* int32 list with sk > INT32_MAX on one row */
+        p->b = p->h = 1;
+        p->sk = (int64_t)INT32_MAX + 1 + upto(r, 1000);
+        p->index_type = SPIDX_INDEX_I32;
+        p->heavy = upto(r, 3);
+        p->topk_sh = p->topk_sb = p->heavy;
+        break;
+    default: /* a span whose bytes overflow */
+        p->b = 2;
+        p->weight_sb = INT64_MAX / 2 - upto(r, 7);
+        break;
+    }
+}
+
+enum { TOPK_EXPLICIT, TOPK_UNIFORM, TOPK_DUPLICATES, TOPK_IN_SINK, TOPK_IN_WINDOW, TOPK_SORTED, TOPK_REVERSED,
+       TOPK_ALL_EQUAL, TOPK_BOUNDARY, TOPK_MIXED, TOPK_STRATEGIES };
+
+static int cmp_i64(const void *a, const void *b)
+{
+    const int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int64_t strategy_value(int strategy, reader *r, uint64_t *rng, const spidx_case *c, int64_t pool[3], int npool)
+{
+    const spidx_params *p = &c->p;
+    const int64_t range = p->sk - p->init_offset, S = c->shape.S, W = c->shape.W;
+    const uint64_t x = mix(rng);
+    switch (strategy) {
+    case TOPK_EXPLICIT: return (int16_t)(rd8(r) | (uint16_t)rd8(r) << 8);
+    case TOPK_DUPLICATES:
+    case TOPK_ALL_EQUAL: return pool[x % (uint64_t)npool];
+    case TOPK_IN_SINK: return (int64_t)(x % (uint64_t)(S > 0 ? S : 1)) - p->init_offset;
+    case TOPK_IN_WINDOW: return p->sk - 1 - (int64_t)(x % (uint64_t)(W > 0 ? W : 1)) - p->init_offset;
+    case TOPK_BOUNDARY: return x & 1 ? 0 : range - 1;
+    default: return range > 0 ? (int64_t)(x % (uint64_t)range) : (int64_t)(x % 8);
+    }
+}
+
+static void fill_topk(reader *r, spidx_case *c)
+{
+    const spidx_params *p = &c->p;
+    const int strategy = rd8(r) % TOPK_STRATEGIES;
+    const int sprinkle = rd8(r) % 4 == 0;
+    uint64_t rng = rd64(r) ^ 0x70B5EEDull;
+    const int64_t range = p->sk - p->init_offset;
+    int64_t pool[3];
+    const int npool = strategy == TOPK_ALL_EQUAL ? 1 : 1 + (int)(mix(&rng) % 3);
+    for (int i = 0; i < 3; i++) pool[i] = range > 0 ? (int64_t)(mix(&rng) % (uint64_t)range) : 0;
+    int64_t *row = malloc((size_t)(p->heavy ? p->heavy : 1) * sizeof *row);
+    SPIDX_ASSERT(row != NULL);
+    for (int64_t bi = 0; bi < p->b; bi++)
+        for (int64_t hi = 0; hi < p->h; hi++) {
+            for (int64_t k = 0; k < p->heavy; k++) {
+                const int s = strategy == TOPK_MIXED ? (int)(mix(&rng) % TOPK_MIXED) : strategy;
+                row[k] = strategy_value(s == TOPK_SORTED || s == TOPK_REVERSED ? TOPK_UNIFORM : s, r, &rng, c, pool,
+                                        npool);
+                if (sprinkle && mix(&rng) % 8 == 0) {
+                    const int64_t bad[] = {-1, range, INT64_MIN, INT64_MAX, -1 - (int64_t)(mix(&rng) % 1000),
+                                           range + (int64_t)(mix(&rng) % 5)};
+                    row[k] = bad[mix(&rng) % 6];
+                }
+            }
+            if (strategy == TOPK_SORTED || strategy == TOPK_REVERSED) {
+                qsort(row, (size_t)p->heavy, sizeof *row, cmp_i64);
+                if (strategy == TOPK_REVERSED)
+                    for (int64_t i = 0, j = p->heavy - 1; i < j; i++, j--) {
+                        const int64_t t = row[i];
+                        row[i] = row[j];
+                        row[j] = t;
+                    }
+            }
+            for (int64_t k = 0; k < p->heavy; k++) case_set_topk(c, bi, hi, k, row[k]);
+        }
+    free(row);
+}
+
+static void decode_structured(reader *r, spidx_case *c)
+{
+    spidx_params p;
+    memset(&p, 0, sizeof p);
+    const int cls = rd8(r) % 16;
+    const int inject = cls >= 14;
+    if (cls <= 8 || inject) { /* small: the bulk of the mix */
+        p.b = 1 + upto(r, 2);
+        p.h = 1 + upto(r, 3);
+        p.sk = upto(r, 64);
+        p.sink = upto(r, p.sk + 2);
+        p.window = upto(r, p.sk + 2);
+        p.heavy = upto(r, 16);
+        p.init_offset = rd8(r) % 4 == 0 ? upto(r, p.sk + 2) : 0;
+    } else if (cls == 9) { /* medium */
+        p.b = 1 + upto(r, 3);
+        p.h = 1 + upto(r, 7);
+        p.sk = upto(r, 4096);
+        p.sink = upto(r, 64);
+        p.window = upto(r, 256);
+        p.heavy = upto(r, 256);
+        p.init_offset = upto(r, 64);
+    } else if (cls == 10) { /* many rows, tiny sk: more than 65,535 rows */
+        p.b = 140 + upto(r, 160);
+        p.h = 470 + upto(r, 30);
+        p.sk = upto(r, 4);
+        p.sink = upto(r, 2);
+        p.window = upto(r, 2);
+        p.heavy = upto(r, 2);
+    } else if (cls == 11) { /* long rows: several blocks' work per row */
+        p.b = 1;
+        p.h = 1 + upto(r, 1);
+        p.sk = 65537 + upto(r, 200000);
+        p.sink = upto(r, 300);
+        p.window = upto(r, 300);
+        p.heavy = upto(r, 600);
+        p.init_offset = upto(r, 100);
+    } else if (cls == 12) { /* T > sk */
+        p.b = 1 + upto(r, 1);
+        p.h = 1 + upto(r, 2);
+        p.sk = upto(r, 8);
+        p.sink = upto(r, 10);
+        p.window = upto(r, 10);
+        p.heavy = 8 + upto(r, 24);
+    } else { /* cls 13: zero rows */
+        p.b = rd8(r) & 1 ? 0 : 1 + upto(r, 2);
+        p.h = p.b ? 0 : upto(r, 3);
+        p.sk = upto(r, 16);
+        p.sink = upto(r, 4);
+        p.window = upto(r, 4);
+        p.heavy = upto(r, 4);
+    }
+    const uint8_t types = rd8(r);
+    p.index_type = types & 1;
+    p.weight_type = (types >> 1) % 3;
+    p.mode = (types >> 3) & 1;
+    const int fill = rd8(r) % SPIDX_FILL_COUNT;
+    const uint64_t seed = rd32(r);
+    const int layout = rd8(r) % 4;
+    int64_t pads[6];
+    for (int i = 0; i < 6; i++) pads[i] = upto(r, 7);
+    apply_layout(&p, layout, pads);
+    unsigned null_mask = 0;
+    if (inject) {
+        if (p.b < 2) p.b = 2; /* strides only matter with two rows or more */
+        if (p.h < 2) p.h = 2;
+        apply_layout(&p, layout, pads);
+        inject_error(r, &p, &null_mask);
+    }
+    shrink_to_budget(&p, inject ? -1 : layout, pads);
+    case_init_fill(c, &p, fill, seed);
+    c->null_mask = null_mask;
+    if (c->check == SPIDX_OK) fill_topk(r, c);
+}
+
+void case_decode(const uint8_t *data, size_t size, spidx_case *c)
+{
+    if (case_is_text(data, size)) {
+        char err[160];
+        if (case_parse((const char *)data, size, c, err, sizeof err) == 0) return;
+    }
+    reader r = {data, size, 0};
+    if (size > 0 && data[0] == SPIDX_RAW_TAG) {
+        r.at = 1;
+        decode_raw(&r, c);
+        return;
+    }
+    r.at = size > 0 ? 1 : 0;
+    decode_structured(&r, c);
+}
+
+static void put64(uint8_t **q, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) *(*q)++ = (uint8_t)(v >> (8 * i));
+}
+
+uint8_t *case_encode(const spidx_case *c, size_t *size)
+{
+    const spidx_params *p = &c->p;
+    const int64_t ntopk = c->check == SPIDX_OK ? c->shape.rows * p->heavy : 0;
+    const size_t n = 2 + 7 * 8 + 3 * 4 + 6 * 8 + 2 + 8 + (size_t)ntopk * 8;
+    uint8_t *buf = malloc(n), *q = buf;
+    SPIDX_ASSERT(buf != NULL);
+    *q++ = SPIDX_RAW_TAG;
+    *q++ = 1;
+    const int64_t sizes[] = {p->b, p->h, p->sk, p->sink, p->window, p->heavy, p->init_offset};
+    for (int i = 0; i < 7; i++) put64(&q, (uint64_t)sizes[i]);
+    const int32_t types[] = {p->index_type, p->weight_type, p->mode};
+    for (int i = 0; i < 3; i++)
+        for (int k = 0; k < 4; k++) *q++ = (uint8_t)((uint32_t)types[i] >> (8 * k));
+    const int64_t strides[] = {p->topk_sb, p->topk_sh, p->list_sb, p->list_sh, p->weight_sb, p->weight_sh};
+    for (int i = 0; i < 6; i++) put64(&q, (uint64_t)strides[i]);
+    *q++ = (uint8_t)c->null_mask;
+    *q++ = (uint8_t)c->fill;
+    put64(&q, c->fill_seed);
+    if (ntopk)
+        for (int64_t bi = 0; bi < p->b; bi++)
+            for (int64_t hi = 0; hi < p->h; hi++)
+                for (int64_t k = 0; k < p->heavy; k++) put64(&q, (uint64_t)case_get_topk(c, bi, hi, k));
+    *size = (size_t)(q - buf);
+    return buf;
+}
+
+int case_equal(const spidx_case *a, const spidx_case *b)
+{
+    const spidx_params *x = &a->p, *y = &b->p;
+    if (x->b != y->b || x->h != y->h || x->sk != y->sk || x->sink != y->sink || x->window != y->window ||
+        x->heavy != y->heavy || x->init_offset != y->init_offset || x->index_type != y->index_type ||
+        x->weight_type != y->weight_type || x->mode != y->mode || x->topk_sb != y->topk_sb ||
+        x->topk_sh != y->topk_sh || x->list_sb != y->list_sb || x->list_sh != y->list_sh ||
+        x->weight_sb != y->weight_sb || x->weight_sh != y->weight_sh)
+        return 0;
+    if (a->null_mask != b->null_mask || a->fill != b->fill || a->fill_seed != b->fill_seed) return 0;
+    if (a->check != SPIDX_OK) return 1;
+    for (int64_t bi = 0; bi < x->b; bi++)
+        for (int64_t hi = 0; hi < x->h; hi++)
+            for (int64_t k = 0; k < x->heavy; k++)
+                if (case_get_topk(a, bi, hi, k) != case_get_topk(b, bi, hi, k)) return 0;
+    return 1;
+}

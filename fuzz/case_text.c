@@ -1,0 +1,284 @@
+/* case_text.c - the `.case` text format (version 1), the form in which cases are kept,
+ * read and edited. One `key = value` per line, `#` comments; README.md documents it.
+ * Omitted strides mean contiguous rows, omitted top-k rows mean zeros. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "case_io.h"
+
+static const char k_header[] = "spidx-case 1";
+
+int case_is_text(const uint8_t *data, size_t size)
+{
+    const size_t n = sizeof k_header - 1;
+    return size > n && memcmp(data, k_header, n) == 0 && (data[n] == '\n' || data[n] == '\r');
+}
+
+void case_write(FILE *out, const spidx_case *c, const char *comment)
+{
+    const spidx_params *p = &c->p;
+    fprintf(out, "%s\n", k_header);
+    if (comment && *comment) {
+        const char *line = comment;
+        while (*line) {
+            const char *end = strchr(line, '\n');
+            const int len = end ? (int)(end - line) : (int)strlen(line);
+            fprintf(out, "# %.*s\n", len, line);
+            line += len + (end ? 1 : 0);
+        }
+    }
+    fprintf(out, "b = %lld\nh = %lld\nsk = %lld\nsink = %lld\nwindow = %lld\nheavy = %lld\ninit_offset = %lld\n",
+            (long long)p->b, (long long)p->h, (long long)p->sk, (long long)p->sink, (long long)p->window,
+            (long long)p->heavy, (long long)p->init_offset);
+    const char *it = spidx_index_type_name(p->index_type), *wt = spidx_weight_type_name(p->weight_type);
+    const char *md = spidx_mode_name(p->mode);
+    if (strcmp(it, "?")) fprintf(out, "index_type = %s\n", it);
+    else fprintf(out, "index_type = %d\n", (int)p->index_type);
+    if (strcmp(wt, "?")) fprintf(out, "weight_type = %s\n", wt);
+    else fprintf(out, "weight_type = %d\n", (int)p->weight_type);
+    if (strcmp(md, "?")) fprintf(out, "mode = %s\n", md);
+    else fprintf(out, "mode = %d\n", (int)p->mode);
+    fprintf(out, "topk_strides = %lld %lld\nlist_strides = %lld %lld\nweight_strides = %lld %lld\n",
+            (long long)p->topk_sb, (long long)p->topk_sh, (long long)p->list_sb, (long long)p->list_sh,
+            (long long)p->weight_sb, (long long)p->weight_sh);
+    if (c->null_mask)
+        fprintf(out, "null =%s%s%s\n", c->null_mask & 1u ? " topk" : "", c->null_mask & 2u ? " list" : "",
+                c->null_mask & 4u ? " weight" : "");
+    fprintf(out, "fill = %s %llu\n", spidx_fill_name(c->fill), (unsigned long long)c->fill_seed);
+    if (c->check != SPIDX_OK || p->heavy == 0) return;
+    for (int64_t bi = 0; bi < p->b; bi++)
+        for (int64_t hi = 0; hi < p->h; hi++) {
+            fprintf(out, "topk[%lld][%lld] =", (long long)bi, (long long)hi);
+            for (int64_t k = 0; k < p->heavy; k++) fprintf(out, " %lld", (long long)case_get_topk(c, bi, hi, k));
+            fputc('\n', out);
+        }
+}
+
+typedef struct {
+    char *err;
+    size_t err_size;
+    int line;
+} parser;
+
+static int perr(parser *ps, const char *fmt, ...)
+{
+    char msg[128];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(ps->err, ps->err_size, "line %d: %s", ps->line, msg);
+    return -1;
+}
+
+/* Parses one int64 at *s, advancing past it; -1 when none or out of range. */
+static int parse_i64(const char **s, int64_t *v)
+{
+    while (**s == ' ' || **s == '\t') (*s)++;
+    if (!**s) return -1;
+    char *end;
+    errno = 0;
+    const long long x = strtoll(*s, &end, 10);
+    if (end == *s || errno == ERANGE || (*end && *end != ' ' && *end != '\t')) return -1;
+    *v = x;
+    *s = end;
+    return 0;
+}
+
+static int at_end(const char *s)
+{
+    while (*s == ' ' || *s == '\t') s++;
+    return *s == 0;
+}
+
+/* A type or mode: a name from names[] (its index is the value) or a plain integer. */
+static int parse_enum(const char *s, const char *const *names, int count, int32_t *v)
+{
+    while (*s == ' ' || *s == '\t') s++;
+    for (int i = 0; i < count; i++) {
+        const size_t n = strlen(names[i]);
+        if (strncmp(s, names[i], n) == 0 && at_end(s + n)) {
+            *v = i;
+            return 0;
+        }
+    }
+    int64_t x;
+    if (parse_i64(&s, &x) || !at_end(s) || x < INT32_MIN || x > INT32_MAX) return -1;
+    *v = (int32_t)x;
+    return 0;
+}
+
+/* Splits text into NUL-terminated lines in a copy; returns the line count. */
+static char **split_lines(const char *text, size_t size, char **copy, int *count)
+{
+    *copy = malloc(size + 1);
+    SPIDX_ASSERT(*copy != NULL);
+    memcpy(*copy, text, size);
+    (*copy)[size] = 0;
+    int n = 1;
+    for (size_t i = 0; i < size; i++) n += (*copy)[i] == '\n';
+    char **lines = malloc((size_t)n * sizeof *lines);
+    SPIDX_ASSERT(lines != NULL);
+    int k = 0;
+    char *s = *copy;
+    lines[k++] = s;
+    for (; *s; s++)
+        if (*s == '\n') {
+            *s = 0;
+            if (s > *copy && s[-1] == '\r') s[-1] = 0;
+            lines[k++] = s + 1;
+        }
+    *count = k;
+    return lines;
+}
+
+int case_parse(const char *text, size_t size, spidx_case *c, char *err, size_t err_size)
+{
+    parser ps = {err, err_size, 1};
+    memset(c, 0, sizeof *c);
+    if (memchr(text, 0, size)) return perr(&ps, "the file holds a NUL byte: not a .case text file");
+    char *copy;
+    int nlines;
+    char **lines = split_lines(text, size, &copy, &nlines);
+    spidx_params p;
+    memset(&p, 0, sizeof p);
+    int have_strides[3] = {0, 0, 0}, have_b = 0, have_h = 0, have_sk = 0, fill = SPIDX_FILL_RANDOM, rc = 0;
+    unsigned null_mask = 0;
+    uint64_t seed = 0;
+    static const char *const itypes[] = {"int64", "int32"}, *const wtypes[] = {"float32", "float16", "bfloat16"},
+                             *const modes[] = {"zero", "keep"};
+    if (strcmp(lines[0], k_header) != 0) {
+        rc = perr(&ps, "expected the header '%s'", k_header);
+        goto done;
+    }
+    for (int pass = 0; pass < 2 && rc == 0; pass++) {
+        if (pass == 1) {
+            /* Defaults for omitted strides: contiguous [b][h][L] rows. */
+            const int64_t S = p.sink < p.sk ? p.sink : p.sk, W = p.window < p.sk ? p.window : p.sk;
+            int64_t T;
+            if (__builtin_add_overflow(S, p.heavy, &T) || __builtin_add_overflow(T, W, &T)) T = -1;
+            const int64_t L[3] = {p.heavy, T, p.sk};
+            int64_t *sb[3] = {&p.topk_sb, &p.list_sb, &p.weight_sb}, *sh[3] = {&p.topk_sh, &p.list_sh, &p.weight_sh};
+            for (int t = 0; t < 3; t++)
+                if (!have_strides[t] && p.h >= 0 && L[t] >= 0 && p.h <= INT32_MAX && L[t] <= INT32_MAX) {
+                    *sh[t] = L[t];
+                    *sb[t] = p.h * L[t];
+                }
+            if (!have_b || !have_h || !have_sk) {
+                ps.line = nlines;
+                rc = perr(&ps, "b, h and sk are required");
+                break;
+            }
+            static int64_t dummy;
+            spidx_shape s;
+            if (spidx_check(&p, &dummy, &dummy, &dummy, &s, NULL) == SPIDX_OK) {
+                const double bytes = (double)s.topk_span * 8 + (double)s.list_span * (double)s.index_size +
+                                     (double)s.weight_span * (double)s.weight_size;
+                if (bytes > (double)SPIDX_CASE_MAX_BYTES) {
+                    rc = perr(&ps, "the case needs %.0f bytes of buffers, above the %zu-byte limit", bytes,
+                              SPIDX_CASE_MAX_BYTES);
+                    break;
+                }
+            }
+            case_init_fill(c, &p, fill, seed);
+            c->null_mask = null_mask;
+        }
+        for (int i = 1; i < nlines && rc == 0; i++) {
+            ps.line = i + 1;
+            char *line = lines[i];
+            while (*line == ' ' || *line == '\t') line++;
+            if (*line == 0 || *line == '#') continue;
+            char *eq = strchr(line, '=');
+            if (!eq) {
+                rc = perr(&ps, "expected 'key = value'");
+                break;
+            }
+            /* The key is copied out: lines are read again in the second pass. */
+            const char *kend = eq;
+            while (kend > line && (kend[-1] == ' ' || kend[-1] == '\t')) kend--;
+            char key[64];
+            snprintf(key, sizeof key, "%.*s", (int)(kend - line), line);
+            const char *val = eq + 1;
+            const int is_topk = strncmp(key, "topk[", 5) == 0;
+            if (pass == 1) {
+                if (!is_topk || c->check != SPIDX_OK) continue;
+                long long bi, hi;
+                char tail;
+                if (sscanf(key, "topk[%lld][%lld]%c", &bi, &hi, &tail) != 2 || bi < 0 || hi < 0 || bi >= p.b ||
+                    hi >= p.h) {
+                    rc = perr(&ps, "'%s' is not topk[bi][hi] with bi < b and hi < h", key);
+                    break;
+                }
+                for (int64_t k = 0; k < p.heavy; k++) {
+                    int64_t v;
+                    if (parse_i64(&val, &v)) {
+                        rc = perr(&ps, "top-k row needs %lld int64 values, value %lld is missing or invalid",
+                                  (long long)p.heavy, (long long)k);
+                        break;
+                    }
+                    case_set_topk(c, bi, hi, k, v);
+                }
+                if (rc == 0 && !at_end(val)) rc = perr(&ps, "top-k row has more than heavy = %lld values", (long long)p.heavy);
+                continue;
+            }
+            if (is_topk) continue;
+            struct { const char *name; int64_t *v; int *seen; } sizes[] = {
+                {"b", &p.b, &have_b}, {"h", &p.h, &have_h}, {"sk", &p.sk, &have_sk}, {"sink", &p.sink, NULL},
+                {"window", &p.window, NULL}, {"heavy", &p.heavy, NULL}, {"init_offset", &p.init_offset, NULL}};
+            int done_key = 0;
+            for (size_t k = 0; k < sizeof sizes / sizeof sizes[0] && !done_key; k++)
+                if (strcmp(key, sizes[k].name) == 0) {
+                    if (parse_i64(&val, sizes[k].v) || !at_end(val)) rc = perr(&ps, "%s needs one int64 value", key);
+                    if (sizes[k].seen) *sizes[k].seen = 1;
+                    done_key = 1;
+                }
+            if (done_key) continue;
+            const char *stride_keys[3] = {"topk_strides", "list_strides", "weight_strides"};
+            int64_t *sb[3] = {&p.topk_sb, &p.list_sb, &p.weight_sb}, *sh[3] = {&p.topk_sh, &p.list_sh, &p.weight_sh};
+            for (int t = 0; t < 3 && !done_key; t++)
+                if (strcmp(key, stride_keys[t]) == 0) {
+                    if (parse_i64(&val, sb[t]) || parse_i64(&val, sh[t]) || !at_end(val))
+                        rc = perr(&ps, "%s needs two int64 values: batch stride, head stride", key);
+                    have_strides[t] = 1;
+                    done_key = 1;
+                }
+            if (done_key) continue;
+            if (strcmp(key, "index_type") == 0) {
+                if (parse_enum(val, itypes, 2, &p.index_type)) rc = perr(&ps, "index_type is int64, int32 or an integer");
+            } else if (strcmp(key, "weight_type") == 0) {
+                if (parse_enum(val, wtypes, 3, &p.weight_type))
+                    rc = perr(&ps, "weight_type is float32, float16, bfloat16 or an integer");
+            } else if (strcmp(key, "mode") == 0) {
+                if (parse_enum(val, modes, 2, &p.mode)) rc = perr(&ps, "mode is zero, keep or an integer");
+            } else if (strcmp(key, "null") == 0) {
+                char words[64];
+                snprintf(words, sizeof words, "%s", val);
+                null_mask = 0;
+                for (char *w = strtok(words, " \t"); w && rc == 0; w = strtok(NULL, " \t")) {
+                    if (strcmp(w, "topk") == 0) null_mask |= 1u;
+                    else if (strcmp(w, "list") == 0) null_mask |= 2u;
+                    else if (strcmp(w, "weight") == 0) null_mask |= 4u;
+                    else if (strcmp(w, "none") != 0) rc = perr(&ps, "null lists buffers: topk, list, weight or none");
+                }
+            } else if (strcmp(key, "fill") == 0) {
+                char name[16];
+                unsigned long long sd = 0;
+                int got = sscanf(val, " %15s %llu", name, &sd);
+                fill = -1;
+                for (int f = 0; f < SPIDX_FILL_COUNT && got >= 1; f++)
+                    if (strcmp(name, spidx_fill_name(f)) == 0) fill = f;
+                if (fill < 0) rc = perr(&ps, "fill is one of random, nan, negzero, one, zero, then a seed");
+                seed = sd;
+            } else {
+                rc = perr(&ps, "unknown key '%s'", key);
+            }
+        }
+    }
+    if (rc != 0 && c->topk) case_free(c);
+done:
+    free(lines);
+    free(copy);
+    return rc;
+}

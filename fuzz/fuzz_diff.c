@@ -1,0 +1,61 @@
+/* fuzz_diff.c - differential fuzz target: every available implementation against the
+ * reference, bit for bit (status, detail, list, weights, padding, guard canaries, the
+ * top-k buffer). Without a GPU it compares the CPU implementations and says so once.
+ * Run: build/fuzz/fuzz/fuzz_diff corpus/seed   (replay without libFuzzer: fuzz_diff_replay). */
+#define _POSIX_C_SOURCE 200809L /* fmemopen */
+#include <stdio.h>
+#include <string.h>
+
+#include "case_io.h"
+#include "coverage.h"
+#include "fuzz_helpers.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    fuzz_setup("fuzz_diff", argc ? *argc : 0, argv ? *argv : NULL);
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_setup("fuzz_diff", 0, NULL);
+    spidx_case c;
+    case_decode(data, size, &c);
+    const spidx_impl *ref = spidx_impl_find("ref");
+    spidx_outcome want;
+    case_run(ref, &c, &want);
+    uint8_t hit[COV_COUNT];
+    coverage_classify(&c, want.status, hit);
+
+    size_t n;
+    const spidx_impl *const *impls = fuzz_impls(&n);
+    for (size_t i = 0; i < n; i++) {
+        spidx_outcome got;
+        if (impls[i] == ref) {
+            coverage_record(fuzz_impl_index(ref), hit);
+            continue;
+        }
+        case_run(impls[i], &c, &got);
+        char report[4096];
+        FILE *mem = fmemopen(report, sizeof report, "w");
+        SPIDX_ASSERT(mem != NULL);
+        fprintf(mem, "ref vs %s:\n", impls[i]->name);
+        const long bad = case_compare(&c, "ref", &want, impls[i]->name, &got, mem, 10);
+        if (bad > 10) fprintf(mem, "  ... %ld mismatches in all\n", bad);
+        fclose(mem);
+        if (got.status == SPIDX_E_DEVICE) {
+            char msg[300];
+            snprintf(msg, sizeof msg, "%s failed on the device: %s", impls[i]->name, got.detail.message);
+            fuzz_fail(&c, data, size, msg);
+        }
+        if (bad) fuzz_fail(&c, data, size, report);
+        coverage_record(fuzz_impl_index(impls[i]), hit);
+        outcome_free(&got);
+    }
+    outcome_free(&want);
+    case_free(&c);
+    return 0;
+}

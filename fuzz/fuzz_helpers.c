@@ -1,0 +1,64 @@
+/* fuzz_helpers.c - see fuzz_helpers.h. */
+#include "fuzz_helpers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "case_io.h"
+#include "coverage.h"
+
+static char g_prefix[512] = "./";
+static const spidx_impl *g_impls[8];
+static size_t g_nimpls;
+static int g_ready;
+
+void fuzz_setup(const char *target, int argc, char **argv)
+{
+    if (g_ready) return;
+    g_ready = 1;
+    for (int i = 1; argv && i < argc; i++)
+        if (strncmp(argv[i], "-artifact_prefix=", 17) == 0) snprintf(g_prefix, sizeof g_prefix, "%s", argv[i] + 17);
+    g_nimpls = case_select_impls(g_impls, 8, stderr);
+    fprintf(stderr, "%s: implementations under test:", target);
+    int gpu = 0;
+    for (size_t i = 0; i < g_nimpls; i++) {
+        fprintf(stderr, " %s", g_impls[i]->name);
+        gpu |= g_impls[i]->kind == SPIDX_IMPL_GPU;
+    }
+    fprintf(stderr, "%s\n", gpu ? "" : " (no GPU implementation available: CPU-only run)");
+    coverage_install(target);
+}
+
+const spidx_impl *const *fuzz_impls(size_t *count)
+{
+    *count = g_nimpls;
+    return g_impls;
+}
+
+int fuzz_impl_index(const spidx_impl *impl)
+{
+    size_t n;
+    const spidx_impl *all = spidx_impls(&n);
+    return (int)(impl - all);
+}
+
+_Noreturn void fuzz_fail(const spidx_case *c, const uint8_t *data, size_t size, const char *what)
+{
+    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a of the input names the file */
+    for (size_t i = 0; i < size; i++) h = (h ^ data[i]) * 0x100000001b3ull;
+    char path[600];
+    snprintf(path, sizeof path, "%smismatch-%016llx.case", g_prefix, (unsigned long long)h);
+    fprintf(stderr, "\n==== spidx: check failed ====\n%s\n", what);
+    case_write(stderr, c, what);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        case_write(f, c, what);
+        fclose(f);
+        fprintf(stderr, "==== case written to %s (replay: spidx_repro %s)\n", path, path);
+    } else {
+        fprintf(stderr, "==== cannot write %s\n", path);
+    }
+    fflush(stderr);
+    abort();
+}

@@ -1,0 +1,27 @@
+/* fuzz_helpers.h - what the fuzz targets share: start-up (artifact prefix, the list of
+ * implementations, semantic coverage) and the failure path that prints the case in
+ * `.case` form with its first mismatches, writes the `.case` next to libFuzzer's crash
+ * artifact, and aborts so that libFuzzer records the input. */
+#ifndef SPIDX_FUZZ_HELPERS_H
+#define SPIDX_FUZZ_HELPERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "case_helpers.h"
+
+/* Reads -artifact_prefix= from argv, prints the implementations under test once, and
+ * installs the coverage report. Safe to call more than once. */
+void fuzz_setup(const char *target, int argc, char **argv);
+
+/* The implementations selected at setup (available ones only). */
+const spidx_impl *const *fuzz_impls(size_t *count);
+
+/* Registry index of an implementation (for coverage counters). */
+int fuzz_impl_index(const spidx_impl *impl);
+
+/* Prints c as `.case` with `what` (mismatch lines) as comments to stderr, writes it to
+ * <artifact_prefix>mismatch-<hash>.case, and aborts. */
+_Noreturn void fuzz_fail(const spidx_case *c, const uint8_t *data, size_t size, const char *what);
+
+#endif /* SPIDX_FUZZ_HELPERS_H */

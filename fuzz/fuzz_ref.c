@@ -1,0 +1,141 @@
+/* fuzz_ref.c - property fuzz target for the CPU reference alone (built with ASan+UBSan):
+ * checks the reference's output against properties derived from ref/SPEC.md, written
+ * here independently of ref/spidx_ref.c: list regions follow their formulas, weights
+ * are exactly the indicator of the valid list values (ZERO) or keep every other bit
+ * (KEEP), error classes write nothing, and the detail names the first invalid entry.
+ * Run: build/fuzz/fuzz/fuzz_ref corpus/seed   (replay without libFuzzer: fuzz_ref_replay). */
+#define _POSIX_C_SOURCE 200809L /* fmemopen */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "case_io.h"
+#include "coverage.h"
+#include "fuzz_helpers.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    setenv("SPIDX_IMPLS", "ref", 1);
+    fuzz_setup("fuzz_ref", argc ? *argc : 0, argv ? *argv : NULL);
+    return 0;
+}
+
+#define PROPERTY(cond, ...)                                                                                  \
+    do {                                                                                                     \
+        if (!(cond)) {                                                                                       \
+            fprintf(mem, "property failed: %s\n  ", #cond);                                                 \
+            fprintf(mem, __VA_ARGS__);                                                                       \
+            fputc('\n', mem);                                                                                \
+            goto failed;                                                                                     \
+        }                                                                                                    \
+    } while (0)
+
+/* Statuses an input must get from the E_ARG rules alone (sizes, enums, NULL buffers). */
+static int must_be_e_arg(const spidx_case *c)
+{
+    const spidx_params *p = &c->p;
+    if (p->b < 0 || p->h < 0 || p->sk < 0 || p->sink < 0 || p->window < 0 || p->heavy < 0 || p->init_offset < 0)
+        return 1;
+    if ((p->index_type != 0 && p->index_type != 1) || (unsigned)p->weight_type > 2u || (p->mode != 0 && p->mode != 1))
+        return 1;
+    const int rows = p->b > 0 && p->h > 0;
+    const int list_nonempty = p->sink > 0 ? p->sk > 0 : 0;
+    return rows && (((c->null_mask & 1u) && p->heavy > 0) ||
+                    ((c->null_mask & 2u) && (list_nonempty || p->heavy > 0 || (p->window > 0 && p->sk > 0))) ||
+                    ((c->null_mask & 4u) && p->sk > 0));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!getenv("SPIDX_IMPLS")) setenv("SPIDX_IMPLS", "ref", 1);
+    fuzz_setup("fuzz_ref", 0, NULL);
+    spidx_case c;
+    case_decode(data, size, &c);
+    const spidx_impl *ref = spidx_impl_find("ref");
+    spidx_outcome o;
+    case_run(ref, &c, &o);
+    const spidx_params *p = &c.p;
+    char report[2048];
+    FILE *mem = fmemopen(report, sizeof report, "w");
+    SPIDX_ASSERT(mem != NULL);
+
+    PROPERTY(o.guards_intact, "the reference wrote outside its buffers");
+    PROPERTY(o.topk_intact, "the reference wrote the top-k buffer");
+    PROPERTY(!must_be_e_arg(&c) || o.status == SPIDX_E_ARG, "status %s", spidx_status_name(o.status));
+    if (o.status != SPIDX_OK && o.status != SPIDX_E_HEAVY_RANGE) {
+        PROPERTY(o.status == SPIDX_E_ARG || o.status == SPIDX_E_STRIDE || o.status == SPIDX_E_TOO_LARGE,
+                 "status %s from the reference", spidx_status_name(o.status));
+        PROPERTY(memcmp(o.list, c.list_init, c.list_bytes) == 0, "%s but the list was written",
+                 spidx_status_name(o.status));
+        PROPERTY(memcmp(o.weight, c.weight_init, c.weight_bytes) == 0, "%s but weights were written",
+                 spidx_status_name(o.status));
+        PROPERTY(o.detail.bi == -1 && o.detail.j == -1 && o.detail.message[0], "detail of %s",
+                 spidx_status_name(o.status));
+    } else {
+        PROPERTY(c.check == SPIDX_OK, "accepted a case that validation rejects");
+        PROPERTY(case_padding_intact(&c, &o), "padding between rows was written");
+        const int64_t sk = p->sk, S = p->sink < sk ? p->sink : sk, W = p->window < sk ? p->window : sk;
+        const int64_t H = p->heavy, T = S + H + W;
+        const uint32_t one = p->weight_type == SPIDX_WEIGHT_F32 ? 0x3F800000u
+                             : p->weight_type == SPIDX_WEIGHT_F16 ? 0x3C00u
+                                                                  : 0x3F80u;
+        int64_t first[4] = {-1, -1, -1, 0};
+        uint8_t *marked = calloc((size_t)(sk ? sk : 1), 1);
+        SPIDX_ASSERT(marked != NULL);
+        for (int64_t bi = 0; bi < p->b; bi++)
+            for (int64_t hi = 0; hi < p->h; hi++) {
+                memset(marked, 0, (size_t)(sk ? sk : 1));
+                for (int64_t j = 0; j < T; j++) {
+                    int64_t want;
+                    if (j < S) {
+                        want = j;
+                    } else if (j < S + H) {
+                        const int64_t t = case_get_topk(&c, bi, hi, j - S);
+                        const int ok = t >= 0 && t < sk - p->init_offset;
+                        want = ok ? t + p->init_offset : -1;
+                        if (!ok && first[0] < 0) {
+                            first[0] = bi;
+                            first[1] = hi;
+                            first[2] = j - S;
+                            first[3] = t;
+                        }
+                    } else {
+                        want = sk - W + (j - S - H);
+                    }
+                    const int64_t got = outcome_list(&c, &o, bi, hi, j);
+                    PROPERTY(got == want, "list (bi=%lld, hi=%lld, j=%lld) = %lld, expected %lld", (long long)bi,
+                             (long long)hi, (long long)j, (long long)got, (long long)want);
+                    if (want >= 0) marked[want] = 1;
+                }
+                for (int64_t x = 0; x < sk; x++) {
+                    const uint32_t got = outcome_weight_bits(&c, &o, bi, hi, x);
+                    const uint32_t want = marked[x] ? one
+                                          : p->mode == SPIDX_MODE_ZERO ? 0u
+                                                                       : case_init_weight_bits(&c, bi, hi, x);
+                    PROPERTY(got == want, "weight (bi=%lld, hi=%lld, x=%lld) = 0x%x, expected 0x%x", (long long)bi,
+                             (long long)hi, (long long)x, got, want);
+                }
+            }
+        free(marked);
+        PROPERTY((first[0] >= 0) == (o.status == SPIDX_E_HEAVY_RANGE), "status %s with%s invalid entries",
+                 spidx_status_name(o.status), first[0] >= 0 ? "" : " no");
+        PROPERTY(o.detail.bi == first[0] && o.detail.hi == first[1] && o.detail.j == first[2] &&
+                     o.detail.value == first[3],
+                 "detail (%lld, %lld, %lld, %lld), first invalid entry (%lld, %lld, %lld, %lld)",
+                 (long long)o.detail.bi, (long long)o.detail.hi, (long long)o.detail.j, (long long)o.detail.value,
+                 (long long)first[0], (long long)first[1], (long long)first[2], (long long)first[3]);
+    }
+    fclose(mem);
+    uint8_t hit[COV_COUNT];
+    coverage_classify(&c, o.status, hit);
+    coverage_record(fuzz_impl_index(ref), hit);
+    outcome_free(&o);
+    case_free(&c);
+    return 0;
+failed:
+    fclose(mem);
+    fuzz_fail(&c, data, size, report);
+}
