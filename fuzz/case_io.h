@@ -11,9 +11,11 @@
 
 #include "case_helpers.h"
 
-/* The largest case (all three buffers, bytes) that decoding materializes. Larger valid
- * cases are shrunk by halving b, then h, then sk, then heavy until they fit. */
+/* The largest case that decoding materializes: all three buffers in bytes, and rows
+ * (b * h, which costs time even when rows are empty). Larger valid cases are shrunk by
+ * halving b, then h, then sk, then heavy until they fit. */
 #define SPIDX_CASE_MAX_BYTES ((size_t)256 << 20)
+#define SPIDX_CASE_MAX_ROWS ((int64_t)1 << 18)
 
 /* First byte of the exact ("raw") byte form that case_encode writes. Any other first
  * byte selects the structured fuzzing decoder. */

@@ -48,7 +48,7 @@ void case_write(FILE *out, const spidx_case *c, const char *comment)
                 c->null_mask & 4u ? " weight" : "");
     fprintf(out, "fill = %s %llu\n", spidx_fill_name(c->fill), (unsigned long long)c->fill_seed);
     if (c->check != SPIDX_OK || p->heavy == 0) return;
-    for (int64_t bi = 0; bi < p->b; bi++)
+    for (int64_t bi = 0; bi < p->b && c->shape.rows > 0; bi++)
         for (int64_t hi = 0; hi < p->h; hi++) {
             fprintf(out, "topk[%lld][%lld] =", (long long)bi, (long long)hi);
             for (int64_t k = 0; k < p->heavy; k++) fprintf(out, " %lld", (long long)case_get_topk(c, bi, hi, k));
@@ -62,6 +62,7 @@ typedef struct {
     int line;
 } parser;
 
+__attribute__((format(printf, 2, 3)))
 static int perr(parser *ps, const char *fmt, ...)
 {
     char msg[128];
@@ -176,6 +177,11 @@ int case_parse(const char *text, size_t size, spidx_case *c, char *err, size_t e
             if (spidx_check(&p, &dummy, &dummy, &dummy, &s, NULL) == SPIDX_OK) {
                 const double bytes = (double)s.topk_span * 8 + (double)s.list_span * (double)s.index_size +
                                      (double)s.weight_span * (double)s.weight_size;
+                if (s.rows > SPIDX_CASE_MAX_ROWS) {
+                    rc = perr(&ps, "the case has %lld rows, above the limit of %lld", (long long)s.rows,
+                              (long long)SPIDX_CASE_MAX_ROWS);
+                    break;
+                }
                 if (bytes > (double)SPIDX_CASE_MAX_BYTES) {
                     rc = perr(&ps, "the case needs %.0f bytes of buffers, above the %zu-byte limit", bytes,
                               SPIDX_CASE_MAX_BYTES);

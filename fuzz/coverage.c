@@ -69,7 +69,7 @@ void coverage_classify(const spidx_case *c, spidx_status status, uint8_t hit[COV
     /* Heavy entries: where they land, duplicates, invalid kinds. The seen-bitmap is
      * only built for rows short enough to make it cheap. */
     uint8_t *seen = sk > 0 && sk <= (1 << 20) ? calloc((size_t)sk, 1) : NULL;
-    for (int64_t bi = 0; bi < p->b && H > 0; bi++)
+    for (int64_t bi = 0; bi < p->b && H > 0 && c->shape.rows > 0; bi++)
         for (int64_t hi = 0; hi < p->h; hi++) {
             if (seen) memset(seen, 0, (size_t)sk);
             for (int64_t k = 0; k < H; k++) {

@@ -83,11 +83,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                              : p->weight_type == SPIDX_WEIGHT_F16 ? 0x3C00u
                                                                   : 0x3F80u;
         int64_t first[4] = {-1, -1, -1, 0};
-        uint8_t *marked = calloc((size_t)(sk ? sk : 1), 1);
+        /* sk is bounded by the case budget only when there are rows to hold it. */
+        const size_t mark_len = c.shape.rows > 0 && sk > 0 ? (size_t)sk : 1;
+        uint8_t *marked = calloc(mark_len, 1);
         SPIDX_ASSERT(marked != NULL);
-        for (int64_t bi = 0; bi < p->b; bi++)
+        for (int64_t bi = 0; bi < p->b && c.shape.rows > 0; bi++)
             for (int64_t hi = 0; hi < p->h; hi++) {
-                memset(marked, 0, (size_t)(sk ? sk : 1));
+                memset(marked, 0, mark_len);
                 for (int64_t j = 0; j < T; j++) {
                     int64_t want;
                     if (j < S) {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+__attribute__((format(printf, 3, 4)))
 static spidx_status fail(spidx_detail *d, spidx_status st, const char *fmt, ...)
 {
     if (d) {

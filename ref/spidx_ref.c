@@ -33,13 +33,19 @@ spidx_status spidx_ref_run(const spidx_params *p, const int64_t *topk, void *lis
     spidx_shape s;
     spidx_status st = spidx_check(p, topk, list, weight, &s, detail);
     if (st != SPIDX_OK) return st;
+    if (s.rows == 0) return SPIDX_OK; /* b = 0 or h = 0: nothing to write (and no loop over the other extent) */
 
+    /* Strides address nothing for an extent-1 dimension or an empty tensor (SPEC: they
+     * are not validated then), so they are taken as 0 and can never overflow. */
+    const int64_t tsb = p->b > 1 && s.H > 0 ? p->topk_sb : 0, tsh = p->h > 1 && s.H > 0 ? p->topk_sh : 0;
+    const int64_t lsb = p->b > 1 && s.T > 0 ? p->list_sb : 0, lsh = p->h > 1 && s.T > 0 ? p->list_sh : 0;
+    const int64_t wsb = p->b > 1 && p->sk > 0 ? p->weight_sb : 0, wsh = p->h > 1 && p->sk > 0 ? p->weight_sh : 0;
     int found_invalid = 0;
     for (int64_t bi = 0; bi < p->b; bi++) {
         for (int64_t hi = 0; hi < p->h; hi++) {
-            const int64_t lrow = bi * p->list_sb + hi * p->list_sh;
-            const int64_t wrow = bi * p->weight_sb + hi * p->weight_sh;
-            const int64_t trow = bi * p->topk_sb + hi * p->topk_sh;
+            const int64_t lrow = bi * lsb + hi * lsh;
+            const int64_t wrow = bi * wsb + hi * wsh;
+            const int64_t trow = bi * tsb + hi * tsh;
 
             if (p->mode == SPIDX_MODE_ZERO)
                 for (int64_t x = 0; x < p->sk; x++) store_weight(weight, p->weight_type, wrow + x, 0);
