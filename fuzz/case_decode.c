@@ -74,25 +74,30 @@ static void apply_layout(spidx_params *p, int layout, const int64_t pads[6])
 
 /* Bytes the case's buffers need (over the budget when rows are), or 0 when
  * spidx_check rejects p (64-byte buffers then). */
-static size_t case_bytes(const spidx_params *p)
+typedef struct {
+    size_t max_bytes;
+    int64_t max_rows;
+} budget;
+
+static size_t case_bytes(const spidx_params *p, const budget *bg)
 {
     static int64_t dummy;
     spidx_shape s;
     if (spidx_check(p, &dummy, &dummy, &dummy, &s, NULL) != SPIDX_OK) return 0;
-    if (s.rows > SPIDX_CASE_MAX_ROWS) return SPIDX_CASE_MAX_BYTES + 1;
+    if (s.rows > bg->max_rows) return SIZE_MAX;
     /* Each span's bytes fit int64 (spidx_check); their sum may not. */
     size_t t = (size_t)s.topk_span * 8, u;
     if (__builtin_add_overflow(t, (size_t)s.list_span * s.index_size, &u) ||
-        __builtin_add_overflow(u, (size_t)s.weight_span * s.weight_size, &t) || t > SPIDX_CASE_MAX_BYTES)
-        return SPIDX_CASE_MAX_BYTES + 1;
+        __builtin_add_overflow(u, (size_t)s.weight_span * s.weight_size, &t))
+        return SIZE_MAX;
     return t;
 }
 
 /* Halves b, then h, then sk, then heavy until the case fits; strides are kept (rows
  * stay disjoint when extents shrink). relayout recomputes strides when >= 0. */
-static void shrink_to_budget(spidx_params *p, int relayout, const int64_t pads[6])
+static void shrink_to_budget(spidx_params *p, int relayout, const int64_t pads[6], const budget *bg)
 {
-    while (case_bytes(p) > SPIDX_CASE_MAX_BYTES) {
+    while (case_bytes(p, bg) > bg->max_bytes) {
         if (p->b > 1) p->b /= 2;
         else if (p->h > 1) p->h /= 2;
         else if (p->sk > 1) p->sk /= 2;
@@ -101,7 +106,7 @@ static void shrink_to_budget(spidx_params *p, int relayout, const int64_t pads[6
     }
 }
 
-static void decode_raw(reader *r, spidx_case *c)
+static void decode_raw(reader *r, spidx_case *c, const budget *bg)
 {
     spidx_params p;
     memset(&p, 0, sizeof p);
@@ -116,7 +121,7 @@ static void decode_raw(reader *r, spidx_case *c)
     const unsigned null_mask = rd8(r) & 7u;
     const int fill = rd8(r) % SPIDX_FILL_COUNT;
     const uint64_t seed = rd64(r);
-    shrink_to_budget(&p, -1, NULL);
+    shrink_to_budget(&p, -1, NULL, bg);
     case_init_fill(c, &p, fill, seed);
     c->null_mask = null_mask;
     if (c->check != SPIDX_OK) return;
@@ -234,7 +239,7 @@ static void fill_topk(reader *r, spidx_case *c)
     free(row);
 }
 
-static void decode_structured(reader *r, spidx_case *c)
+static void decode_structured(reader *r, spidx_case *c, const budget *bg)
 {
     spidx_params p;
     memset(&p, 0, sizeof p);
@@ -275,8 +280,8 @@ static void decode_structured(reader *r, spidx_case *c)
         p.window = upto(r, 4);
         p.heavy = upto(r, 4);
     } else if (sel == 62) { /* many rows, tiny sk: more than 65,535 rows (grid limits) */
-        p.b = 140 + upto(r, 160);
-        p.h = 470 + upto(r, 30);
+        p.b = 1 + upto(r, 1);
+        p.h = (65536 + upto(r, 4000)) / p.b;
         p.sk = upto(r, 2);
         p.sink = upto(r, 1);
         p.window = upto(r, 1);
@@ -307,7 +312,7 @@ static void decode_structured(reader *r, spidx_case *c)
         apply_layout(&p, layout, pads);
         inject_error(r, &p, &null_mask);
     }
-    shrink_to_budget(&p, inject ? -1 : layout, pads);
+    shrink_to_budget(&p, inject ? -1 : layout, pads, bg);
     case_init_fill(c, &p, fill, seed);
     c->null_mask = null_mask;
     if (c->check == SPIDX_OK) fill_topk(r, c);
@@ -315,6 +320,12 @@ static void decode_structured(reader *r, spidx_case *c)
 
 void case_decode(const uint8_t *data, size_t size, spidx_case *c)
 {
+    case_decode_bounded(data, size, c, SPIDX_CASE_MAX_BYTES, SPIDX_CASE_MAX_ROWS);
+}
+
+void case_decode_bounded(const uint8_t *data, size_t size, spidx_case *c, size_t max_bytes, int64_t max_rows)
+{
+    const budget bg = {max_bytes, max_rows};
     if (case_is_text(data, size)) {
         char err[160];
         if (case_parse((const char *)data, size, c, err, sizeof err) == 0) return;
@@ -322,11 +333,11 @@ void case_decode(const uint8_t *data, size_t size, spidx_case *c)
     reader r = {data, size, 0};
     if (size > 0 && data[0] == SPIDX_RAW_TAG) {
         r.at = 1;
-        decode_raw(&r, c);
+        decode_raw(&r, c, &bg);
         return;
     }
     r.at = size > 0 ? 1 : 0;
-    decode_structured(&r, c);
+    decode_structured(&r, c, &bg);
 }
 
 static void put64(uint8_t **q, uint64_t v)

@@ -76,7 +76,8 @@ void case_set_topk(spidx_case *c, int64_t bi, int64_t hi, int64_t k, int64_t val
 typedef struct spidx_outcome {
     spidx_status status;
     spidx_detail detail;
-    unsigned char *list, *weight; /* copies of the output buffers after the call */
+    unsigned char *list, *weight; /* the output buffers after the call (inside guarded blocks) */
+    unsigned char *list_block, *weight_block; /* the allocations holding them, for outcome_free */
     int guards_intact;            /* every canary byte around every buffer unchanged */
     int topk_intact;              /* the top-k buffer unchanged */
 } spidx_outcome;

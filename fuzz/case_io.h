@@ -24,6 +24,10 @@
 /* Decodes any byte string (a `.case` text included) into *c; never fails. */
 void case_decode(const uint8_t *data, size_t size, spidx_case *c);
 
+/* The same with a smaller budget for byte-decoded cases (a `.case` text is taken as
+ * written): fuzz_ref uses it to keep the CPU-only mix small. */
+void case_decode_bounded(const uint8_t *data, size_t size, spidx_case *c, size_t max_bytes, int64_t max_rows);
+
 /* Encodes c in the raw byte form; returns a malloc'ed buffer of *size bytes. */
 uint8_t *case_encode(const spidx_case *c, size_t *size);
 
