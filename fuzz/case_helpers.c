@@ -270,45 +270,47 @@ int case_padding_intact(const spidx_case *c, const spidx_outcome *o)
 }
 
 /* Counts a mismatch and prints it while under the report limit. */
-#define REPORT(...)                                                                                          \
+#define REPORT(field, ...)                                                                                   \
     do {                                                                                                     \
+        if (n == 0 && first_field) *first_field = (field);                                                  \
         if (out && n < max_report) fprintf(out, __VA_ARGS__);                                               \
         n++;                                                                                                 \
     } while (0)
 
 /* Byte-wise comparison of two buffers, for padding or for calls that must write nothing. */
 static long compare_bytes(const char *what, const unsigned char *a, const unsigned char *b, size_t bytes,
-                          const char *name_a, const char *name_b, FILE *out, int max_report, long n)
+                          const char *name_a, const char *name_b, FILE *out, int max_report, long n,
+                          const char **first_field)
 {
     for (size_t i = 0; i < bytes; i++)
         if (a[i] != b[i])
-            REPORT("  %s byte %zu: %s=0x%02x %s=0x%02x\n", what, i, name_a, a[i], name_b, b[i]);
+            REPORT(what, "  %s byte %zu: %s=0x%02x %s=0x%02x\n", what, i, name_a, a[i], name_b, b[i]);
     return n;
 }
 
 long case_compare(const spidx_case *c, const char *name_a, const spidx_outcome *a, const char *name_b,
-                  const spidx_outcome *b, FILE *out, int max_report)
+                  const spidx_outcome *b, FILE *out, int max_report, const char **first_field)
 {
     long n = 0;
     if (a->status != b->status)
-        REPORT("  status: %s=%s %s=%s\n", name_a, spidx_status_name(a->status), name_b, spidx_status_name(b->status));
+        REPORT("status", "  status: %s=%s %s=%s\n", name_a, spidx_status_name(a->status), name_b, spidx_status_name(b->status));
     if (a->detail.bi != b->detail.bi || a->detail.hi != b->detail.hi || a->detail.j != b->detail.j ||
         a->detail.value != b->detail.value)
-        REPORT("  detail: %s=(bi=%lld hi=%lld j=%lld value=%lld) %s=(bi=%lld hi=%lld j=%lld value=%lld)\n", name_a,
+        REPORT("detail", "  detail: %s=(bi=%lld hi=%lld j=%lld value=%lld) %s=(bi=%lld hi=%lld j=%lld value=%lld)\n", name_a,
                (long long)a->detail.bi, (long long)a->detail.hi, (long long)a->detail.j, (long long)a->detail.value,
                name_b, (long long)b->detail.bi, (long long)b->detail.hi, (long long)b->detail.j,
                (long long)b->detail.value);
-    if (!a->guards_intact) REPORT("  %s wrote outside its buffers (guard canary changed)\n", name_a);
-    if (!b->guards_intact) REPORT("  %s wrote outside its buffers (guard canary changed)\n", name_b);
-    if (!a->topk_intact) REPORT("  %s wrote the top-k buffer\n", name_a);
-    if (!b->topk_intact) REPORT("  %s wrote the top-k buffer\n", name_b);
+    if (!a->guards_intact) REPORT("guard", "  %s wrote outside its buffers (guard canary changed)\n", name_a);
+    if (!b->guards_intact) REPORT("guard", "  %s wrote outside its buffers (guard canary changed)\n", name_b);
+    if (!a->topk_intact) REPORT("topk", "  %s wrote the top-k buffer\n", name_a);
+    if (!b->topk_intact) REPORT("topk", "  %s wrote the top-k buffer\n", name_b);
 
     const int wrote = (a->status == SPIDX_OK || a->status == SPIDX_E_HEAVY_RANGE) &&
                       (b->status == SPIDX_OK || b->status == SPIDX_E_HEAVY_RANGE) && c->check == SPIDX_OK;
     if (!wrote) {
         /* Neither call may have written (or statuses differ): the buffers must agree byte for byte. */
-        n = compare_bytes("list", a->list, b->list, c->list_bytes, name_a, name_b, out, max_report, n);
-        return compare_bytes("weight", a->weight, b->weight, c->weight_bytes, name_a, name_b, out, max_report, n);
+        n = compare_bytes("list", a->list, b->list, c->list_bytes, name_a, name_b, out, max_report, n, first_field);
+        return compare_bytes("weight", a->weight, b->weight, c->weight_bytes, name_a, name_b, out, max_report, n, first_field);
     }
 
     /* Row elements first, with coordinates; then b's buffers with a's row elements
@@ -324,7 +326,7 @@ long case_compare(const spidx_case *c, const char *name_a, const spidx_outcome *
                 const int64_t at = offset_of(p, p->list_sb, p->list_sh, bi, hi, j);
                 const int64_t va = read_index(c, a->list, at), vb = read_index(c, b->list, at);
                 if (va != vb)
-                    REPORT("  list (bi=%lld, hi=%lld, j=%lld): %s=%lld %s=%lld\n", (long long)bi, (long long)hi,
+                    REPORT("list", "  list (bi=%lld, hi=%lld, j=%lld): %s=%lld %s=%lld\n", (long long)bi, (long long)hi,
                            (long long)j, name_a, (long long)va, name_b, (long long)vb);
                 memcpy(lb + at * isz, a->list + at * isz, isz);
             }
@@ -332,14 +334,14 @@ long case_compare(const spidx_case *c, const char *name_a, const spidx_outcome *
                 const int64_t at = offset_of(p, p->weight_sb, p->weight_sh, bi, hi, x);
                 const uint32_t va = read_weight(c, a->weight, at), vb = read_weight(c, b->weight, at);
                 if (va != vb)
-                    REPORT("  weight (bi=%lld, hi=%lld, x=%lld): %s=0x%0*x %s=0x%0*x\n", (long long)bi, (long long)hi,
+                    REPORT("weight", "  weight (bi=%lld, hi=%lld, x=%lld): %s=0x%0*x %s=0x%0*x\n", (long long)bi, (long long)hi,
                            (long long)x, name_a, (int)wsz * 2, va, name_b, (int)wsz * 2, vb);
                 memcpy(wb + at * wsz, a->weight + at * wsz, wsz);
             }
         }
     }
-    n = compare_bytes("list padding", a->list, lb, c->list_bytes, name_a, name_b, out, max_report, n);
-    n = compare_bytes("weight padding", a->weight, wb, c->weight_bytes, name_a, name_b, out, max_report, n);
+    n = compare_bytes("list padding", a->list, lb, c->list_bytes, name_a, name_b, out, max_report, n, first_field);
+    n = compare_bytes("weight padding", a->weight, wb, c->weight_bytes, name_a, name_b, out, max_report, n, first_field);
     free(lb);
     free(wb);
     return n;

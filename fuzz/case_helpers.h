@@ -97,9 +97,11 @@ uint32_t case_init_weight_bits(const spidx_case *c, int64_t bi, int64_t hi, int6
 
 /* Compares outcome b (implementation name_b) with a (name_a) bit for bit: status,
  * detail, every list and weight element, padding bytes, guards and the top-k buffer.
- * Prints up to max_report mismatches to out (NULL: silent) and returns their number. */
+ * Prints up to max_report mismatches to out (NULL: silent) and returns their number;
+ * *first_field (when not NULL) gets the first mismatch's field: "status", "detail",
+ * "guard", "topk", "list", "weight", "list padding" or "weight padding". */
 long case_compare(const spidx_case *c, const char *name_a, const spidx_outcome *a, const char *name_b,
-                  const spidx_outcome *b, FILE *out, int max_report);
+                  const spidx_outcome *b, FILE *out, int max_report, const char **first_field);
 
 /* One-line description of the case's params ("b=2 h=3 sk=10 sink=2 ..."). */
 void case_describe(const spidx_case *c, char *buf, size_t size);

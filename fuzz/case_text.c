@@ -190,6 +190,9 @@ int case_parse(const char *text, size_t size, spidx_case *c, char *err, size_t e
             }
             case_init_fill(c, &p, fill, seed);
             c->null_mask = null_mask;
+            for (int64_t bi = 0; bi < p.b && c->check == SPIDX_OK && c->shape.rows > 0; bi++)
+                for (int64_t hi = 0; hi < p.h; hi++)
+                    for (int64_t k = 0; k < p.heavy; k++) case_set_topk(c, bi, hi, k, 0); /* omitted rows */
         }
         for (int i = 1; i < nlines && rc == 0; i++) {
             ps.line = i + 1;

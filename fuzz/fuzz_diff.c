@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FILE *mem = fmemopen(report, sizeof report, "w");
         SPIDX_ASSERT(mem != NULL);
         fprintf(mem, "ref vs %s:\n", impls[i]->name);
-        const long bad = case_compare(&c, "ref", &want, impls[i]->name, &got, mem, 10);
+        const long bad = case_compare(&c, "ref", &want, impls[i]->name, &got, mem, 10, NULL);
         if (bad > 10) fprintf(mem, "  ... %ld mismatches in all\n", bad);
         fclose(mem);
         if (got.status == SPIDX_E_DEVICE) {

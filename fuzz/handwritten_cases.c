@@ -138,7 +138,7 @@ int main(int argc, char **argv)
             case_run(impls[i], &c, &got);
             FILE *mem = fmemopen(lines[i], sizeof lines[i], "w");
             SPIDX_ASSERT(mem != NULL);
-            const long bad = case_compare(&c, "ref", &want, impls[i]->name, &got, mem, 8);
+            const long bad = case_compare(&c, "ref", &want, impls[i]->name, &got, mem, 8, NULL);
             fclose(mem);
             if (bad == 0) lines[i][0] = 0;
             printf(" %-10s", bad ? "MISMATCH" : "ok");

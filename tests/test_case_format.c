@@ -1,0 +1,127 @@
+/* test_case_format.c - the two forms of a case lose nothing: decoded fuzzer bytes
+ * survive `.case` text and the raw byte form unchanged; malformed `.case` text is
+ * rejected with the line number; the decoder is total and deterministic.
+ * Run: ctest -R test_case_format. */
+#define _POSIX_C_SOURCE 200809L /* open_memstream */
+#include "test_helpers.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "case_io.h"
+
+static uint64_t next(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+    return *s >> 33;
+}
+
+START_TEST(test_decoded_bytes_round_trip_through_text_and_raw_forms)
+{
+    uint64_t s = 12345;
+    for (int iter = 0; iter < 400; iter++) {
+        uint8_t bytes[96];
+        const size_t n = next(&s) % sizeof bytes;
+        for (size_t i = 0; i < n; i++) bytes[i] = (uint8_t)next(&s);
+        if (iter % 7 == 0 && n > 0) bytes[0] = SPIDX_RAW_TAG;
+        spidx_case a, b, d;
+        case_decode(bytes, n, &a);
+
+        char *text = NULL;
+        size_t len = 0;
+        FILE *mem = open_memstream(&text, &len);
+        ck_assert_ptr_nonnull(mem);
+        case_write(mem, &a, "round trip");
+        fclose(mem);
+        char err[200];
+        ck_assert_msg(case_parse(text, len, &b, err, sizeof err) == 0, "input %d: %s\n%s", iter, err, text);
+        ck_assert_msg(case_equal(&a, &b), "input %d: text form differs\n%s", iter, text);
+
+        size_t rn;
+        uint8_t *raw = case_encode(&a, &rn);
+        case_decode(raw, rn, &d);
+        ck_assert_msg(case_equal(&a, &d), "input %d: raw form differs", iter);
+        ck_assert_int_eq(memcmp(a.weight_init, d.weight_init, a.weight_bytes), 0);
+
+        free(raw);
+        free(text);
+        case_free(&a);
+        case_free(&b);
+        case_free(&d);
+    }
+}
+END_TEST
+
+START_TEST(test_decoding_is_deterministic)
+{
+    const uint8_t bytes[] = {3, 0x41, 9, 200, 7, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    spidx_case a, b;
+    case_decode(bytes, sizeof bytes, &a);
+    case_decode(bytes, sizeof bytes, &b);
+    ck_assert(case_equal(&a, &b));
+    ck_assert_int_eq(memcmp(a.list_init, b.list_init, a.list_bytes), 0);
+    case_free(&a);
+    case_free(&b);
+}
+END_TEST
+
+START_TEST(test_empty_input_decodes_to_a_case)
+{
+    spidx_case c;
+    case_decode(NULL, 0, &c);
+    ck_assert_int_ge(c.p.b, 0);
+    case_free(&c);
+}
+END_TEST
+
+static void expect_parse_error(const char *text, const char *needle)
+{
+    spidx_case c;
+    char err[200] = "";
+    ck_assert_int_eq(case_parse(text, strlen(text), &c, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, needle) != NULL, "error '%s' does not contain '%s'", err, needle);
+}
+
+START_TEST(test_malformed_text_reports_the_line)
+{
+    expect_parse_error("spidx-case 2\nb = 1\n", "line 1");
+    expect_parse_error("spidx-case 1\nb = 1\nh = one\nsk = 3\n", "line 3");
+    expect_parse_error("spidx-case 1\nb = 1\nh = 1\nsk = 3\ncolour = red\n", "unknown key");
+    expect_parse_error("spidx-case 1\nb = 1\nh = 1\n", "required");
+    expect_parse_error("spidx-case 1\nb = 1\nh = 1\nsk = 4\nheavy = 2\ntopk[0][0] = 1\n", "line 6");
+    expect_parse_error("spidx-case 1\nb = 1\nh = 1\nsk = 4\nheavy = 1\ntopk[0][0] = 1 2\n", "more than");
+    expect_parse_error("spidx-case 1\nb = 1\nh = 1\nsk = 4\nmode = sometimes\n", "mode");
+    expect_parse_error("spidx-case 1\nb = 99999999999999999999\n", "line 2");
+}
+END_TEST
+
+START_TEST(test_text_defaults_are_contiguous_rows_and_zero_topk)
+{
+    const char *text = "spidx-case 1\n# hand-written\nb = 2\nh = 3\nsk = 10\nsink = 1\nheavy = 2\nwindow = 2\n";
+    spidx_case c;
+    char err[200];
+    ck_assert_int_eq(case_parse(text, strlen(text), &c, err, sizeof err), 0);
+    ck_assert_int_eq(c.p.list_sh, 5);
+    ck_assert_int_eq(c.p.list_sb, 15);
+    ck_assert_int_eq(c.p.weight_sb, 30);
+    ck_assert_int_eq(c.p.topk_sh, 2);
+    ck_assert_int_eq(case_get_topk(&c, 1, 2, 1), 0);
+    ck_assert_int_eq(c.p.mode, SPIDX_MODE_ZERO);
+    case_free(&c);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("case_format");
+    TCase *rt = tcase_create("round_trips");
+    tcase_add_test(rt, test_decoded_bytes_round_trip_through_text_and_raw_forms);
+    tcase_add_test(rt, test_decoding_is_deterministic);
+    tcase_add_test(rt, test_empty_input_decodes_to_a_case);
+    suite_add_tcase(s, rt);
+    TCase *txt = tcase_create("text");
+    tcase_add_test(txt, test_malformed_text_reports_the_line);
+    tcase_add_test(txt, test_text_defaults_are_contiguous_rows_and_zero_topk);
+    suite_add_tcase(s, txt);
+    return run_suite(s);
+}
