@@ -1,6 +1,8 @@
 /* gpu_helpers.cu - staging, error handling and availability shared by the CUDA
- * implementations (see gpu_helpers.h). Device buffers persist across calls and grow
- * on demand so a fuzzing loop does no per-call cudaMalloc. */
+ * implementations (see gpu_helpers.h). Buffers persist across calls and grow on demand
+ * so a fuzzing loop does no per-call allocation. Small calls (the fuzzing mix) go
+ * through one pinned host block mirrored on the device: one copy in, one copy out;
+ * large calls copy each buffer directly, without a pinned twin of their size. */
 #include "gpu_helpers.h"
 
 #include <stdio.h>
@@ -16,6 +18,34 @@ struct device_pool {
     unsigned long long *first_bad;
 };
 device_pool g_pool;
+
+/* Pinned staging for small calls. Layout: [topk | first_bad | list | weight], each part
+ * 256-byte aligned, so the copy back starts at first_bad and skips the top-k. */
+struct pinned_pool {
+    unsigned char *host;
+    unsigned char *dev;
+    size_t cap;
+};
+pinned_pool g_pinned;
+constexpr size_t kPinnedMax = (size_t)64 << 20;
+
+size_t align256(size_t x) { return (x + 255) & ~(size_t)255; }
+
+cudaError_t grow_pinned(size_t bytes)
+{
+    if (bytes <= g_pinned.cap) return cudaSuccess;
+    if (g_pinned.host) cudaFreeHost(g_pinned.host);
+    if (g_pinned.dev) cudaFree(g_pinned.dev);
+    g_pinned.host = g_pinned.dev = nullptr;
+    g_pinned.cap = 0;
+    size_t want = bytes < ((size_t)1 << 20) ? ((size_t)1 << 20) : bytes + bytes / 4;
+    if (want > kPinnedMax + 1024) want = kPinnedMax + 1024;
+    cudaError_t err = cudaMallocHost(&g_pinned.host, want);
+    if (err == cudaSuccess) err = cudaMalloc(&g_pinned.dev, want);
+    if (err != cudaSuccess) return err;
+    g_pinned.cap = want;
+    return cudaSuccess;
+}
 
 int g_available = -1; /* -1: not probed yet */
 char g_why[160];
@@ -80,6 +110,10 @@ extern "C" void spidx_gpu_release(void)
     }
     if (g_pool.first_bad) cudaFree(g_pool.first_bad);
     g_pool.first_bad = nullptr;
+    if (g_pinned.host) cudaFreeHost(g_pinned.host);
+    if (g_pinned.dev) cudaFree(g_pinned.dev);
+    g_pinned.host = g_pinned.dev = nullptr;
+    g_pinned.cap = 0;
 }
 
 int gpu_sm_count(void)
@@ -125,29 +159,51 @@ spidx_status gpu_run(const char *impl, gpu_launch_fn launch, const spidx_params 
 
     const size_t bytes[3] = {(size_t)s.topk_span * 8, (size_t)s.list_span * s.index_size,
                              (size_t)s.weight_span * s.weight_size};
-    const void *host_in[3] = {topk, list, weight};
-    for (int i = 0; i < 3; i++) {
-        if (bytes[i] == 0) continue;
-        TRY("cudaMalloc (staging buffer)", grow(i, bytes[i]));
-        /* The whole span travels both ways, so row padding returns with its own bits. */
-        TRY("cudaMemcpy host to device", cudaMemcpy(g_pool.ptr[i], host_in[i], bytes[i], cudaMemcpyHostToDevice));
-    }
-    if (!g_pool.first_bad) TRY("cudaMalloc (first_bad)", cudaMalloc(&g_pool.first_bad, sizeof(unsigned long long)));
-    TRY("cudaMemset (first_bad)", cudaMemset(g_pool.first_bad, 0xff, sizeof(unsigned long long)));
-
-    gpu_buffers d;
-    d.topk = bytes[0] ? (const int64_t *)g_pool.ptr[0] : nullptr;
-    d.list = bytes[1] ? g_pool.ptr[1] : nullptr;
-    d.weight = bytes[2] ? g_pool.ptr[2] : nullptr;
-    d.first_bad = g_pool.first_bad;
-    TRY("kernel launch", launch(p, &s, &d));
-    TRY("cudaDeviceSynchronize after the kernels", cudaDeviceSynchronize());
-
     unsigned long long first_bad = 0;
-    TRY("cudaMemcpy (first_bad)", cudaMemcpy(&first_bad, g_pool.first_bad, sizeof first_bad, cudaMemcpyDeviceToHost));
-    if (bytes[1]) TRY("cudaMemcpy device to host (list)", cudaMemcpy(list, d.list, bytes[1], cudaMemcpyDeviceToHost));
-    if (bytes[2])
-        TRY("cudaMemcpy device to host (weight)", cudaMemcpy(weight, d.weight, bytes[2], cudaMemcpyDeviceToHost));
+    gpu_buffers d;
+    /* The whole span of each buffer travels both ways, so row padding returns with its
+     * own bits (and a kernel that wrote padding is caught by the comparison). */
+    const size_t off_bad = align256(bytes[0]), off_list = off_bad + 256, off_weight = off_list + align256(bytes[1]);
+    const size_t total = off_weight + bytes[2];
+    if (total <= kPinnedMax) {
+        TRY("cudaMallocHost/cudaMalloc (staging)", grow_pinned(total));
+        unsigned char *h = g_pinned.host, *dv = g_pinned.dev;
+        if (bytes[0]) memcpy(h, topk, bytes[0]);
+        memset(h + off_bad, 0xff, sizeof first_bad);
+        if (bytes[1]) memcpy(h + off_list, list, bytes[1]);
+        if (bytes[2]) memcpy(h + off_weight, weight, bytes[2]);
+        TRY("cudaMemcpyAsync host to device", cudaMemcpyAsync(dv, h, total, cudaMemcpyHostToDevice, 0));
+        d.topk = bytes[0] ? (const int64_t *)dv : nullptr;
+        d.first_bad = (unsigned long long *)(dv + off_bad);
+        d.list = bytes[1] ? dv + off_list : nullptr;
+        d.weight = bytes[2] ? dv + off_weight : nullptr;
+        TRY("kernel launch", launch(p, &s, &d));
+        TRY("cudaMemcpyAsync device to host",
+            cudaMemcpyAsync(h + off_bad, dv + off_bad, total - off_bad, cudaMemcpyDeviceToHost, 0));
+        TRY("cudaStreamSynchronize after the kernels", cudaStreamSynchronize(0));
+        memcpy(&first_bad, h + off_bad, sizeof first_bad);
+        if (bytes[1]) memcpy(list, h + off_list, bytes[1]);
+        if (bytes[2]) memcpy(weight, h + off_weight, bytes[2]);
+    } else {
+        const void *host_in[3] = {topk, list, weight};
+        for (int i = 0; i < 3; i++) {
+            if (bytes[i] == 0) continue;
+            TRY("cudaMalloc (staging buffer)", grow(i, bytes[i]));
+            TRY("cudaMemcpy host to device", cudaMemcpy(g_pool.ptr[i], host_in[i], bytes[i], cudaMemcpyHostToDevice));
+        }
+        if (!g_pool.first_bad) TRY("cudaMalloc (first_bad)", cudaMalloc(&g_pool.first_bad, sizeof first_bad));
+        TRY("cudaMemset (first_bad)", cudaMemset(g_pool.first_bad, 0xff, sizeof first_bad));
+        d.topk = bytes[0] ? (const int64_t *)g_pool.ptr[0] : nullptr;
+        d.list = bytes[1] ? g_pool.ptr[1] : nullptr;
+        d.weight = bytes[2] ? g_pool.ptr[2] : nullptr;
+        d.first_bad = g_pool.first_bad;
+        TRY("kernel launch", launch(p, &s, &d));
+        TRY("cudaDeviceSynchronize after the kernels", cudaDeviceSynchronize());
+        TRY("cudaMemcpy (first_bad)", cudaMemcpy(&first_bad, g_pool.first_bad, sizeof first_bad, cudaMemcpyDeviceToHost));
+        if (bytes[1]) TRY("cudaMemcpy device to host (list)", cudaMemcpy(list, d.list, bytes[1], cudaMemcpyDeviceToHost));
+        if (bytes[2])
+            TRY("cudaMemcpy device to host (weight)", cudaMemcpy(weight, d.weight, bytes[2], cudaMemcpyDeviceToHost));
+    }
 
     if (first_bad == ~0ull) return SPIDX_OK;
     /* first_bad = row * H + j with row = bi * h + hi: row-major order over [b][h][heavy]. */
