@@ -366,28 +366,24 @@ size_t case_select_impls(const spidx_impl **impls, size_t cap, FILE *log)
     const spidx_impl *all = spidx_impls(&count);
     const char *sel = getenv("SPIDX_IMPLS");
     const int require_gpu = getenv("SPIDX_REQUIRE_GPU") && strcmp(getenv("SPIDX_REQUIRE_GPU"), "1") == 0;
+    int wanted[16];
+    SPIDX_ASSERT(count <= 16);
+    for (size_t i = 0; i < count; i++) wanted[i] = !(sel && *sel);
     if (sel && *sel) {
         /* Every name in the list must exist: a typo must not silently test less. */
         char names[256];
         snprintf(names, sizeof names, "%s", sel);
-        for (char *tok = strtok(names, ","); tok; tok = strtok(NULL, ","))
-            if (!spidx_impl_find(tok)) {
+        for (char *tok = strtok(names, ","); tok; tok = strtok(NULL, ",")) {
+            const spidx_impl *found = spidx_impl_find(tok);
+            if (!found) {
                 fprintf(stderr, "SPIDX_IMPLS names an unknown implementation '%s'\n", tok);
                 exit(2);
             }
+            wanted[found - all] = 1;
+        }
     }
     for (size_t i = 0; i < count; i++) {
-        if (sel && *sel) {
-            /* Whole-name match inside the comma-separated list. */
-            const size_t len = strlen(all[i].name);
-            const char *at = sel;
-            int found = 0;
-            while ((at = strstr(at, all[i].name)) != NULL) {
-                if ((at == sel || at[-1] == ',') && (at[len] == ',' || at[len] == 0)) found = 1;
-                at += len;
-            }
-            if (!found) continue;
-        }
+        if (!wanted[i]) continue;
         char why[192];
         if (!all[i].available(why, sizeof why)) {
             if (log) fprintf(log, "spidx: %s (%s) unavailable, skipped: %s\n", all[i].name,

@@ -147,10 +147,10 @@ int main(int argc, char **argv)
         }
         printf("\n");
         for (size_t i = 0; i < nimpl; i++) {
-            if (lines[i][0] || verbose) {
+            if (lines[i][0]) {
                 char desc[512];
                 case_describe(&c, desc, sizeof desc);
-                if (lines[i][0]) printf("  %s vs ref on %s\n%s", impls[i]->name, desc, lines[i]);
+                printf("  %s vs ref on %s\n%s", impls[i]->name, desc, lines[i]);
             }
         }
         if (verbose && want.status != SPIDX_OK) printf("  ref: %s\n", want.detail.message);

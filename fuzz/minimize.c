@@ -49,16 +49,16 @@ static int reshape(const spidx_case *src, const spidx_params *np, const int64_t 
     return 1;
 }
 
+/* p's sizes with contiguous [b][h][L] strides (case_contiguous_params' layout). */
 static void contiguous(spidx_params *p)
 {
-    const int64_t S = p->sink < p->sk ? p->sink : p->sk, W = p->window < p->sk ? p->window : p->sk;
-    const int64_t T = S + p->heavy + W;
-    p->topk_sh = p->heavy;
-    p->topk_sb = p->h * p->heavy;
-    p->list_sh = T;
-    p->list_sb = p->h * T;
-    p->weight_sh = p->sk;
-    p->weight_sb = p->h * p->sk;
+    const spidx_params q = case_contiguous_params(p->b, p->h, p->sk, p->sink, p->heavy, p->window, p->init_offset);
+    p->topk_sb = q.topk_sb;
+    p->topk_sh = q.topk_sh;
+    p->list_sb = q.list_sb;
+    p->list_sh = q.list_sh;
+    p->weight_sb = q.weight_sb;
+    p->weight_sh = q.weight_sh;
 }
 
 /* Tries one candidate; on the same signature it replaces *c. */
