@@ -12,6 +12,7 @@
 
 #include "gpu_helpers.h"
 #include "spidx_gpu.h"
+#include "spidx_gpu_device.h"
 
 namespace {
 
@@ -84,7 +85,8 @@ unsigned blocks_for(long long n)
 }
 
 template <typename IndexT, typename WordT>
-cudaError_t baseline_launch_typed(const spidx_params *p, const spidx_shape *s, const gpu_buffers *d, WordT one)
+cudaError_t baseline_launch_typed(const spidx_params *p, const spidx_shape *s, const gpu_buffers *d, WordT one,
+                                  cudaStream_t stream)
 {
     /* Extent-1 dimensions never multiply a non-zero index: zero their strides. */
     const long long zb = p->b > 1, zh = p->h > 1;
@@ -97,38 +99,38 @@ cudaError_t baseline_launch_typed(const spidx_params *p, const spidx_shape *s, c
     cudaError_t err;
 
     if (p->mode == SPIDX_MODE_ZERO && p->sk > 0) {
-        baseline_zero_kernel<WordT><<<blocks_for(rows * p->sk), kThreads>>>(w, wm, rows, p->sk);
+        baseline_zero_kernel<WordT><<<blocks_for(rows * p->sk), kThreads, 0, stream>>>(w, wm, rows, p->sk);
         if ((err = cudaGetLastError()) != cudaSuccess) return err;
     }
     if (s->S > 0) {
-        baseline_sink_kernel<IndexT><<<blocks_for(rows * s->S), kThreads>>>(list, lm, rows, s->S);
+        baseline_sink_kernel<IndexT><<<blocks_for(rows * s->S), kThreads, 0, stream>>>(list, lm, rows, s->S);
         if ((err = cudaGetLastError()) != cudaSuccess) return err;
     }
     if (s->H > 0) {
-        baseline_heavy_kernel<IndexT><<<blocks_for(rows * s->H), kThreads>>>(
+        baseline_heavy_kernel<IndexT><<<blocks_for(rows * s->H), kThreads, 0, stream>>>(
             list, lm, d->topk, tm, rows, s->S, s->H, p->sk, p->init_offset, d->first_bad);
         if ((err = cudaGetLastError()) != cudaSuccess) return err;
     }
     if (s->W > 0) {
-        baseline_window_kernel<IndexT><<<blocks_for(rows * s->W), kThreads>>>(list, lm, rows, s->S, s->H, s->W, p->sk);
+        baseline_window_kernel<IndexT><<<blocks_for(rows * s->W), kThreads, 0, stream>>>(list, lm, rows, s->S, s->H, s->W, p->sk);
         if ((err = cudaGetLastError()) != cudaSuccess) return err;
     }
     if (s->T > 0 && p->sk > 0) {
-        baseline_scatter_kernel<IndexT, WordT><<<blocks_for(rows * s->T), kThreads>>>(w, wm, list, lm, rows, s->T, one);
+        baseline_scatter_kernel<IndexT, WordT><<<blocks_for(rows * s->T), kThreads, 0, stream>>>(w, wm, list, lm, rows, s->T, one);
         if ((err = cudaGetLastError()) != cudaSuccess) return err;
     }
     return cudaSuccess;
 }
 
-cudaError_t baseline_launch(const spidx_params *p, const spidx_shape *s, const gpu_buffers *d)
+cudaError_t baseline_launch(const spidx_params *p, const spidx_shape *s, const gpu_buffers *d, cudaStream_t stream)
 {
     const bool i32 = p->index_type == SPIDX_INDEX_I32;
     if (p->weight_type == SPIDX_WEIGHT_F32)
-        return i32 ? baseline_launch_typed<int32_t, uint32_t>(p, s, d, SPIDX_ONE_F32)
-                   : baseline_launch_typed<int64_t, uint32_t>(p, s, d, SPIDX_ONE_F32);
+        return i32 ? baseline_launch_typed<int32_t, uint32_t>(p, s, d, SPIDX_ONE_F32, stream)
+                   : baseline_launch_typed<int64_t, uint32_t>(p, s, d, SPIDX_ONE_F32, stream);
     const uint16_t one = p->weight_type == SPIDX_WEIGHT_F16 ? SPIDX_ONE_F16 : SPIDX_ONE_BF16;
-    return i32 ? baseline_launch_typed<int32_t, uint16_t>(p, s, d, one)
-               : baseline_launch_typed<int64_t, uint16_t>(p, s, d, one);
+    return i32 ? baseline_launch_typed<int32_t, uint16_t>(p, s, d, one, stream)
+               : baseline_launch_typed<int64_t, uint16_t>(p, s, d, one, stream);
 }
 
 } // namespace
@@ -137,4 +139,11 @@ extern "C" spidx_status spidx_baseline_run(const spidx_params *p, const int64_t 
                                            spidx_detail *detail)
 {
     return gpu_run("baseline", baseline_launch, p, topk, list, weight, detail);
+}
+
+extern "C" spidx_status spidx_baseline_launch_device(const spidx_params *p, const int64_t *topk, void *list,
+                                                     void *weight, unsigned long long *first_bad,
+                                                     cudaStream_t stream, spidx_detail *detail)
+{
+    return gpu_launch_device("baseline", baseline_launch, p, topk, list, weight, first_bad, stream, detail);
 }

@@ -1,21 +1,30 @@
 /* fused.cu - the fused single-launch implementation of ref/SPEC.md.
- * Variants (one template, chosen per call by the launcher):
- *   fused_kernel<int64_t|int32_t list, uint32_t|uint16_t weight bits>
- *   - ZERO mode: each block owns a chunk of one weight row, marks the row's heavy
- *     positions in a shared-memory bitmap, and writes the chunk once (1.0 or +0.0);
- *     no other block writes that chunk, so zeroing and scattering cannot race.
- *   - KEEP mode: each block computes list entries and scatters 1.0 directly.
+ * Variants (one template; variant 0 serves spidx_fused_run, the others are earlier
+ * versions kept so the benchmark can time them side by side, see kernels/NOTES.md):
+ *   v4-row     (default) ZERO mode: each block owns a chunk of one weight row (a whole row up to
+ *              128 Ki elements), marks the row's heavy positions in a shared-memory
+ *              bitmap while writing its share of the heavy list entries (one top-k
+ *              read), and writes the chunk once (1.0 or +0.0) with 16-byte stores whose
+ *              marks are read as one bit field; no other block writes that chunk, so
+ *              zeroing and scattering cannot race. KEEP mode: list entries are
+ *              computed and 1.0 scattered directly.
+ *   v2-vec16   as v4 with 64 Ki-element chunks sized for four blocks per SM, the top-k
+ *              read twice (list, then marks) and marks read per element.
+ *   v1-scalar  as v2 with one element-sized store per weight.
  * Every list entry is computed in registers; the list is never read back.
- * Run through spidx_fused_run (kernels/spidx_gpu.h). */
+ * Run through spidx_fused_run (kernels/spidx_gpu.h) or spidx_fused_launch_device
+ * (kernels/spidx_gpu_device.h). */
 #include <stdint.h>
+#include <stdio.h>
 
 #include "gpu_helpers.h"
 #include "spidx_gpu.h"
+#include "spidx_gpu_device.h"
 
 namespace {
 
 constexpr int kThreads = 256;
-constexpr long long kChunkMax = 65536;          /* weight elements per ZERO-mode chunk */
+constexpr long long kChunkMax = 131072;         /* weight elements per ZERO-mode chunk (16 KiB bitmap) */
 constexpr long long kChunkMin = 2048;
 constexpr long long kListPerBlock = 4 * kThreads; /* KEEP mode: list entries per block */
 
@@ -28,6 +37,7 @@ struct fused_args {
     long long topk_sb, topk_sh, list_sb, list_sh, weight_sb, weight_sh;
     long long rows, nchunks, chunk; /* work item = (row, chunk index) */
     int keep;
+    int merged;   /* ZERO mode: one pass over the top-k both marks the chunk and writes the list */
     uint32_t one;
 };
 
@@ -45,12 +55,100 @@ __device__ long long fused_entry(const fused_args &a, const int64_t *trow, long 
     return a.sk - a.W + (j - a.S - a.H);
 }
 
-template <typename IndexT, typename WordT>
+/* Whether weight x of a row is attended, from the chunk bitmap (bit x - c0) and the
+ * sink/window bounds. */
+__device__ __forceinline__ bool fused_marked(const uint32_t *marks, long long x, long long c0, long long S,
+                                             long long win0)
+{
+    return x < S || x >= win0 || ((marks[(x - c0) >> 5] >> ((x - c0) & 31)) & 1u);
+}
+
+/* Writes weights [x0, x1) of a row from the bitmap: one store per element. */
+template <typename WordT>
+__device__ void fused_write_scalar(WordT *wrow, const uint32_t *marks, long long x0, long long x1, long long c0,
+                                   long long S, long long win0, WordT one)
+{
+    for (long long x = x0 + threadIdx.x; x < x1; x += kThreads)
+        wrow[x] = fused_marked(marks, x, c0, S, win0) ? one : (WordT)0;
+}
+
+/* Writes weights [c0, c1) with 16-byte stores: a scalar head up to the first 16-byte
+ * boundary, whole vectors, then a scalar tail. Weight rows are element-aligned, so the
+ * head is shorter than one vector. */
+template <typename WordT>
+__device__ void fused_write_vec16(WordT *wrow, const uint32_t *marks, long long c0, long long c1, long long S,
+                                  long long win0, WordT one)
+{
+    constexpr int kVec = 16 / sizeof(WordT);
+    const unsigned mis = (unsigned)(((uintptr_t)(wrow + c0)) & 15u) / sizeof(WordT);
+    const long long head = min(c1 - c0, (long long)((kVec - mis) % kVec));
+    const long long v0 = c0 + head;
+    const long long nvec = (c1 - v0) / kVec;
+    fused_write_scalar(wrow, marks, c0, v0, c0, S, win0, one);
+    for (long long i = threadIdx.x; i < nvec; i += kThreads) {
+        const long long x = v0 + i * kVec;
+        uint32_t out[4];
+#pragma unroll
+        for (int k = 0; k < 4; k++) {
+            if (sizeof(WordT) == 4) {
+                out[k] = fused_marked(marks, x + k, c0, S, win0) ? (uint32_t)one : 0u;
+            } else {
+                const uint32_t lo = fused_marked(marks, x + 2 * k, c0, S, win0) ? (uint32_t)one : 0u;
+                const uint32_t hi = fused_marked(marks, x + 2 * k + 1, c0, S, win0) ? (uint32_t)one : 0u;
+                out[k] = lo | hi << 16; /* little-endian: element x + 2k in the low half */
+            }
+        }
+        *(uint4 *)(wrow + x) = make_uint4(out[0], out[1], out[2], out[3]);
+    }
+    fused_write_scalar(wrow, marks, v0 + nvec * kVec, c1, c0, S, win0, one);
+}
+
+/* As fused_write_vec16, reading each vector's marks as one bit field (a funnel shift
+ * over two bitmap words) and testing sink/window bounds only for vectors that reach them. */
+template <typename WordT>
+__device__ void fused_write_vec16_bits(WordT *wrow, const uint32_t *marks, long long c0, long long c1, long long S,
+                                       long long win0, WordT one)
+{
+    constexpr int kVec = 16 / sizeof(WordT);
+    const unsigned mis = (unsigned)(((uintptr_t)(wrow + c0)) & 15u) / sizeof(WordT);
+    const long long head = min(c1 - c0, (long long)((kVec - mis) % kVec));
+    const long long v0 = c0 + head;
+    const long long nvec = (c1 - v0) / kVec;
+    fused_write_scalar(wrow, marks, c0, v0, c0, S, win0, one);
+    for (long long i = threadIdx.x; i < nvec; i += kThreads) {
+        const long long x = v0 + i * kVec;
+        const unsigned off = (unsigned)(x - c0), sh = off & 31u; /* chunks are < 2^32 elements */
+        /* The next word holds bits only past bit 31; it exists whenever they are in the chunk. */
+        const uint32_t hi = sh + kVec > 32 ? marks[(off >> 5) + 1] : 0u;
+        uint32_t bits = __funnelshift_r(marks[off >> 5], hi, sh);
+        if (x < S || x + kVec > win0) {
+#pragma unroll
+            for (int e = 0; e < kVec; e++)
+                if (x + e < S || x + e >= win0) bits |= 1u << e;
+        }
+        uint32_t out[4];
+#pragma unroll
+        for (int k = 0; k < 4; k++) {
+            if (sizeof(WordT) == 4)
+                out[k] = (bits >> k) & 1u ? (uint32_t)one : 0u;
+            else
+                out[k] = ((bits >> (2 * k)) & 1u ? (uint32_t)one : 0u) |
+                         ((bits >> (2 * k + 1)) & 1u ? (uint32_t)one << 16 : 0u);
+        }
+        *(uint4 *)(wrow + x) = make_uint4(out[0], out[1], out[2], out[3]);
+    }
+    fused_write_scalar(wrow, marks, v0 + nvec * kVec, c1, c0, S, win0, one);
+}
+
+/* Store: 0 one store per element, 1 16-byte stores with per-element mark reads,
+ * 2 16-byte stores with bit-field mark reads. */
+template <typename IndexT, typename WordT, int Store>
 __global__ void __launch_bounds__(kThreads) fused_kernel(fused_args a)
 {
     __shared__ uint32_t marks[kChunkMax / 32];
     const long long items = a.rows * a.nchunks;
     const WordT one = (WordT)a.one;
+    const bool merged = a.merged && !a.keep && a.sk > 0;
     for (long long item = blockIdx.x; item < items; item += gridDim.x) {
         const long long row = item / a.nchunks, c = item % a.nchunks;
         const long long bi = row / a.h, hi = row % a.h;
@@ -58,8 +156,9 @@ __global__ void __launch_bounds__(kThreads) fused_kernel(fused_args a)
         IndexT *lrow = a.list ? (IndexT *)a.list + bi * a.list_sb + hi * a.list_sh : nullptr;
         WordT *wrow = a.weight ? (WordT *)a.weight + bi * a.weight_sb + hi * a.weight_sh : nullptr;
 
-        /* List entries, spread over the row's chunks. */
+        /* List entries, spread over the row's chunks (heavy ones later when merged). */
         for (long long j = c * kThreads + threadIdx.x; j < a.T; j += a.nchunks * kThreads) {
+            if (merged && j >= a.S && j < a.S + a.H) continue;
             const long long v = fused_entry(a, trow, row, j);
             lrow[j] = (IndexT)v;
             if (a.keep && v >= 0) wrow[v] = one; /* identical values: concurrent writes are benign */
@@ -73,31 +172,59 @@ __global__ void __launch_bounds__(kThreads) fused_kernel(fused_args a)
         const int words = (int)((c1 - c0 + 31) / 32);
         for (int i = threadIdx.x; i < words; i += kThreads) marks[i] = 0;
         __syncthreads();
+        /* When merged, this chunk also writes heavy list entries [k0, k1): one read of
+         * the top-k per block instead of two. */
+        const long long hshare = merged ? (a.H + a.nchunks - 1) / a.nchunks : 0;
+        const long long k0 = c * hshare, k1 = min(a.H, k0 + hshare);
         for (long long k = threadIdx.x; k < a.H; k += kThreads) {
             const long long t = trow[k];
-            if (!gpu_topk_valid(t, a.sk, a.init_offset)) continue;
-            const long long v = t + a.init_offset;
-            if (v >= c0 && v < c1) atomicOr(&marks[(v - c0) >> 5], 1u << ((v - c0) & 31));
+            const bool valid = gpu_topk_valid(t, a.sk, a.init_offset);
+            const long long v = valid ? t + a.init_offset : -1;
+            if (k >= k0 && k < k1) {
+                lrow[a.S + k] = (IndexT)v;
+                if (!valid) gpu_report_invalid(a.first_bad, row * a.H + k);
+            }
+            if (valid && v >= c0 && v < c1) atomicOr(&marks[(v - c0) >> 5], 1u << ((v - c0) & 31));
         }
         __syncthreads();
-        const long long win0 = a.sk - a.W;
-        for (long long x = c0 + threadIdx.x; x < c1; x += kThreads) {
-            const bool marked = x < a.S || x >= win0 || ((marks[(x - c0) >> 5] >> ((x - c0) & 31)) & 1u);
-            wrow[x] = marked ? one : (WordT)0;
-        }
+        if (Store == 2)
+            fused_write_vec16_bits(wrow, marks, c0, c1, a.S, a.sk - a.W, one);
+        else if (Store == 1)
+            fused_write_vec16(wrow, marks, c0, c1, a.S, a.sk - a.W, one);
+        else
+            fused_write_scalar(wrow, marks, c0, c1, c0, a.S, a.sk - a.W, one);
         __syncthreads(); /* marks is reused by the next item */
     }
 }
 
+/* One row of the variant table in the file comment. */
+struct fused_variant {
+    const char *name;
+    int store;            /* fused_kernel's Store */
+    bool merged;          /* fused_args.merged */
+    long long chunk_max;  /* ZERO mode: the largest chunk, at most kChunkMax */
+    int chunks_per_sm;    /* ZERO mode: halve chunks until rows x chunks reaches this per SM */
+};
+constexpr fused_variant kVariants[] = {
+    {"v4-row", 2, true, kChunkMax, 1},
+    {"v2-vec16", 1, false, 65536, 4},
+    {"v1-scalar", 0, false, 65536, 4},
+};
+constexpr int kVariantCount = sizeof kVariants / sizeof kVariants[0];
+
 template <typename IndexT, typename WordT>
-cudaError_t fused_launch_typed(const fused_args &a)
+cudaError_t fused_launch_typed(const fused_args &a, const fused_variant &v, cudaStream_t stream)
 {
+    void (*kernel)(fused_args) = v.store == 2   ? fused_kernel<IndexT, WordT, 2>
+                                 : v.store == 1 ? fused_kernel<IndexT, WordT, 1>
+                                                : fused_kernel<IndexT, WordT, 0>;
     const unsigned grid = gpu_grid_for(a.rows * a.nchunks, 8);
-    fused_kernel<IndexT, WordT><<<grid, kThreads>>>(a);
+    kernel<<<grid, kThreads, 0, stream>>>(a);
     return cudaGetLastError();
 }
 
-cudaError_t fused_launch(const spidx_params *p, const spidx_shape *s, const gpu_buffers *d)
+cudaError_t fused_launch_variant(const fused_variant &v, const spidx_params *p, const spidx_shape *s,
+                                 const gpu_buffers *d, cudaStream_t stream)
 {
     fused_args a;
     a.topk = d->topk;
@@ -119,6 +246,7 @@ cudaError_t fused_launch(const spidx_params *p, const spidx_shape *s, const gpu_
     a.weight_sh = p->weight_sh;
     a.rows = s->rows;
     a.keep = p->mode == SPIDX_MODE_KEEP;
+    a.merged = v.merged;
     a.one = p->weight_type == SPIDX_WEIGHT_F32 ? SPIDX_ONE_F32
             : p->weight_type == SPIDX_WEIGHT_F16 ? SPIDX_ONE_F16
                                                  : SPIDX_ONE_BF16;
@@ -132,8 +260,8 @@ cudaError_t fused_launch(const spidx_params *p, const spidx_shape *s, const gpu_
         a.nchunks = a.T > 0 ? (a.T + kListPerBlock - 1) / kListPerBlock : 0;
     } else {
         /* Smaller chunks until the grid can fill the device. */
-        long long chunk = kChunkMax;
-        const long long target = 4LL * gpu_sm_count();
+        long long chunk = v.chunk_max;
+        const long long target = (long long)v.chunks_per_sm * gpu_sm_count();
         while (chunk > kChunkMin && a.rows * ((a.sk + chunk - 1) / chunk) < target) chunk /= 2;
         a.chunk = chunk;
         a.nchunks = (a.sk + chunk - 1) / chunk;
@@ -143,14 +271,55 @@ cudaError_t fused_launch(const spidx_params *p, const spidx_shape *s, const gpu_
 
     const bool i32 = p->index_type == SPIDX_INDEX_I32;
     const bool w32 = p->weight_type == SPIDX_WEIGHT_F32;
-    if (i32) return w32 ? fused_launch_typed<int32_t, uint32_t>(a) : fused_launch_typed<int32_t, uint16_t>(a);
-    return w32 ? fused_launch_typed<int64_t, uint32_t>(a) : fused_launch_typed<int64_t, uint16_t>(a);
+    if (i32)
+        return w32 ? fused_launch_typed<int32_t, uint32_t>(a, v, stream)
+                   : fused_launch_typed<int32_t, uint16_t>(a, v, stream);
+    return w32 ? fused_launch_typed<int64_t, uint32_t>(a, v, stream)
+               : fused_launch_typed<int64_t, uint16_t>(a, v, stream);
 }
+
+template <int V>
+cudaError_t fused_launch(const spidx_params *p, const spidx_shape *s, const gpu_buffers *d, cudaStream_t stream)
+{
+    return fused_launch_variant(kVariants[V], p, s, d, stream);
+}
+
+constexpr gpu_launch_fn kVariantLaunch[] = {fused_launch<0>, fused_launch<1>, fused_launch<2>};
+static_assert(sizeof kVariantLaunch / sizeof kVariantLaunch[0] == kVariantCount, "one launcher per variant");
 
 } // namespace
 
 extern "C" spidx_status spidx_fused_run(const spidx_params *p, const int64_t *topk, void *list, void *weight,
                                         spidx_detail *detail)
 {
-    return gpu_run("fused", fused_launch, p, topk, list, weight, detail);
+    return gpu_run("fused", fused_launch<0>, p, topk, list, weight, detail);
+}
+
+extern "C" int spidx_fused_variant_count(void) { return kVariantCount; }
+
+extern "C" const char *spidx_fused_variant_name(int variant)
+{
+    return variant >= 0 && variant < kVariantCount ? kVariants[variant].name : nullptr;
+}
+
+extern "C" spidx_status spidx_fused_variant_launch_device(int variant, const spidx_params *p, const int64_t *topk,
+                                                          void *list, void *weight, unsigned long long *first_bad,
+                                                          cudaStream_t stream, spidx_detail *detail)
+{
+    if (variant < 0 || variant >= kVariantCount) {
+        if (detail) {
+            spidx_detail_clear(detail);
+            snprintf(detail->message, sizeof detail->message, "fused: no variant %d", variant);
+        }
+        return SPIDX_E_ARG;
+    }
+    return gpu_launch_device(kVariants[variant].name, kVariantLaunch[variant], p, topk, list, weight, first_bad,
+                             stream, detail);
+}
+
+extern "C" spidx_status spidx_fused_launch_device(const spidx_params *p, const int64_t *topk, void *list,
+                                                  void *weight, unsigned long long *first_bad, cudaStream_t stream,
+                                                  spidx_detail *detail)
+{
+    return spidx_fused_variant_launch_device(0, p, topk, list, weight, first_bad, stream, detail);
 }

@@ -144,6 +144,28 @@ unsigned gpu_grid_for(long long work, int per_sm)
         if (err_ != cudaSuccess) return device_fail(detail, impl, what, err_);                                 \
     } while (0)
 
+spidx_status gpu_launch_device(const char *impl, gpu_launch_fn launch, const spidx_params *p, const int64_t *topk,
+                               void *list, void *weight, unsigned long long *first_bad, cudaStream_t stream,
+                               spidx_detail *detail)
+{
+    spidx_shape s;
+    spidx_status st = spidx_check(p, topk, list, weight, &s, detail);
+    if (st != SPIDX_OK) return st;
+    if (!first_bad) {
+        if (detail) snprintf(detail->message, sizeof detail->message, "%s: first_bad is NULL", impl);
+        return SPIDX_E_ARG;
+    }
+    char why[160];
+    if (!spidx_gpu_available(why, sizeof why)) {
+        if (detail) snprintf(detail->message, sizeof detail->message, "%s: %s", impl, why);
+        return SPIDX_E_UNAVAILABLE;
+    }
+    if (s.rows == 0) return SPIDX_OK;
+    const gpu_buffers d = {topk, list, weight, first_bad};
+    TRY("kernel launch", launch(p, &s, &d, stream));
+    return SPIDX_OK;
+}
+
 spidx_status gpu_run(const char *impl, gpu_launch_fn launch, const spidx_params *p, const int64_t *topk,
                      void *list, void *weight, spidx_detail *detail)
 {
@@ -177,7 +199,7 @@ spidx_status gpu_run(const char *impl, gpu_launch_fn launch, const spidx_params 
         d.first_bad = (unsigned long long *)(dv + off_bad);
         d.list = bytes[1] ? dv + off_list : nullptr;
         d.weight = bytes[2] ? dv + off_weight : nullptr;
-        TRY("kernel launch", launch(p, &s, &d));
+        TRY("kernel launch", launch(p, &s, &d, 0));
         TRY("cudaMemcpyAsync device to host",
             cudaMemcpyAsync(h + off_bad, dv + off_bad, total - off_bad, cudaMemcpyDeviceToHost, 0));
         TRY("cudaStreamSynchronize after the kernels", cudaStreamSynchronize(0));
@@ -197,7 +219,7 @@ spidx_status gpu_run(const char *impl, gpu_launch_fn launch, const spidx_params 
         d.list = bytes[1] ? g_pool.ptr[1] : nullptr;
         d.weight = bytes[2] ? g_pool.ptr[2] : nullptr;
         d.first_bad = g_pool.first_bad;
-        TRY("kernel launch", launch(p, &s, &d));
+        TRY("kernel launch", launch(p, &s, &d, 0));
         TRY("cudaDeviceSynchronize after the kernels", cudaDeviceSynchronize());
         TRY("cudaMemcpy (first_bad)", cudaMemcpy(&first_bad, g_pool.first_bad, sizeof first_bad, cudaMemcpyDeviceToHost));
         if (bytes[1]) TRY("cudaMemcpy device to host (list)", cudaMemcpy(list, d.list, bytes[1], cudaMemcpyDeviceToHost));

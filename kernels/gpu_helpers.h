@@ -18,14 +18,21 @@ struct gpu_buffers {
     unsigned long long *first_bad;
 };
 
-/* Launches one implementation's kernels on the default stream; returns the first
- * CUDA error (launch errors included) or cudaSuccess. */
-typedef cudaError_t (*gpu_launch_fn)(const spidx_params *p, const spidx_shape *s, const gpu_buffers *d);
+/* Queues one implementation's kernels on `stream`; returns the first CUDA error
+ * (launch errors included) or cudaSuccess. Never synchronizes, so it can be captured
+ * in a CUDA graph. */
+typedef cudaError_t (*gpu_launch_fn)(const spidx_params *p, const spidx_shape *s, const gpu_buffers *d,
+                                     cudaStream_t stream);
 
 /* Validates, stages, launches, copies back and builds the status/detail.
  * impl names the implementation in messages. */
 spidx_status gpu_run(const char *impl, gpu_launch_fn launch, const spidx_params *p, const int64_t *topk,
                      void *list, void *weight, spidx_detail *detail);
+
+/* Validates and queues a launch over caller-owned device buffers (spidx_gpu_device.h). */
+spidx_status gpu_launch_device(const char *impl, gpu_launch_fn launch, const spidx_params *p, const int64_t *topk,
+                               void *list, void *weight, unsigned long long *first_bad, cudaStream_t stream,
+                               spidx_detail *detail);
 
 /* Number of multiprocessors of the current device (cached; 1 if the query fails). */
 int gpu_sm_count(void);

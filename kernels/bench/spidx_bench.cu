@@ -1,0 +1,572 @@
+/* spidx_bench.cu - times every fused-kernel variant, the baseline and two floors (an
+ * empty kernel launch; cudaMemsetAsync of the weight rows plus the list) on a fixed
+ * shape table, after checking each implementation bit for bit against the reference.
+ * Usage: spidx_bench [--validate-only] [--samples N] [--only SUBSTR] [--report-dir DIR] [--commit SHA]
+ * Writes DIR/<UTC>.md and .json with --report-dir; exit 0 ok, 1 mismatch, 77 no GPU. */
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <vector>
+
+#include "spidx.h"
+#include "spidx_gpu.h"
+#include "spidx_gpu_device.h"
+
+#define BENCH_CHECK(cond)                                                                                     \
+    do {                                                                                                      \
+        if (!(cond)) {                                                                                        \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                         \
+            exit(2);                                                                                          \
+        }                                                                                                     \
+    } while (0)
+#define CUDA_CHECK(call)                                                                                      \
+    do {                                                                                                      \
+        cudaError_t e_ = (call);                                                                              \
+        if (e_ != cudaSuccess) {                                                                              \
+            fprintf(stderr, "%s:%d: %s failed: %s\n", __FILE__, __LINE__, #call, cudaGetErrorString(e_));     \
+            exit(2);                                                                                          \
+        }                                                                                                     \
+    } while (0)
+
+namespace {
+
+struct shape_row {
+    const char *name;
+    long long b, h, sk, sink, heavy, window;
+};
+/* The issue's table; init_offset = sink (heavy hitters are ranked after the sink). */
+const shape_row kShapes[] = {
+    {"decode", 1, 32, 8192, 128, 256, 128},
+    {"mid", 4, 32, 32768, 64, 1024, 256},
+    {"large", 8, 32, 131072, 128, 4096, 1024},
+    {"manyrow", 64, 64, 2048, 16, 128, 64},
+};
+const int kWeightTypes[] = {SPIDX_WEIGHT_F32, SPIDX_WEIGHT_BF16};
+const int kModes[] = {SPIDX_MODE_ZERO, SPIDX_MODE_KEEP};
+
+/* Rotation: enough buffer sets that one round over them exceeds the L2 several times. */
+constexpr size_t kRotateBytes = (size_t)256 << 20;
+constexpr int kMaxSets = 64;
+constexpr int kOpsPerSample = 20; /* launches between two events */
+
+__global__ void bench_empty_kernel() {}
+
+/* KEEP mode's scatter alone: 1.0 at every list entry of a contiguous int64 list, the list
+ * only read. Any KEEP implementation writes these same scattered sectors. */
+template <typename WordT>
+__global__ void bench_scatter_kernel(WordT *w, const int64_t *list, long long rows, long long T, long long sk,
+                                     WordT one)
+{
+    for (long long n = blockIdx.x * (long long)blockDim.x + threadIdx.x; n < rows * T;
+         n += (long long)gridDim.x * blockDim.x) {
+        const long long v = list[n];
+        if (v >= 0) w[(n / T) * sk + v] = one;
+    }
+}
+
+uint64_t g_rng = 0x9E3779B97F4A7C15ull;
+uint64_t rng_next()
+{
+    g_rng ^= g_rng << 13;
+    g_rng ^= g_rng >> 7;
+    g_rng ^= g_rng << 17;
+    return g_rng;
+}
+
+struct config {
+    const shape_row *shape;
+    int weight_type, mode;
+    spidx_params p;
+    spidx_shape s;
+    size_t topk_bytes, list_bytes, weight_bytes;
+};
+
+config make_config(const shape_row *sh, int wt, int mode)
+{
+    config c;
+    c.shape = sh;
+    c.weight_type = wt;
+    c.mode = mode;
+    spidx_params &p = c.p;
+    memset(&p, 0, sizeof p);
+    p.b = sh->b;
+    p.h = sh->h;
+    p.sk = sh->sk;
+    p.sink = sh->sink;
+    p.heavy = sh->heavy;
+    p.window = sh->window;
+    p.init_offset = sh->sink;
+    p.index_type = SPIDX_INDEX_I64;
+    p.weight_type = wt;
+    p.mode = mode;
+    const long long T = sh->sink + sh->heavy + sh->window;
+    p.topk_sh = sh->heavy;
+    p.topk_sb = sh->h * sh->heavy;
+    p.list_sh = T;
+    p.list_sb = sh->h * T;
+    p.weight_sh = sh->sk;
+    p.weight_sb = sh->h * sh->sk;
+    spidx_detail d;
+    BENCH_CHECK(spidx_check(&p, &p, &p, &p, &c.s, &d) == SPIDX_OK);
+    c.topk_bytes = (size_t)c.s.topk_span * 8;
+    c.list_bytes = (size_t)c.s.list_span * c.s.index_size;
+    c.weight_bytes = (size_t)c.s.weight_span * c.s.weight_size;
+    return c;
+}
+
+/* Bytes any implementation must write (the issue's floor): ZERO writes every weight and
+ * the list; KEEP writes the list and one 32-byte sector per list entry. */
+double floor_bytes(const config &c)
+{
+    if (c.mode == SPIDX_MODE_ZERO) return (double)c.weight_bytes + (double)c.list_bytes;
+    return (double)c.list_bytes + 32.0 * (double)(c.s.rows * c.s.T);
+}
+
+struct device_set {
+    int64_t *topk;
+    void *list, *weight;
+    unsigned long long *first_bad;
+};
+
+/* Distinct top-k values per row in [0, sk - init_offset): a partial Fisher-Yates draw. */
+std::vector<int64_t> make_topk(const config &c)
+{
+    const long long range = c.p.sk - c.p.init_offset;
+    std::vector<int64_t> topk((size_t)c.s.topk_span);
+    std::vector<int64_t> pool((size_t)range);
+    for (long long r = 0; r < c.s.rows; r++) {
+        for (long long i = 0; i < range; i++) pool[(size_t)i] = i;
+        for (long long k = 0; k < c.s.H; k++) {
+            const long long pick = k + (long long)(rng_next() % (uint64_t)(range - k));
+            std::swap(pool[(size_t)k], pool[(size_t)pick]);
+            topk[(size_t)(r * c.s.H + k)] = pool[(size_t)k];
+        }
+    }
+    return topk;
+}
+
+typedef spidx_status (*device_launch_fn)(const config &c, const device_set &d, cudaStream_t st, int variant);
+
+spidx_status launch_fused(const config &c, const device_set &d, cudaStream_t st, int variant)
+{
+    spidx_detail det;
+    return spidx_fused_variant_launch_device(variant, &c.p, d.topk, d.list, d.weight, d.first_bad, st, &det);
+}
+
+spidx_status launch_baseline(const config &c, const device_set &d, cudaStream_t st, int)
+{
+    spidx_detail det;
+    return spidx_baseline_launch_device(&c.p, d.topk, d.list, d.weight, d.first_bad, st, &det);
+}
+
+spidx_status launch_empty(const config &, const device_set &, cudaStream_t st, int)
+{
+    bench_empty_kernel<<<1, 32, 0, st>>>();
+    return cudaGetLastError() == cudaSuccess ? SPIDX_OK : SPIDX_E_DEVICE;
+}
+
+spidx_status launch_memset(const config &c, const device_set &d, cudaStream_t st, int)
+{
+    if (cudaMemsetAsync(d.weight, 0, c.weight_bytes, st) != cudaSuccess) return SPIDX_E_DEVICE;
+    if (cudaMemsetAsync(d.list, 0, c.list_bytes, st) != cudaSuccess) return SPIDX_E_DEVICE;
+    return SPIDX_OK;
+}
+
+spidx_status launch_scatter(const config &c, const device_set &d, cudaStream_t st, int)
+{
+    const long long n = c.s.rows * c.s.T;
+    const unsigned grid = (unsigned)std::min<long long>((n + 255) / 256, 132LL * 16);
+    if (c.weight_type == SPIDX_WEIGHT_F32)
+        bench_scatter_kernel<uint32_t><<<grid, 256, 0, st>>>((uint32_t *)d.weight, (const int64_t *)d.list, c.s.rows,
+                                                            c.s.T, c.p.sk, SPIDX_ONE_F32);
+    else
+        bench_scatter_kernel<uint16_t><<<grid, 256, 0, st>>>((uint16_t *)d.weight, (const int64_t *)d.list, c.s.rows,
+                                                            c.s.T, c.p.sk, (uint16_t)SPIDX_ONE_BF16);
+    return cudaGetLastError() == cudaSuccess ? SPIDX_OK : SPIDX_E_DEVICE;
+}
+
+struct impl_row {
+    const char *name;
+    device_launch_fn launch;
+    int variant;
+    bool validate; /* floors compute nothing to compare */
+};
+
+/* Runs one implementation on set 0 from the given initial weights and compares list,
+ * weights and first_bad with the reference bit for bit; prints the first mismatches. */
+bool validate(const config &c, const impl_row &im, const device_set &d, const std::vector<int64_t> &topk,
+              const std::vector<unsigned char> &w_init, const std::vector<unsigned char> &ref_list,
+              const std::vector<unsigned char> &ref_weight, cudaStream_t st)
+{
+    std::vector<unsigned char> list(c.list_bytes), weight(c.weight_bytes);
+    /* Everything on `st`: it does not synchronize with the legacy default stream, and a
+     * pageable cudaMemcpy may return before its DMA lands. */
+    unsigned long long first_bad = 0;
+    CUDA_CHECK(cudaMemcpyAsync(d.topk, topk.data(), c.topk_bytes, cudaMemcpyHostToDevice, st));
+    CUDA_CHECK(cudaMemsetAsync(d.list, 0xCD, c.list_bytes, st)); /* poison: every list entry must be written */
+    CUDA_CHECK(cudaMemcpyAsync(d.weight, w_init.data(), c.weight_bytes, cudaMemcpyHostToDevice, st));
+    CUDA_CHECK(cudaMemsetAsync(d.first_bad, 0xff, sizeof *d.first_bad, st));
+    BENCH_CHECK(im.launch(c, d, st, im.variant) == SPIDX_OK);
+    CUDA_CHECK(cudaMemcpyAsync(list.data(), d.list, c.list_bytes, cudaMemcpyDeviceToHost, st));
+    CUDA_CHECK(cudaMemcpyAsync(weight.data(), d.weight, c.weight_bytes, cudaMemcpyDeviceToHost, st));
+    CUDA_CHECK(cudaMemcpyAsync(&first_bad, d.first_bad, sizeof first_bad, cudaMemcpyDeviceToHost, st));
+    CUDA_CHECK(cudaStreamSynchronize(st));
+    bool ok = first_bad == ~0ull;
+    if (!ok) printf("  %s: first_bad = %llu, want none\n", im.name, first_bad);
+    int shown = 0;
+    const size_t isz = c.s.index_size, wsz = c.s.weight_size;
+    for (size_t e = 0; e < c.list_bytes / isz && shown < 5; e++)
+        if (memcmp(&list[e * isz], &ref_list[e * isz], isz) != 0) {
+            long long got = 0, want = 0;
+            memcpy(&got, &list[e * isz], isz);
+            memcpy(&want, &ref_list[e * isz], isz);
+            printf("  %s: list (row=%lld, j=%lld): ref=%lld %s=%lld\n", im.name, (long long)(e / c.s.T),
+                   (long long)(e % c.s.T), want, im.name, got);
+            ok = false;
+            shown++;
+        }
+    for (size_t e = 0; e < c.weight_bytes / wsz && shown < 10; e++)
+        if (memcmp(&weight[e * wsz], &ref_weight[e * wsz], wsz) != 0) {
+            unsigned got = 0, want = 0;
+            memcpy(&got, &weight[e * wsz], wsz);
+            memcpy(&want, &ref_weight[e * wsz], wsz);
+            printf("  %s: weight (row=%lld, x=%lld): ref=0x%0*x %s=0x%0*x\n", im.name, (long long)(e / c.p.sk),
+                   (long long)(e % c.p.sk), (int)wsz * 2, want, im.name, (int)wsz * 2, got);
+            ok = false;
+            shown++;
+        }
+    return ok;
+}
+
+struct timing {
+    double median_us, min_us, max_us;
+};
+
+timing summarize(std::vector<double> v)
+{
+    std::sort(v.begin(), v.end());
+    const size_t n = v.size();
+    const double med = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    return {med, v.front(), v.back()};
+}
+
+/* Back-to-back: kOpsPerSample launches (rotating sets) between two events, per sample. */
+timing time_b2b(const config &c, const impl_row &im, const std::vector<device_set> &sets, cudaStream_t st,
+                int samples)
+{
+    cudaEvent_t e0, e1;
+    CUDA_CHECK(cudaEventCreate(&e0));
+    CUDA_CHECK(cudaEventCreate(&e1));
+    size_t k = 0;
+    for (size_t w = 0; w < 2 * sets.size() + 3; w++) BENCH_CHECK(im.launch(c, sets[k++ % sets.size()], st, im.variant) == SPIDX_OK);
+    std::vector<double> us;
+    for (int s = 0; s < samples; s++) {
+        CUDA_CHECK(cudaEventRecord(e0, st));
+        for (int i = 0; i < kOpsPerSample; i++)
+            BENCH_CHECK(im.launch(c, sets[k++ % sets.size()], st, im.variant) == SPIDX_OK);
+        CUDA_CHECK(cudaEventRecord(e1, st));
+        CUDA_CHECK(cudaEventSynchronize(e1));
+        float ms = 0;
+        CUDA_CHECK(cudaEventElapsedTime(&ms, e0, e1));
+        us.push_back(1000.0 * ms / kOpsPerSample);
+    }
+    CUDA_CHECK(cudaGetLastError());
+    CUDA_CHECK(cudaEventDestroy(e0));
+    CUDA_CHECK(cudaEventDestroy(e1));
+    return summarize(us);
+}
+
+/* Graph replay: one graph of kOpsPerSample launches (rotating sets), replayed per sample. */
+timing time_graph(const config &c, const impl_row &im, const std::vector<device_set> &sets, cudaStream_t st,
+                  int samples)
+{
+    cudaGraph_t graph;
+    cudaGraphExec_t exec;
+    CUDA_CHECK(cudaStreamBeginCapture(st, cudaStreamCaptureModeThreadLocal));
+    for (int i = 0; i < kOpsPerSample; i++)
+        BENCH_CHECK(im.launch(c, sets[(size_t)i % sets.size()], st, im.variant) == SPIDX_OK);
+    CUDA_CHECK(cudaStreamEndCapture(st, &graph));
+    CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
+    cudaEvent_t e0, e1;
+    CUDA_CHECK(cudaEventCreate(&e0));
+    CUDA_CHECK(cudaEventCreate(&e1));
+    for (int w = 0; w < 3; w++) CUDA_CHECK(cudaGraphLaunch(exec, st));
+    std::vector<double> us;
+    for (int s = 0; s < samples; s++) {
+        CUDA_CHECK(cudaEventRecord(e0, st));
+        CUDA_CHECK(cudaGraphLaunch(exec, st));
+        CUDA_CHECK(cudaEventRecord(e1, st));
+        CUDA_CHECK(cudaEventSynchronize(e1));
+        float ms = 0;
+        CUDA_CHECK(cudaEventElapsedTime(&ms, e0, e1));
+        us.push_back(1000.0 * ms / kOpsPerSample);
+    }
+    CUDA_CHECK(cudaEventDestroy(e0));
+    CUDA_CHECK(cudaEventDestroy(e1));
+    CUDA_CHECK(cudaGraphExecDestroy(exec));
+    CUDA_CHECK(cudaGraphDestroy(graph));
+    return summarize(us);
+}
+
+struct result {
+    char config[64];
+    char impl[32];
+    timing b2b, graph;
+    double floor_b2b_us, floor_graph_us; /* the configuration's floor, per timing method */
+    double bytes;
+};
+
+/* Measured memset bandwidth (bytes/us) over a buffer far larger than L2: the KEEP floor's rate. */
+double measure_memset_bandwidth(cudaStream_t st, int samples)
+{
+    const size_t bytes = (size_t)1 << 30;
+    void *buf = nullptr;
+    CUDA_CHECK(cudaMalloc(&buf, bytes));
+    cudaEvent_t e0, e1;
+    CUDA_CHECK(cudaEventCreate(&e0));
+    CUDA_CHECK(cudaEventCreate(&e1));
+    CUDA_CHECK(cudaMemsetAsync(buf, 0, bytes, st));
+    std::vector<double> us;
+    for (int s = 0; s < samples; s++) {
+        CUDA_CHECK(cudaEventRecord(e0, st));
+        CUDA_CHECK(cudaMemsetAsync(buf, s & 0xff, bytes, st));
+        CUDA_CHECK(cudaEventRecord(e1, st));
+        CUDA_CHECK(cudaEventSynchronize(e1));
+        float ms = 0;
+        CUDA_CHECK(cudaEventElapsedTime(&ms, e0, e1));
+        us.push_back(1000.0 * ms);
+    }
+    CUDA_CHECK(cudaEventDestroy(e0));
+    CUDA_CHECK(cudaEventDestroy(e1));
+    CUDA_CHECK(cudaFree(buf));
+    return (double)bytes / summarize(us).median_us;
+}
+
+void read_clocks(char *out, size_t n)
+{
+    out[0] = 0;
+    FILE *f = popen("nvidia-smi --query-gpu=clocks.sm,clocks.mem,clocks.max.sm,clocks.max.mem,temperature.gpu,"
+                    "power.draw --format=csv,noheader 2>/dev/null",
+                    "r");
+    if (!f) return;
+    if (!fgets(out, (int)n, f)) out[0] = 0;
+    pclose(f);
+    out[strcspn(out, "\n")] = 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    bool validate_only = false;
+    int samples = 25;
+    const char *report_dir = nullptr, *only = nullptr;
+    const char *commit = getenv("SPIDX_COMMIT");
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--validate-only"))
+            validate_only = true;
+        else if (!strcmp(argv[i], "--samples") && i + 1 < argc)
+            samples = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+            only = argv[++i];
+        else if (!strcmp(argv[i], "--report-dir") && i + 1 < argc)
+            report_dir = argv[++i];
+        else if (!strcmp(argv[i], "--commit") && i + 1 < argc)
+            commit = argv[++i];
+        else {
+            fprintf(stderr, "usage: spidx_bench [--validate-only] [--samples N>=20] [--only SUBSTR] [--report-dir DIR] "
+                            "[--commit SHA]\n");
+            return 2;
+        }
+    }
+    if (samples < 20) {
+        fprintf(stderr, "spidx_bench: --samples must be at least 20\n");
+        return 2;
+    }
+    char why[160];
+    if (!spidx_gpu_available(why, sizeof why)) {
+        printf("spidx_bench: skipped: %s\n", why);
+        return 77;
+    }
+    cudaDeviceProp prop;
+    CUDA_CHECK(cudaGetDeviceProperties(&prop, 0));
+    char clocks[256];
+    read_clocks(clocks, sizeof clocks);
+    cudaStream_t st;
+    CUDA_CHECK(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking));
+    const double memset_bw = validate_only ? 0.0 : measure_memset_bandwidth(st, samples);
+
+    std::vector<impl_row> impls;
+    for (int v = 0; v < spidx_fused_variant_count(); v++)
+        impls.push_back({v == 0 ? "fused" : spidx_fused_variant_name(v), launch_fused, v, true});
+    impls.push_back({"baseline", launch_baseline, 0, true});
+    impls.push_back({"scatter-only", launch_scatter, 0, false}); /* KEEP: what bounds the scatter */
+    impls.push_back({"floor-launch", launch_empty, 0, false});
+    impls.push_back({"floor-memset", launch_memset, 0, false}); /* last: it overwrites the lists */
+
+    std::vector<result> results;
+    bool all_valid = true;
+    printf("spidx_bench on %s (%d SMs); clocks (sm, mem, max sm, max mem, temp, power): %s\n", prop.name,
+           prop.multiProcessorCount, clocks[0] ? clocks : "unknown");
+    if (!validate_only) printf("memset bandwidth (1 GiB, median of %d): %.0f GB/s\n", samples, memset_bw / 1e3);
+    printf("%-26s %-14s %10s %7s %10s %7s %8s %8s %8s\n", "config", "impl", "b2b_us", "spread", "graph_us",
+           "spread", "GB/s", "x_floor", "b2b_xfl");
+    for (const shape_row &sh : kShapes)
+        for (int wt : kWeightTypes)
+            for (int mode : kModes) {
+                const config c = make_config(&sh, wt, mode);
+                char cname[64];
+                snprintf(cname, sizeof cname, "%s/%s/%s", sh.name, wt == SPIDX_WEIGHT_F32 ? "f32" : "bf16",
+                         spidx_mode_name(mode));
+                if (only && !strstr(cname, only)) continue; /* e.g. --only large/f32/keep for a profiler */
+                const size_t set_bytes = c.topk_bytes + c.list_bytes + c.weight_bytes + 256;
+                const int nsets = (int)std::min<size_t>(kMaxSets, std::max<size_t>(2, kRotateBytes / set_bytes + 1));
+                std::vector<device_set> sets((size_t)nsets);
+                const std::vector<int64_t> topk = make_topk(c);
+                for (device_set &d : sets) {
+                    CUDA_CHECK(cudaMalloc(&d.topk, c.topk_bytes));
+                    CUDA_CHECK(cudaMalloc(&d.list, c.list_bytes));
+                    CUDA_CHECK(cudaMalloc(&d.weight, c.weight_bytes));
+                    CUDA_CHECK(cudaMalloc(&d.first_bad, sizeof *d.first_bad));
+                    CUDA_CHECK(cudaMemcpyAsync(d.topk, topk.data(), c.topk_bytes, cudaMemcpyHostToDevice, st));
+                    CUDA_CHECK(cudaMemsetAsync(d.first_bad, 0xff, sizeof *d.first_bad, st));
+                    CUDA_CHECK(cudaMemsetAsync(d.weight, 0, c.weight_bytes, st));
+                }
+                CUDA_CHECK(cudaStreamSynchronize(st));
+                /* Reference from random initial weights (KEEP must keep them, ZERO must overwrite them). */
+                std::vector<unsigned char> w_init(c.weight_bytes), ref_list(c.list_bytes, 0xCD), ref_weight;
+                for (size_t i = 0; i < c.weight_bytes; i++) w_init[i] = (unsigned char)rng_next();
+                ref_weight = w_init;
+                spidx_detail det;
+                BENCH_CHECK(spidx_ref_run(&c.p, topk.data(), ref_list.data(), ref_weight.data(), &det) == SPIDX_OK);
+                for (const impl_row &im : impls) {
+                    if (!im.validate) continue;
+                    if (!validate(c, im, sets[0], topk, w_init, ref_list, ref_weight, st)) {
+                        printf("%-26s %-14s MISMATCH against the reference: not timed\n", cname, im.name);
+                        all_valid = false;
+                    }
+                }
+                /* scatter-only reads the lists: give every set the reference list. */
+                for (device_set &d : sets)
+                    CUDA_CHECK(cudaMemcpyAsync(d.list, ref_list.data(), c.list_bytes, cudaMemcpyHostToDevice, st));
+                CUDA_CHECK(cudaStreamSynchronize(st));
+                if (!validate_only && all_valid) {
+                    std::vector<result> rows;
+                    for (const impl_row &im : impls) {
+                        if (im.launch == launch_scatter && mode != SPIDX_MODE_KEEP) continue;
+                        result r;
+                        snprintf(r.config, sizeof r.config, "%s", cname);
+                        snprintf(r.impl, sizeof r.impl, "%s", im.name);
+                        r.b2b = time_b2b(c, im, sets, st, samples);
+                        r.graph = time_graph(c, im, sets, st, samples);
+                        r.bytes = floor_bytes(c);
+                        rows.push_back(r);
+                    }
+                    /* Floor: the larger of the launch floor and the bytes floor (ZERO: the memset
+                     * timing; KEEP: its bytes at the measured memset bandwidth). */
+                    const result &fl = rows[rows.size() - 2], &fm = rows[rows.size() - 1];
+                    const double keep_bytes_us = floor_bytes(c) / memset_bw;
+                    const double fb = std::max(fl.b2b.median_us, mode == SPIDX_MODE_ZERO ? fm.b2b.median_us : keep_bytes_us);
+                    const double fg =
+                        std::max(fl.graph.median_us, mode == SPIDX_MODE_ZERO ? fm.graph.median_us : keep_bytes_us);
+                    for (result &r : rows) {
+                        r.floor_b2b_us = fb;
+                        r.floor_graph_us = fg;
+                        printf("%-26s %-14s %10.2f %6.1f%% %10.2f %6.1f%% %8.0f %8.2f %8.2f\n", r.config, r.impl,
+                               r.b2b.median_us, 100.0 * (r.b2b.max_us - r.b2b.min_us) / r.b2b.median_us,
+                               r.graph.median_us, 100.0 * (r.graph.max_us - r.graph.min_us) / r.graph.median_us,
+                               r.bytes / r.graph.median_us / 1e3, r.graph.median_us / fg, r.b2b.median_us / fb);
+                        results.push_back(r);
+                    }
+                    fflush(stdout);
+                }
+                for (device_set &d : sets) {
+                    CUDA_CHECK(cudaFree(d.topk));
+                    CUDA_CHECK(cudaFree(d.list));
+                    CUDA_CHECK(cudaFree(d.weight));
+                    CUDA_CHECK(cudaFree(d.first_bad));
+                }
+            }
+    if (validate_only) {
+        printf("spidx_bench: %s\n", all_valid ? "every implementation matches the reference on every configuration"
+                                                : "MISMATCH");
+        return all_valid ? 0 : 1;
+    }
+    if (!all_valid) return 1;
+
+    if (report_dir) {
+        char stamp[32], path[512];
+        const time_t now = time(nullptr);
+        strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime(&now));
+        snprintf(path, sizeof path, "%s/%s.json", report_dir, stamp);
+        FILE *j = fopen(path, "w");
+        BENCH_CHECK(j != nullptr);
+        fprintf(j, "{\n  \"gpu\": \"%s\",\n  \"sms\": %d,\n  \"clocks\": \"%s\",\n  \"commit\": \"%s\",\n", prop.name,
+                prop.multiProcessorCount, clocks, commit ? commit : "unknown");
+        fprintf(j, "  \"utc\": \"%s\",\n  \"samples\": %d,\n  \"ops_per_sample\": %d,\n  \"memset_gbps\": %.1f,\n",
+                stamp, samples, kOpsPerSample, memset_bw / 1e3);
+        fprintf(j, "  \"rows\": [\n");
+        for (size_t i = 0; i < results.size(); i++) {
+            const result &r = results[i];
+            fprintf(j,
+                    "    {\"config\": \"%s\", \"impl\": \"%s\", \"bytes\": %.0f, "
+                    "\"b2b_us\": {\"median\": %.3f, \"min\": %.3f, \"max\": %.3f}, "
+                    "\"graph_us\": {\"median\": %.3f, \"min\": %.3f, \"max\": %.3f}, "
+                    "\"floor_b2b_us\": %.3f, \"floor_graph_us\": %.3f}%s\n",
+                    r.config, r.impl, r.bytes, r.b2b.median_us, r.b2b.min_us, r.b2b.max_us, r.graph.median_us,
+                    r.graph.min_us, r.graph.max_us, r.floor_b2b_us, r.floor_graph_us,
+                    i + 1 < results.size() ? "," : "");
+        }
+        fprintf(j, "  ]\n}\n");
+        BENCH_CHECK(fclose(j) == 0);
+
+        snprintf(path, sizeof path, "%s/%s.md", report_dir, stamp);
+        FILE *m = fopen(path, "w");
+        BENCH_CHECK(m != nullptr);
+        fprintf(m, "# spidx_bench %s\n\n- GPU: %s (%d SMs)\n- clocks as found (sm, mem, max sm, max mem, temp, "
+                   "power): %s\n- commit: %s\n- %d samples of %d launches each (rotating over buffer sets larger "
+                   "than L2), after warm-up; median and spread (max - min) / median\n- memset bandwidth (1 GiB): "
+                   "%.0f GB/s\n- GB/s = floor bytes (ZERO: weights + list; KEEP: list + 32 B per list entry) / "
+                   "graph median\n- x floor = time / max(launch floor, bytes floor), per timing method\n\n",
+                stamp, prop.name, prop.multiProcessorCount, clocks, commit ? commit : "unknown", samples,
+                kOpsPerSample, memset_bw / 1e3);
+        fprintf(m, "| config | impl | back-to-back us | spread | graph us | spread | GB/s | x floor (graph) | x "
+                   "floor (b2b) |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (const result &r : results)
+            fprintf(m, "| %s | %s | %.2f | %.1f%% | %.2f | %.1f%% | %.0f | %.2f | %.2f |\n", r.config, r.impl,
+                    r.b2b.median_us, 100.0 * (r.b2b.max_us - r.b2b.min_us) / r.b2b.median_us, r.graph.median_us,
+                    100.0 * (r.graph.max_us - r.graph.min_us) / r.graph.median_us, r.bytes / r.graph.median_us / 1e3,
+                    r.graph.median_us / r.floor_graph_us, r.b2b.median_us / r.floor_b2b_us);
+        fprintf(m, "\n## Targets\n\nfused: x floor <= 1.15 (ZERO), <= 1.2 (KEEP); baseline / fused >= 3 on decode "
+                   "and manyrow, >= 1.4 on large (mid has no speed-up target).\n\n| config | fused x floor "
+                   "(graph / b2b) | floor target | baseline / fused (graph / b2b) | speed-up target |\n"
+                   "|---|---:|---:|---:|---:|\n");
+        for (const result &f : results) {
+            if (strcmp(f.impl, "fused") != 0) continue;
+            const result *bl = nullptr;
+            for (const result &r : results)
+                if (!strcmp(r.config, f.config) && !strcmp(r.impl, "baseline")) bl = &r;
+            BENCH_CHECK(bl != nullptr);
+            const bool keep = strstr(f.config, "/keep") != nullptr;
+            const double ft = keep ? 1.2 : 1.15;
+            const double st_target = !strncmp(f.config, "large", 5) ? 1.4 : !strncmp(f.config, "mid", 3) ? 0.0 : 3.0;
+            const double xg = f.graph.median_us / f.floor_graph_us, xb = f.b2b.median_us / f.floor_b2b_us;
+            const double sg = bl->graph.median_us / f.graph.median_us, sb = bl->b2b.median_us / f.b2b.median_us;
+            char spd[48];
+            if (st_target > 0)
+                snprintf(spd, sizeof spd, ">= %.1f %s", st_target, sg >= st_target && sb >= st_target ? "met" : "MISSED");
+            else
+                snprintf(spd, sizeof spd, "-");
+            fprintf(m, "| %s | %.2f / %.2f | <= %.2f %s | %.2f / %.2f | %s |\n", f.config, xg, xb, ft,
+                    xg <= ft && xb <= ft ? "met" : "MISSED", sg, sb, spd);
+        }
+        BENCH_CHECK(fclose(m) == 0);
+        printf("spidx_bench: wrote %s/%s.{md,json}\n", report_dir, stamp);
+    }
+    return 0;
+}

@@ -1,0 +1,43 @@
+/* spidx_gpu_device.h - device-memory entry points of the CUDA implementations, for the
+ * benchmark and for callers whose tensors already live on the GPU: no staging and no
+ * synchronization; the kernels are queued on `stream`, so a call can be captured in a
+ * CUDA graph. Include from CUDA C++ or from C with the CUDA runtime headers. */
+#ifndef SPIDX_GPU_DEVICE_H
+#define SPIDX_GPU_DEVICE_H
+
+#include <cuda_runtime.h>
+
+#include "spidx.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Both launchers take device pointers laid out by p's strides, and first_bad: one device
+ * word the caller sets to ~0 before the call. After the stream reaches the call's end,
+ * first_bad holds the smallest row-major top-k index (row * heavy + j) of an invalid
+ * entry, or ~0 when every entry was valid; the call itself never returns
+ * SPIDX_E_HEAVY_RANGE. Returns SPIDX_OK when queued; classes 1-3 from spidx_check
+ * (SPIDX_E_ARG too when first_bad is NULL) with nothing queued; SPIDX_E_UNAVAILABLE
+ * without a device; SPIDX_E_DEVICE when the launch fails (detail.message says why). */
+spidx_status spidx_fused_launch_device(const spidx_params *p, const int64_t *topk, void *list, void *weight,
+                                       unsigned long long *first_bad, cudaStream_t stream, spidx_detail *detail);
+spidx_status spidx_baseline_launch_device(const spidx_params *p, const int64_t *topk, void *list, void *weight,
+                                          unsigned long long *first_bad, cudaStream_t stream,
+                                          spidx_detail *detail);
+
+/* Earlier versions of the fused kernel, kept so the benchmark can time them side by
+ * side with the current one (kernels/NOTES.md). Variant 0 is what spidx_fused_run and
+ * spidx_fused_launch_device use. Same contract as spidx_fused_launch_device; SPIDX_E_ARG
+ * for a variant outside [0, spidx_fused_variant_count()). */
+int spidx_fused_variant_count(void);
+/* Short name of a variant ("v2-vec16"), or NULL outside the range. */
+const char *spidx_fused_variant_name(int variant);
+spidx_status spidx_fused_variant_launch_device(int variant, const spidx_params *p, const int64_t *topk, void *list,
+                                               void *weight, unsigned long long *first_bad, cudaStream_t stream,
+                                               spidx_detail *detail);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SPIDX_GPU_DEVICE_H */
