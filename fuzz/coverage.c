@@ -1,9 +1,11 @@
 /* coverage.c - semantic coverage counters (see coverage.h). */
+#define _POSIX_C_SOURCE 200809L /* getpid */
 #include "coverage.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_IMPLS 8
 
@@ -131,8 +133,15 @@ void coverage_report(void)
         fputc('\n', stderr);
     }
     fprintf(stderr, "uncovered (category, implementation) pairs: %d\n", uncovered);
-    const char *path = getenv("SPIDX_COVERAGE_JSON");
-    if (!path || !*path) return;
+    const char *tmpl = getenv("SPIDX_COVERAGE_JSON");
+    if (!tmpl || !*tmpl) return;
+    /* "%p" becomes the process id: libFuzzer's fork mode runs many jobs, one file each. */
+    char path[1024];
+    const char *pp = strstr(tmpl, "%p");
+    if (pp)
+        snprintf(path, sizeof path, "%.*s%ld%s", (int)(pp - tmpl), tmpl, (long)getpid(), pp + 2);
+    else
+        snprintf(path, sizeof path, "%s", tmpl);
     FILE *f = fopen(path, "w");
     if (!f) {
         fprintf(stderr, "spidx: cannot write %s\n", path);

@@ -1,6 +1,6 @@
 /* coverage.h - semantic coverage: which categories of the case space (ref/SPEC.md's
  * regions, overlaps, statuses, types, layouts, sizes) each input exercised, counted
- * per implementation, printed at exit, written as JSON (SPIDX_COVERAGE_JSON=path),
+ * per implementation, printed at exit, written as JSON (SPIDX_COVERAGE_JSON=path, "%p" in it becomes the pid),
  * and, in libFuzzer builds, fed to libFuzzer as extra features. */
 #ifndef SPIDX_COVERAGE_H
 #define SPIDX_COVERAGE_H

@@ -2,8 +2,10 @@
  * on the reference and the chosen implementations, print the case, each verdict and
  * the first mismatches with coordinates; dump inputs and outputs as .npy; minimize;
  * convert between the byte and `.case` forms.
- * Usage: spidx_repro [--impls a,b] [--dump DIR] [--minimize OUT.case]
+ * Usage: spidx_repro [--impls a,b] [--signature] [--dump DIR] [--minimize OUT.case]
  *                    [--to-case OUT.case] [--from-case OUT.bin] INPUT
+ * --signature prints only "signature: IMPL:FIELD:CLASS" (or "signature: agree"), the key
+ * campaigns deduplicate failures by.
  * Exit: 0 all agree (or conversion done), 1 mismatch, 2 unusable input or arguments. */
 #define _POSIX_C_SOURCE 200809L /* mkdir */
 #include <errno.h>
@@ -20,7 +22,7 @@ static int usage(const char *why)
 {
     fprintf(stderr,
             "spidx_repro: %s\n"
-            "usage: spidx_repro [--impls NAME,...] [--dump DIR] [--minimize OUT.case]\n"
+            "usage: spidx_repro [--impls NAME,...] [--signature] [--dump DIR] [--minimize OUT.case]\n"
             "                   [--to-case OUT.case] [--from-case OUT.bin] INPUT\n"
             "INPUT is a `.case` file or fuzzer bytes (a libFuzzer crash artifact).\n",
             why);
@@ -92,8 +94,13 @@ int main(int argc, char **argv)
 {
     const char *impl_list = NULL, *dump = NULL, *minimize_out = NULL, *to_case = NULL, *from_case = NULL,
                *input = NULL;
+    int signature_only = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        if (strcmp(a, "--signature") == 0) {
+            signature_only = 1;
+            continue;
+        }
         const char **slot = strcmp(a, "--impls") == 0      ? &impl_list
                             : strcmp(a, "--dump") == 0     ? &dump
                             : strcmp(a, "--minimize") == 0 ? &minimize_out
@@ -158,6 +165,13 @@ int main(int argc, char **argv)
     size_t n = case_select_impls(impls, 8, stdout);
     if (!spidx_impl_find("ref")) return usage("no reference implementation");
 
+    if (signature_only) {
+        char sig[128];
+        const int differ = case_signature(&c, impls, n, sig, sizeof sig);
+        printf("signature: %s\n", sig);
+        case_free(&c);
+        return differ ? EXIT_MISMATCH : EXIT_AGREE;
+    }
     printf("---- case (%s)\n", input);
     case_write(stdout, &c, NULL);
     const spidx_impl *ref = spidx_impl_find("ref");
