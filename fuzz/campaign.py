@@ -174,14 +174,13 @@ def slug(sig):
 
 
 def triage(bins, run_dir, report_dir):
-    """Deduplicates the run's crash artifacts by signature; minimizes new ones."""
+    """Deduplicates the run's crash artifacts by signature; minimizes the first artifact of each."""
     failures = {}
     for art in sorted(glob.glob(os.path.join(run_dir, "artifacts", "crash-*"))):
         target = owner_of(run_dir, art)
         sig = signature(bins, art, target)
         f = failures.setdefault(sig, {"signature": sig, "target": target, "artifacts": [], "new": False})
         f["artifacts"].append(os.path.relpath(art, ROOT))
-    os.makedirs(os.path.join(STATE, "failures"), exist_ok=True)
     for sig, f in failures.items():
         known = os.path.join(STATE, "failures", slug(sig))
         f["new"] = not os.path.exists(known)
@@ -195,7 +194,8 @@ def triage(bins, run_dir, report_dir):
             f["minimized"] = m.group(1) if m else "minimizer gave no case"
         else:
             run([bins["spidx_repro"], "--to-case", out_case, first])
-            f["minimized"] = "not minimized (a property of the reference, not a disagreement)"
+            f["minimized"] = ("not minimized (did not reproduce)" if sig.startswith("unreproduced:")
+                              else "not minimized (a property of the reference, not a disagreement)")
         if os.path.exists(out_case):
             shutil.copy(out_case, os.path.join(known, "case.case"))
             rel = os.path.relpath(out_case, ROOT)
@@ -418,11 +418,7 @@ def main():
             log(f"merge of {target} failed (rc {r.returncode}); the new inputs stay in {new}")
         corpus_after[target] = len(os.listdir(work))
     failures = triage(bins, run_dir, report_dir)
-    coverage = {}
-    for w in workers:
-        coverage.setdefault(w.target, {})
-    for target in coverage:
-        coverage[target] = read_coverage(os.path.join(run_dir, "cov", f"{target}*.json"))
+    coverage = {w.target: read_coverage(os.path.join(run_dir, "cov", f"{w.target}*.json")) for w in workers}
     hit, names = categories_hit({f"{t}/{i}": d for t, c in coverage.items() for i, d in c.items()})
     plot_file, plot_note = plot(timeline, report_dir)
     total_execs = sum((w.last or (0,))[0] for w in workers)

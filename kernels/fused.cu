@@ -74,8 +74,10 @@ __device__ void fused_write_scalar(WordT *wrow, const uint32_t *marks, long long
 
 /* Writes weights [c0, c1) with 16-byte stores: a scalar head up to the first 16-byte
  * boundary, whole vectors, then a scalar tail. Weight rows are element-aligned, so the
- * head is shorter than one vector. */
-template <typename WordT>
+ * head is shorter than one vector. BitField reads each vector's marks as one bit field
+ * (a funnel shift over two bitmap words) and tests sink/window bounds only for vectors
+ * that reach them; otherwise each element's mark is read on its own (v2). */
+template <typename WordT, bool BitField>
 __device__ void fused_write_vec16(WordT *wrow, const uint32_t *marks, long long c0, long long c1, long long S,
                                   long long win0, WordT one)
 {
@@ -87,51 +89,28 @@ __device__ void fused_write_vec16(WordT *wrow, const uint32_t *marks, long long 
     fused_write_scalar(wrow, marks, c0, v0, c0, S, win0, one);
     for (long long i = threadIdx.x; i < nvec; i += kThreads) {
         const long long x = v0 + i * kVec;
-        uint32_t out[4];
+        uint32_t bits = 0; /* bit e: element x + e is attended */
+        if (BitField) {
+            const unsigned off = (unsigned)(x - c0), sh = off & 31u; /* chunks are < 2^32 elements */
+            /* The next word holds bits only past bit 31; it exists whenever they are in the chunk. */
+            const uint32_t hi = sh + kVec > 32 ? marks[(off >> 5) + 1] : 0u;
+            bits = __funnelshift_r(marks[off >> 5], hi, sh);
+            if (x < S || x + kVec > win0) {
 #pragma unroll
-        for (int k = 0; k < 4; k++) {
-            if (sizeof(WordT) == 4) {
-                out[k] = fused_marked(marks, x + k, c0, S, win0) ? (uint32_t)one : 0u;
-            } else {
-                const uint32_t lo = fused_marked(marks, x + 2 * k, c0, S, win0) ? (uint32_t)one : 0u;
-                const uint32_t hi = fused_marked(marks, x + 2 * k + 1, c0, S, win0) ? (uint32_t)one : 0u;
-                out[k] = lo | hi << 16; /* little-endian: element x + 2k in the low half */
+                for (int e = 0; e < kVec; e++)
+                    if (x + e < S || x + e >= win0) bits |= 1u << e;
             }
-        }
-        *(uint4 *)(wrow + x) = make_uint4(out[0], out[1], out[2], out[3]);
-    }
-    fused_write_scalar(wrow, marks, v0 + nvec * kVec, c1, c0, S, win0, one);
-}
-
-/* As fused_write_vec16, reading each vector's marks as one bit field (a funnel shift
- * over two bitmap words) and testing sink/window bounds only for vectors that reach them. */
-template <typename WordT>
-__device__ void fused_write_vec16_bits(WordT *wrow, const uint32_t *marks, long long c0, long long c1, long long S,
-                                       long long win0, WordT one)
-{
-    constexpr int kVec = 16 / sizeof(WordT);
-    const unsigned mis = (unsigned)(((uintptr_t)(wrow + c0)) & 15u) / sizeof(WordT);
-    const long long head = min(c1 - c0, (long long)((kVec - mis) % kVec));
-    const long long v0 = c0 + head;
-    const long long nvec = (c1 - v0) / kVec;
-    fused_write_scalar(wrow, marks, c0, v0, c0, S, win0, one);
-    for (long long i = threadIdx.x; i < nvec; i += kThreads) {
-        const long long x = v0 + i * kVec;
-        const unsigned off = (unsigned)(x - c0), sh = off & 31u; /* chunks are < 2^32 elements */
-        /* The next word holds bits only past bit 31; it exists whenever they are in the chunk. */
-        const uint32_t hi = sh + kVec > 32 ? marks[(off >> 5) + 1] : 0u;
-        uint32_t bits = __funnelshift_r(marks[off >> 5], hi, sh);
-        if (x < S || x + kVec > win0) {
+        } else {
 #pragma unroll
             for (int e = 0; e < kVec; e++)
-                if (x + e < S || x + e >= win0) bits |= 1u << e;
+                if (fused_marked(marks, x + e, c0, S, win0)) bits |= 1u << e;
         }
         uint32_t out[4];
 #pragma unroll
         for (int k = 0; k < 4; k++) {
             if (sizeof(WordT) == 4)
                 out[k] = (bits >> k) & 1u ? (uint32_t)one : 0u;
-            else
+            else /* little-endian: element x + 2k in the low half */
                 out[k] = ((bits >> (2 * k)) & 1u ? (uint32_t)one : 0u) |
                          ((bits >> (2 * k + 1)) & 1u ? (uint32_t)one << 16 : 0u);
         }
@@ -187,10 +166,8 @@ __global__ void __launch_bounds__(kThreads) fused_kernel(fused_args a)
             if (valid && v >= c0 && v < c1) atomicOr(&marks[(v - c0) >> 5], 1u << ((v - c0) & 31));
         }
         __syncthreads();
-        if (Store == 2)
-            fused_write_vec16_bits(wrow, marks, c0, c1, a.S, a.sk - a.W, one);
-        else if (Store == 1)
-            fused_write_vec16(wrow, marks, c0, c1, a.S, a.sk - a.W, one);
+        if (Store != 0)
+            fused_write_vec16<WordT, Store == 2>(wrow, marks, c0, c1, a.S, a.sk - a.W, one);
         else
             fused_write_scalar(wrow, marks, c0, c1, c0, a.S, a.sk - a.W, one);
         __syncthreads(); /* marks is reused by the next item */

@@ -144,21 +144,31 @@ unsigned gpu_grid_for(long long work, int per_sm)
         if (err_ != cudaSuccess) return device_fail(detail, impl, what, err_);                                 \
     } while (0)
 
+/* The checks every entry point makes before touching the device, in this order: status
+ * classes 1-3 (spidx_check, filling *s), then availability. */
+static spidx_status gpu_admit(const char *impl, const spidx_params *p, const int64_t *topk, const void *list,
+                              const void *weight, spidx_shape *s, spidx_detail *detail)
+{
+    spidx_status st = spidx_check(p, topk, list, weight, s, detail);
+    if (st != SPIDX_OK) return st;
+    char why[160];
+    if (!spidx_gpu_available(why, sizeof why)) {
+        if (detail) snprintf(detail->message, sizeof detail->message, "%s: %s", impl, why);
+        return SPIDX_E_UNAVAILABLE;
+    }
+    return SPIDX_OK;
+}
+
 spidx_status gpu_launch_device(const char *impl, gpu_launch_fn launch, const spidx_params *p, const int64_t *topk,
                                void *list, void *weight, unsigned long long *first_bad, cudaStream_t stream,
                                spidx_detail *detail)
 {
     spidx_shape s;
-    spidx_status st = spidx_check(p, topk, list, weight, &s, detail);
+    const spidx_status st = gpu_admit(impl, p, topk, list, weight, &s, detail);
     if (st != SPIDX_OK) return st;
     if (!first_bad) {
         if (detail) snprintf(detail->message, sizeof detail->message, "%s: first_bad is NULL", impl);
         return SPIDX_E_ARG;
-    }
-    char why[160];
-    if (!spidx_gpu_available(why, sizeof why)) {
-        if (detail) snprintf(detail->message, sizeof detail->message, "%s: %s", impl, why);
-        return SPIDX_E_UNAVAILABLE;
     }
     if (s.rows == 0) return SPIDX_OK;
     const gpu_buffers d = {topk, list, weight, first_bad};
@@ -170,13 +180,8 @@ spidx_status gpu_run(const char *impl, gpu_launch_fn launch, const spidx_params 
                      void *list, void *weight, spidx_detail *detail)
 {
     spidx_shape s;
-    spidx_status st = spidx_check(p, topk, list, weight, &s, detail);
+    const spidx_status st = gpu_admit(impl, p, topk, list, weight, &s, detail);
     if (st != SPIDX_OK) return st;
-    char why[160];
-    if (!spidx_gpu_available(why, sizeof why)) {
-        if (detail) snprintf(detail->message, sizeof detail->message, "%s: %s", impl, why);
-        return SPIDX_E_UNAVAILABLE;
-    }
     if (s.rows == 0) return SPIDX_OK; /* b = 0 or h = 0: nothing to write */
 
     const size_t bytes[3] = {(size_t)s.topk_span * 8, (size_t)s.list_span * s.index_size,

@@ -17,9 +17,10 @@ extern "C" {
  * word the caller sets to ~0 before the call. After the stream reaches the call's end,
  * first_bad holds the smallest row-major top-k index (row * heavy + j) of an invalid
  * entry, or ~0 when every entry was valid; the call itself never returns
- * SPIDX_E_HEAVY_RANGE. Returns SPIDX_OK when queued; classes 1-3 from spidx_check
- * (SPIDX_E_ARG too when first_bad is NULL) with nothing queued; SPIDX_E_UNAVAILABLE
- * without a device; SPIDX_E_DEVICE when the launch fails (detail.message says why). */
+ * SPIDX_E_HEAVY_RANGE. Returns SPIDX_OK when queued; otherwise, in this order and with
+ * nothing queued, classes 1-3 from spidx_check, SPIDX_E_UNAVAILABLE without a device,
+ * SPIDX_E_ARG when first_bad is NULL; SPIDX_E_DEVICE when the launch fails
+ * (detail.message says why). */
 spidx_status spidx_fused_launch_device(const spidx_params *p, const int64_t *topk, void *list, void *weight,
                                        unsigned long long *first_bad, cudaStream_t stream, spidx_detail *detail);
 spidx_status spidx_baseline_launch_device(const spidx_params *p, const int64_t *topk, void *list, void *weight,
