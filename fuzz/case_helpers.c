@@ -366,9 +366,9 @@ size_t case_select_impls(const spidx_impl **impls, size_t cap, FILE *log)
     const spidx_impl *all = spidx_impls(&count);
     const char *sel = getenv("SPIDX_IMPLS");
     const int require_gpu = getenv("SPIDX_REQUIRE_GPU") && strcmp(getenv("SPIDX_REQUIRE_GPU"), "1") == 0;
-    int wanted[16];
-    SPIDX_ASSERT(count <= 16);
-    for (size_t i = 0; i < count; i++) wanted[i] = !(sel && *sel);
+    int wanted[SPIDX_MAX_IMPLS];
+    SPIDX_ASSERT(count <= SPIDX_MAX_IMPLS);
+    for (size_t i = 0; i < count; i++) wanted[i] = !(sel && *sel) && !all[i].opt_in;
     if (sel && *sel) {
         /* Every name in the list must exist: a typo must not silently test less. */
         char names[256];

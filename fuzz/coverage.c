@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_IMPLS 8
+#define MAX_IMPLS SPIDX_MAX_IMPLS
 
 #define SPIDX_COV_NAME(name) #name,
 static const char *const k_names[COV_COUNT] = {SPIDX_COVERAGE_CATEGORIES(SPIDX_COV_NAME)};

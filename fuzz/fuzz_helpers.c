@@ -9,9 +9,10 @@
 #include "coverage.h"
 
 static char g_prefix[512] = "./";
-static const spidx_impl *g_impls[8];
+static const spidx_impl *g_impls[SPIDX_MAX_IMPLS];
 static size_t g_nimpls;
 static int g_ready;
+void (*fuzz_fail_continue)(void);
 
 void fuzz_setup(const char *target, int argc, char **argv)
 {
@@ -19,7 +20,7 @@ void fuzz_setup(const char *target, int argc, char **argv)
     g_ready = 1;
     for (int i = 1; argv && i < argc; i++)
         if (strncmp(argv[i], "-artifact_prefix=", 17) == 0) snprintf(g_prefix, sizeof g_prefix, "%s", argv[i] + 17);
-    g_nimpls = case_select_impls(g_impls, 8, stderr);
+    g_nimpls = case_select_impls(g_impls, SPIDX_MAX_IMPLS, stderr);
     fprintf(stderr, "%s: implementations under test:", target);
     int gpu = 0;
     for (size_t i = 0; i < g_nimpls; i++) {
@@ -60,5 +61,6 @@ _Noreturn void fuzz_fail(const spidx_case *c, const uint8_t *data, size_t size, 
         fprintf(stderr, "==== cannot write %s\n", path);
     }
     fflush(stderr);
+    if (fuzz_fail_continue) fuzz_fail_continue();
     abort();
 }

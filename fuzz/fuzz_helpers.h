@@ -24,4 +24,8 @@ int fuzz_impl_index(const spidx_impl *impl);
  * <artifact_prefix>mismatch-<hash>.case, and aborts. */
 _Noreturn void fuzz_fail(const spidx_case *c, const uint8_t *data, size_t size, const char *what);
 
+/* When set, fuzz_fail calls it instead of aborting, after writing the case. It must not
+ * return (the replay driver's --keep-going jumps back to its loop); NULL by default. */
+extern void (*fuzz_fail_continue)(void);
+
 #endif /* SPIDX_FUZZ_HELPERS_H */

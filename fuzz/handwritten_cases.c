@@ -112,8 +112,8 @@ int main(int argc, char **argv)
         first_name = 2;
     }
 
-    const spidx_impl *impls[8];
-    const size_t nimpl = case_select_impls(impls, 8, stdout);
+    const spidx_impl *impls[SPIDX_MAX_IMPLS];
+    const size_t nimpl = case_select_impls(impls, SPIDX_MAX_IMPLS, stdout);
     const spidx_impl *ref = spidx_impl_find("ref");
     printf("%-28s %-20s", "case", "reference status");
     for (size_t i = 0; i < nimpl; i++) printf(" %-10s", impls[i]->name);
@@ -132,7 +132,7 @@ int main(int argc, char **argv)
         spidx_outcome want;
         case_run(ref, &c, &want);
         printf("%-28s %-20s", table[ci].name, spidx_status_name(want.status));
-        char lines[8][4096];
+        char lines[SPIDX_MAX_IMPLS][4096];
         for (size_t i = 0; i < nimpl; i++) {
             spidx_outcome got;
             case_run(impls[i], &c, &got);

@@ -1,20 +1,36 @@
 /* replay_main.c - a plain main for any fuzz target, without libFuzzer (builds with gcc):
  * runs LLVMFuzzerTestOneInput once on every file named, and on every file inside the
  * directories named (sorted, recursive), so the corpus is a regression suite.
- * Usage: fuzz_diff_replay corpus/seed corpus/regress   (exit 0 when every input passed;
- * a failing input aborts, as under libFuzzer). */
+ * Usage: fuzz_diff_replay [--keep-going] corpus/seed corpus/regress   (exit 0 when every
+ * input passed; a failing input aborts, as under libFuzzer, unless --keep-going: then
+ * each failure is counted, the remaining inputs still run, and the exit code is 1). */
 #define _DEFAULT_SOURCE /* DT_DIR */
 #include <dirent.h>
+#include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fuzz_helpers.h"
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static long g_files;
+static long g_failed;
+static int g_keep_going;
+static jmp_buf g_recover;
+static uint8_t *g_buf;
+
+/* --keep-going: fuzz_fail (a check that failed) jumps back to the replay loop instead of
+ * aborting; that input's remaining work is skipped and its case is not freed. A harness
+ * assertion (SPIDX_ASSERT) still aborts. */
+static void continue_after_failure(void)
+{
+    longjmp(g_recover, 1);
+}
 
 static int run_file(const char *path)
 {
@@ -36,9 +52,16 @@ static int run_file(const char *path)
         return -1;
     }
     fprintf(stderr, "replay: %s (%zu bytes)\n", path, n);
+    g_files++;
+    g_buf = buf;
+    if (g_keep_going && setjmp(g_recover) != 0) {
+        fprintf(stderr, "replay: FAILED %s (continuing: --keep-going)\n", path);
+        g_failed++;
+        free(g_buf);
+        return 0;
+    }
     LLVMFuzzerTestOneInput(buf, n);
     free(buf);
-    g_files++;
     return 0;
 }
 
@@ -82,13 +105,27 @@ static int run_path(const char *path)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s FILE_OR_DIR...\n", argv[0]);
+    int first = 1;
+    if (argc > 1 && strcmp(argv[1], "--keep-going") == 0) {
+        g_keep_going = 1;
+        first = 2;
+        fuzz_fail_continue = continue_after_failure;
+    }
+    if (argc <= first) {
+        fprintf(stderr, "usage: %s [--keep-going] FILE_OR_DIR...\n", argv[0]);
         return 2;
     }
     LLVMFuzzerInitialize(&argc, &argv);
     int rc = 0;
-    for (int i = 1; i < argc; i++) rc |= run_path(argv[i]);
-    printf("replayed %ld inputs: %s\n", g_files, rc ? "some paths could not be read" : "all passed");
-    return rc ? 2 : 0;
+    for (int i = first; i < argc; i++) rc |= run_path(argv[i]);
+    if (rc) {
+        printf("replayed %ld inputs: some paths could not be read\n", g_files);
+        return 2;
+    }
+    if (g_failed) {
+        printf("replayed %ld inputs: %ld failed\n", g_files, g_failed);
+        return 1;
+    }
+    printf("replayed %ld inputs: all passed\n", g_files);
+    return 0;
 }

@@ -161,8 +161,8 @@ int main(int argc, char **argv)
     }
 
     if (impl_list) setenv("SPIDX_IMPLS", impl_list, 1);
-    const spidx_impl *impls[8];
-    size_t n = case_select_impls(impls, 8, stdout);
+    const spidx_impl *impls[SPIDX_MAX_IMPLS];
+    size_t n = case_select_impls(impls, SPIDX_MAX_IMPLS, stdout);
     if (!spidx_impl_find("ref")) return usage("no reference implementation");
 
     if (signature_only) {
@@ -179,7 +179,7 @@ int main(int argc, char **argv)
     case_run(ref, &c, &want);
     printf("---- verdicts\n%-10s %-20s %s\n", "ref", spidx_status_name(want.status), want.detail.message);
     int mismatch = 0;
-    spidx_outcome outs[8];
+    spidx_outcome outs[SPIDX_MAX_IMPLS];
     for (size_t i = 0; i < n; i++) {
         if (impls[i] == ref) continue;
         case_run(impls[i], &c, &outs[i]);

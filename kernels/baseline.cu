@@ -7,10 +7,14 @@
  *   baseline_scatter_kernel   weight[row, list[row, j]] = 1.0 for list entries >= 0,
  *                             reading the list back like advanced indexing
  * Each kernel is a flat grid-stride loop over rows x columns. Run through
- * spidx_baseline_run (kernels/spidx_gpu.h). */
+ * spidx_baseline_run (kernels/spidx_gpu.h). baseline_keep_rmw_kernel exists only in the
+ * copy built as mutant 11 (kernels/mutants/). */
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
 #include <stdint.h>
 
 #include "gpu_helpers.h"
+#include "mutation.h"
 #include "spidx_gpu.h"
 #include "spidx_gpu_device.h"
 
@@ -79,6 +83,27 @@ __global__ void baseline_scatter_kernel(WordT *w, row_map wm, const IndexT *list
     }
 }
 
+#if SPIDX_MUTANT == 11
+/* Mutant 11 only: KEEP mode as "weight = weight * (1 - mask) + mask" would run it, every
+ * weight passing through float arithmetic, which turns NaN payloads into the canonical
+ * NaN. `scale` is 1.0 at run time, so the compiler cannot fold the multiplication away. */
+template <typename WordT>
+__global__ void baseline_keep_rmw_kernel(WordT *w, row_map m, long long rows, long long sk, int weight_type,
+                                         float scale)
+{
+    for (long long n = blockIdx.x * (long long)blockDim.x + threadIdx.x; n < rows * sk;
+         n += (long long)gridDim.x * blockDim.x) {
+        WordT *x = &w[m.at(n / sk) + n % sk];
+        if (sizeof(WordT) == 4)
+            *x = (WordT)__float_as_uint(__uint_as_float((uint32_t)*x) * scale);
+        else if (weight_type == SPIDX_WEIGHT_BF16)
+            *x = (WordT)__bfloat16_as_ushort(__float2bfloat16(__bfloat162float(__ushort_as_bfloat16(*x)) * scale));
+        else
+            *x = (WordT)__half_as_ushort(__float2half(__half2float(__ushort_as_half(*x)) * scale));
+    }
+}
+#endif
+
 unsigned blocks_for(long long n)
 {
     return gpu_grid_for((n + kThreads - 1) / kThreads, 32);
@@ -102,6 +127,13 @@ cudaError_t baseline_launch_typed(const spidx_params *p, const spidx_shape *s, c
         baseline_zero_kernel<WordT><<<blocks_for(rows * p->sk), kThreads, 0, stream>>>(w, wm, rows, p->sk);
         if ((err = cudaGetLastError()) != cudaSuccess) return err;
     }
+#if SPIDX_MUTANT == 11
+    if (p->mode == SPIDX_MODE_KEEP && p->sk > 0) {
+        baseline_keep_rmw_kernel<WordT><<<blocks_for(rows * p->sk), kThreads, 0, stream>>>(w, wm, rows, p->sk,
+                                                                                          p->weight_type, 1.0f);
+        if ((err = cudaGetLastError()) != cudaSuccess) return err;
+    }
+#endif
     if (s->S > 0) {
         baseline_sink_kernel<IndexT><<<blocks_for(rows * s->S), kThreads, 0, stream>>>(list, lm, rows, s->S);
         if ((err = cudaGetLastError()) != cudaSuccess) return err;
@@ -135,6 +167,14 @@ cudaError_t baseline_launch(const spidx_params *p, const spidx_shape *s, const g
 
 } // namespace
 
+#if SPIDX_MUTANT
+/* A mutant build's copy (kernels/mutants/): the baseline with bug SPIDX_MUTANT. */
+extern "C" spidx_status SPIDX_MUTANT_RUN_NAME(SPIDX_MUTANT)(const spidx_params *p, const int64_t *topk, void *list,
+                                                           void *weight, spidx_detail *detail)
+{
+    return gpu_run("mutant", baseline_launch, p, topk, list, weight, detail);
+}
+#else
 extern "C" spidx_status spidx_baseline_run(const spidx_params *p, const int64_t *topk, void *list, void *weight,
                                            spidx_detail *detail)
 {
@@ -147,3 +187,4 @@ extern "C" spidx_status spidx_baseline_launch_device(const spidx_params *p, cons
 {
     return gpu_launch_device("baseline", baseline_launch, p, topk, list, weight, first_bad, stream, detail);
 }
+#endif /* SPIDX_MUTANT */

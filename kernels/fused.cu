@@ -11,13 +11,15 @@
  *   v2-vec16   as v4 with 64 Ki-element chunks sized for four blocks per SM, the top-k
  *              read twice (list, then marks) and marks read per element.
  *   v1-scalar  as v2 with one element-sized store per weight.
- * Every list entry is computed in registers; the list is never read back.
+ * Every list entry is computed in registers; the list is never read back. SPIDX_MUT marks
+ * are mutation points (kernels/mutation.h): outside mutant builds they are the code as written.
  * Run through spidx_fused_run (kernels/spidx_gpu.h) or spidx_fused_launch_device
  * (kernels/spidx_gpu_device.h). */
 #include <stdint.h>
 #include <stdio.h>
 
 #include "gpu_helpers.h"
+#include "mutation.h"
 #include "spidx_gpu.h"
 #include "spidx_gpu_device.h"
 
@@ -52,7 +54,7 @@ __device__ long long fused_entry(const fused_args &a, const int64_t *trow, long 
         gpu_report_invalid(a.first_bad, row * a.H + k);
         return -1;
     }
-    return a.sk - a.W + (j - a.S - a.H);
+    return SPIDX_MUT(1, a.sk - a.W, a.sk - a.W + 1) + (j - a.S - a.H);
 }
 
 /* Whether weight x of a row is attended, from the chunk bitmap (bit x - c0) and the
@@ -93,7 +95,7 @@ __device__ void fused_write_vec16(WordT *wrow, const uint32_t *marks, long long 
         if (BitField) {
             const unsigned off = (unsigned)(x - c0), sh = off & 31u; /* chunks are < 2^32 elements */
             /* The next word holds bits only past bit 31; it exists whenever they are in the chunk. */
-            const uint32_t hi = sh + kVec > 32 ? marks[(off >> 5) + 1] : 0u;
+            const uint32_t hi = SPIDX_MUT(15, sh + kVec > 32 ? marks[(off >> 5) + 1] : 0u, 0u);
             bits = __funnelshift_r(marks[off >> 5], hi, sh);
             if (x < S || x + kVec > win0) {
 #pragma unroll
@@ -116,7 +118,7 @@ __device__ void fused_write_vec16(WordT *wrow, const uint32_t *marks, long long 
         }
         *(uint4 *)(wrow + x) = make_uint4(out[0], out[1], out[2], out[3]);
     }
-    fused_write_scalar(wrow, marks, v0 + nvec * kVec, c1, c0, S, win0, one);
+    if (!SPIDX_MUTANT_IS(14)) fused_write_scalar(wrow, marks, v0 + nvec * kVec, c1, c0, S, win0, one);
 }
 
 /* Store: 0 one store per element, 1 16-byte stores with per-element mark reads,
@@ -128,19 +130,20 @@ __global__ void __launch_bounds__(kThreads) fused_kernel(fused_args a)
     const long long items = a.rows * a.nchunks;
     const WordT one = (WordT)a.one;
     const bool merged = a.merged && !a.keep && a.sk > 0;
-    for (long long item = blockIdx.x; item < items; item += gridDim.x) {
+    for (long long item = blockIdx.x; item < items; item += SPIDX_MUT(9, gridDim.x, items)) {
         const long long row = item / a.nchunks, c = item % a.nchunks;
         const long long bi = row / a.h, hi = row % a.h;
         const int64_t *trow = a.topk ? a.topk + bi * a.topk_sb + hi * a.topk_sh : nullptr;
         IndexT *lrow = a.list ? (IndexT *)a.list + bi * a.list_sb + hi * a.list_sh : nullptr;
-        WordT *wrow = a.weight ? (WordT *)a.weight + bi * a.weight_sb + hi * a.weight_sh : nullptr;
+        const long long woff = bi * a.weight_sb + hi * a.weight_sh;
+        WordT *wrow = a.weight ? (WordT *)a.weight + SPIDX_MUT(7, woff, (long long)(int)woff) : nullptr;
 
         /* List entries, spread over the row's chunks (heavy ones later when merged). */
         for (long long j = c * kThreads + threadIdx.x; j < a.T; j += a.nchunks * kThreads) {
             if (merged && j >= a.S && j < a.S + a.H) continue;
             const long long v = fused_entry(a, trow, row, j);
             lrow[j] = (IndexT)v;
-            if (a.keep && v >= 0) wrow[v] = one; /* identical values: concurrent writes are benign */
+            if (a.keep && SPIDX_MUT(18, v >= 0, true)) wrow[v] = one; /* identical values: concurrent writes are benign */
         }
         if (a.keep || a.sk == 0) continue;
 
@@ -149,23 +152,24 @@ __global__ void __launch_bounds__(kThreads) fused_kernel(fused_args a)
         if (c0 >= a.sk) continue; /* block-uniform */
         const long long c1 = min(a.sk, c0 + a.chunk);
         const int words = (int)((c1 - c0 + 31) / 32);
-        for (int i = threadIdx.x; i < words; i += kThreads) marks[i] = 0;
+        if (!SPIDX_MUTANT_IS(17) || item == blockIdx.x)
+            for (int i = threadIdx.x; i < words; i += kThreads) marks[i] = 0;
         __syncthreads();
         /* When merged, this chunk also writes heavy list entries [k0, k1): one read of
          * the top-k per block instead of two. */
-        const long long hshare = merged ? (a.H + a.nchunks - 1) / a.nchunks : 0;
+        const long long hshare = merged ? SPIDX_MUT(16, (a.H + a.nchunks - 1) / a.nchunks, a.H / a.nchunks) : 0;
         const long long k0 = c * hshare, k1 = min(a.H, k0 + hshare);
         for (long long k = threadIdx.x; k < a.H; k += kThreads) {
             const long long t = trow[k];
             const bool valid = gpu_topk_valid(t, a.sk, a.init_offset);
-            const long long v = valid ? t + a.init_offset : -1;
+            const long long v = valid ? t + SPIDX_MUT(2, a.init_offset, 0) : -1;
             if (k >= k0 && k < k1) {
                 lrow[a.S + k] = (IndexT)v;
                 if (!valid) gpu_report_invalid(a.first_bad, row * a.H + k);
             }
             if (valid && v >= c0 && v < c1) atomicOr(&marks[(v - c0) >> 5], 1u << ((v - c0) & 31));
         }
-        __syncthreads();
+        if (!SPIDX_MUTANT_IS(10)) __syncthreads();
         if (Store != 0)
             fused_write_vec16<WordT, Store == 2>(wrow, marks, c0, c1, a.S, a.sk - a.W, one);
         else
@@ -188,21 +192,22 @@ constexpr fused_variant kVariants[] = {
     {"v1-scalar", 0, false, 65536, 4},
 };
 constexpr int kVariantCount = sizeof kVariants / sizeof kVariants[0];
+static_assert(kVariantCount > 0, "variant 0 serves spidx_fused_run");
 
-template <typename IndexT, typename WordT>
-cudaError_t fused_launch_typed(const fused_args &a, const fused_variant &v, cudaStream_t stream)
+/* Each variant instantiates its own kernels only. */
+template <int V, typename IndexT, typename WordT>
+cudaError_t fused_launch_typed(const fused_args &a, cudaStream_t stream)
 {
-    void (*kernel)(fused_args) = v.store == 2   ? fused_kernel<IndexT, WordT, 2>
-                                 : v.store == 1 ? fused_kernel<IndexT, WordT, 1>
-                                                : fused_kernel<IndexT, WordT, 0>;
-    const unsigned grid = gpu_grid_for(a.rows * a.nchunks, 8);
-    kernel<<<grid, kThreads, 0, stream>>>(a);
+    const unsigned grid =
+        SPIDX_MUT(9, gpu_grid_for(a.rows * a.nchunks, 8), (unsigned)min(a.rows * a.nchunks, 65535LL));
+    fused_kernel<IndexT, WordT, kVariants[V].store><<<grid, kThreads, 0, stream>>>(a);
     return cudaGetLastError();
 }
 
-cudaError_t fused_launch_variant(const fused_variant &v, const spidx_params *p, const spidx_shape *s,
-                                 const gpu_buffers *d, cudaStream_t stream)
+template <int V>
+cudaError_t fused_launch(const spidx_params *p, const spidx_shape *s, const gpu_buffers *d, cudaStream_t stream)
 {
+    constexpr const fused_variant &v = kVariants[V];
     fused_args a;
     a.topk = d->topk;
     a.list = d->list;
@@ -210,7 +215,7 @@ cudaError_t fused_launch_variant(const fused_variant &v, const spidx_params *p, 
     a.first_bad = d->first_bad;
     a.h = p->h;
     a.sk = p->sk;
-    a.S = s->S;
+    a.S = SPIDX_MUT(3, s->S, p->sink);
     a.H = s->H;
     a.W = s->W;
     a.T = s->T;
@@ -226,11 +231,16 @@ cudaError_t fused_launch_variant(const fused_variant &v, const spidx_params *p, 
     a.merged = v.merged;
     a.one = p->weight_type == SPIDX_WEIGHT_F32 ? SPIDX_ONE_F32
             : p->weight_type == SPIDX_WEIGHT_F16 ? SPIDX_ONE_F16
-                                                 : SPIDX_ONE_BF16;
+                                                 : SPIDX_MUT(12, SPIDX_ONE_BF16, SPIDX_ONE_F16);
     /* Extents of 1 never multiply a non-zero index; zero their strides so that an
      * arbitrary (ignored) stride cannot overflow the row offset arithmetic. */
     if (p->b == 1) a.topk_sb = a.list_sb = a.weight_sb = 0;
     if (p->h == 1) a.topk_sh = a.list_sh = a.weight_sh = 0;
+    if (SPIDX_MUTANT_IS(6)) { /* rows assumed contiguous */
+        a.topk_sb = p->h * s->H, a.topk_sh = s->H;
+        a.list_sb = p->h * s->T, a.list_sh = s->T;
+        a.weight_sb = p->h * p->sk, a.weight_sh = p->sk;
+    }
 
     if (a.keep) {
         a.chunk = 0;
@@ -241,7 +251,7 @@ cudaError_t fused_launch_variant(const fused_variant &v, const spidx_params *p, 
         const long long target = (long long)v.chunks_per_sm * gpu_sm_count();
         while (chunk > kChunkMin && a.rows * ((a.sk + chunk - 1) / chunk) < target) chunk /= 2;
         a.chunk = chunk;
-        a.nchunks = (a.sk + chunk - 1) / chunk;
+        a.nchunks = SPIDX_MUT(8, (a.sk + chunk - 1) / chunk, max(1LL, a.sk / chunk));
         if (a.nchunks == 0 && a.T > 0) a.nchunks = 1; /* sk = 0: the list still needs writing */
     }
     if (a.nchunks == 0) return cudaSuccess;
@@ -249,21 +259,26 @@ cudaError_t fused_launch_variant(const fused_variant &v, const spidx_params *p, 
     const bool i32 = p->index_type == SPIDX_INDEX_I32;
     const bool w32 = p->weight_type == SPIDX_WEIGHT_F32;
     if (i32)
-        return w32 ? fused_launch_typed<int32_t, uint32_t>(a, v, stream)
-                   : fused_launch_typed<int32_t, uint16_t>(a, v, stream);
-    return w32 ? fused_launch_typed<int64_t, uint32_t>(a, v, stream)
-               : fused_launch_typed<int64_t, uint16_t>(a, v, stream);
+        return w32 ? fused_launch_typed<V, int32_t, uint32_t>(a, stream)
+                   : fused_launch_typed<V, int32_t, uint16_t>(a, stream);
+    return w32 ? fused_launch_typed<V, int64_t, uint32_t>(a, stream)
+               : fused_launch_typed<V, int64_t, uint16_t>(a, stream);
 }
 
-template <int V>
-cudaError_t fused_launch(const spidx_params *p, const spidx_shape *s, const gpu_buffers *d, cudaStream_t stream)
+} // namespace
+
+#if SPIDX_MUTANT
+/* A mutant build's copy (kernels/mutants/): the default variant with bug SPIDX_MUTANT,
+ * behind one entry point with spidx_fused_run's contract. */
+extern "C" spidx_status SPIDX_MUTANT_RUN_NAME(SPIDX_MUTANT)(const spidx_params *p, const int64_t *topk, void *list,
+                                                           void *weight, spidx_detail *detail)
 {
-    return fused_launch_variant(kVariants[V], p, s, d, stream);
+    return gpu_run("mutant", fused_launch<0>, p, topk, list, weight, detail);
 }
-
+#else
+namespace {
 constexpr gpu_launch_fn kVariantLaunch[] = {fused_launch<0>, fused_launch<1>, fused_launch<2>};
 static_assert(sizeof kVariantLaunch / sizeof kVariantLaunch[0] == kVariantCount, "one launcher per variant");
-
 } // namespace
 
 extern "C" spidx_status spidx_fused_run(const spidx_params *p, const int64_t *topk, void *list, void *weight,
@@ -300,3 +315,4 @@ extern "C" spidx_status spidx_fused_launch_device(const spidx_params *p, const i
 {
     return spidx_fused_variant_launch_device(0, p, topk, list, weight, first_bad, stream, detail);
 }
+#endif /* SPIDX_MUTANT */

@@ -6,6 +6,7 @@
 
 #include <cuda_runtime.h>
 
+#include "mutation.h"
 #include "spidx.h"
 
 /* Device copies of one call's buffers; each pointer is the device twin of the host
@@ -44,13 +45,16 @@ unsigned gpu_grid_for(long long work, int per_sm);
 /* Report of an invalid top-k entry at row-major top-k index idx (device side). */
 __device__ __forceinline__ void gpu_report_invalid(unsigned long long *first_bad, long long idx)
 {
-    atomicMin(first_bad, (unsigned long long)idx);
+    if (SPIDX_MUTANT_IS(13))
+        atomicExch(first_bad, (unsigned long long)idx);
+    else
+        atomicMin(first_bad, (unsigned long long)idx);
 }
 
 /* The SPEC range test for a top-k value, overflow-free: 0 <= t < sk - init_offset. */
 __device__ __forceinline__ bool gpu_topk_valid(long long t, long long sk, long long init_offset)
 {
-    return t >= 0 && t < sk - init_offset;
+    return SPIDX_MUT(5, t >= 0, true) && SPIDX_MUT(4, t < sk - init_offset, t <= sk - init_offset);
 }
 
 #endif /* SPIDX_GPU_HELPERS_H */

@@ -1,9 +1,14 @@
 /* registry.c - the table behind spidx_registry.h: the CPU reference and the two CUDA
- * implementations (which report themselves unavailable without a device). */
+ * implementations (which report themselves unavailable without a device), plus, in a
+ * SPIDX_ENABLE_MUTANTS build, the opt-in mutants of kernels/mutants/mutants.h. */
 #include <string.h>
 
 #include "spidx_gpu.h"
 #include "spidx_registry.h"
+#ifdef SPIDX_WITH_MUTANTS
+#include "mutants/mutants.h"
+#define SPIDX_MUTANT_ENTRY(n, source, name, bug) {name, SPIDX_IMPL_GPU, 0, spidx_mutant_run_##n, spidx_gpu_available, 1},
+#endif
 
 static int cpu_available(char *why, size_t why_size)
 {
@@ -12,10 +17,14 @@ static int cpu_available(char *why, size_t why_size)
 }
 
 static const spidx_impl k_impls[] = {
-    {"ref", SPIDX_IMPL_CPU, 1, spidx_ref_run, cpu_available},
-    {"fused", SPIDX_IMPL_GPU, 0, spidx_fused_run, spidx_gpu_available},
-    {"baseline", SPIDX_IMPL_GPU, 0, spidx_baseline_run, spidx_gpu_available},
+    {"ref", SPIDX_IMPL_CPU, 1, spidx_ref_run, cpu_available, 0},
+    {"fused", SPIDX_IMPL_GPU, 0, spidx_fused_run, spidx_gpu_available, 0},
+    {"baseline", SPIDX_IMPL_GPU, 0, spidx_baseline_run, spidx_gpu_available, 0},
+#ifdef SPIDX_WITH_MUTANTS
+    SPIDX_MUTANT_LIST(SPIDX_MUTANT_ENTRY)
+#endif
 };
+_Static_assert(sizeof k_impls / sizeof k_impls[0] <= SPIDX_MAX_IMPLS, "raise SPIDX_MAX_IMPLS");
 
 const spidx_impl *spidx_impls(size_t *count)
 {

@@ -19,16 +19,23 @@ typedef spidx_status (*spidx_run_fn)(const spidx_params *p, const int64_t *topk,
 
 typedef enum spidx_impl_kind { SPIDX_IMPL_CPU = 0, SPIDX_IMPL_GPU = 1 } spidx_impl_kind;
 
+/* The most implementations spidx_impls returns: callers may size arrays with it. */
+#define SPIDX_MAX_IMPLS 32
+
 typedef struct spidx_impl {
-    const char *name;        /* "ref", "fused", "baseline" */
+    const char *name;        /* "ref", "fused", "baseline", or a mutant's name */
     spidx_impl_kind kind;
     int is_reference;        /* 1 for the implementation others are compared with */
     spidx_run_fn run;
     /* Returns 1 when run() can execute here; else 0 with the reason in why. */
     int (*available)(char *why, size_t why_size);
+    /* 1: run only when SPIDX_IMPLS names it, never as part of "all" (the mutants of a
+     * SPIDX_ENABLE_MUTANTS build, which are wrong on purpose). */
+    int opt_in;
 } spidx_impl;
 
-/* All registered implementations, the reference first; *count gets their number. Never NULL. */
+/* All registered implementations (at most SPIDX_MAX_IMPLS), the reference first, opt-in
+ * ones last; *count gets their number. Never NULL. */
 const spidx_impl *spidx_impls(size_t *count);
 
 /* The implementation called name, or NULL when none is. */

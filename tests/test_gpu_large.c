@@ -1,4 +1,5 @@
-/* test_gpu_large.c - proves 64-bit addressing in the CUDA implementations: a float16
+/* test_gpu_large.c - proves 64-bit addressing in the CUDA implementations (those
+ * SPIDX_IMPLS selects; mutant 7 of kernels/mutants/ is killed here): a float16
  * weight tensor of 3 x (2^30 + 2^20) elements (about 6.4 GB), whose last row starts
  * past 2^31 elements, in ZERO and KEEP mode. Needs a GPU with ~7 GB free and ~13 GB of
  * host memory; exits 77 (skipped) without a device. Run: ctest -L gpu. */
@@ -69,11 +70,17 @@ START_TEST(test_weights_past_two_to_the_31_elements_are_addressed_correctly)
     ck_assert_msg(n > ((size_t)1 << 31) && (LARGE_H - 1) * LARGE_SK > INT32_MAX, "the test must exceed 2^31");
     uint16_t *weight = malloc(n * 2);
     ck_assert_msg(weight != NULL, "cannot allocate %zu bytes of host memory", n * 2);
-    const spidx_impl *gpu[] = {spidx_impl_find("fused"), spidx_impl_find("baseline")};
-    for (int i = 0; i < 2; i++) {
-        run_large(gpu[i], SPIDX_MODE_ZERO, weight);
-        run_large(gpu[i], SPIDX_MODE_KEEP, weight);
+    /* The GPU implementations SPIDX_IMPLS selects (default: fused and baseline). */
+    const spidx_impl *impls[SPIDX_MAX_IMPLS];
+    const size_t count = case_select_impls(impls, SPIDX_MAX_IMPLS, stdout);
+    int gpu = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (impls[i]->kind != SPIDX_IMPL_GPU) continue;
+        run_large(impls[i], SPIDX_MODE_ZERO, weight);
+        run_large(impls[i], SPIDX_MODE_KEEP, weight);
+        gpu++;
     }
+    ck_assert_msg(gpu > 0, "no GPU implementation selected");
     free(weight);
     spidx_gpu_release();
 }

@@ -78,8 +78,8 @@ static int64_t topk_from_array(const spidx_params *p, int64_t bi, int64_t hi, in
 static int run_all(const spidx_params *p, int64_t (*topk_at)(const spidx_params *, int64_t, int64_t, int64_t),
                    unsigned null_mask, const expectation *e)
 {
-    const spidx_impl *impls[8];
-    const size_t n = case_select_impls(impls, 8, NULL);
+    const spidx_impl *impls[SPIDX_MAX_IMPLS];
+    const size_t n = case_select_impls(impls, SPIDX_MAX_IMPLS, NULL);
     SPIDX_ASSERT(n >= 1);
     spidx_case c;
     case_init(&c, p, 0xC0FFEEu);
@@ -121,8 +121,8 @@ int expect_with_null_buffers(const spidx_params *p, unsigned null_mask, const ex
 
 int run_suite(Suite *s)
 {
-    const spidx_impl *impls[8];
-    const size_t n = case_select_impls(impls, 8, stdout);
+    const spidx_impl *impls[SPIDX_MAX_IMPLS];
+    const size_t n = case_select_impls(impls, SPIDX_MAX_IMPLS, stdout);
     printf("implementations under test:");
     for (size_t i = 0; i < n; i++) printf(" %s", impls[i]->name);
     printf("\n");

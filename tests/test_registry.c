@@ -1,8 +1,11 @@
 /* test_registry.c - the registry of implementations: its contents, lookup, and that an
  * implementation that cannot run here says so (SPIDX_E_UNAVAILABLE) after validating
  * like every other and without writing. Run: ctest -R test_registry. */
+#define _POSIX_C_SOURCE 200809L /* setenv, unsetenv */
 #include "test_helpers.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "spidx_gpu.h"
@@ -11,7 +14,8 @@ START_TEST(test_registry_lists_reference_first_then_both_kernels)
 {
     size_t n = 0;
     const spidx_impl *all = spidx_impls(&n);
-    ck_assert_uint_eq(n, 3);
+    ck_assert_uint_ge(n, 3);
+    ck_assert_uint_le(n, SPIDX_MAX_IMPLS);
     ck_assert_str_eq(all[0].name, "ref");
     ck_assert_int_eq(all[0].is_reference, 1);
     ck_assert_int_eq(all[0].kind, SPIDX_IMPL_CPU);
@@ -20,6 +24,38 @@ START_TEST(test_registry_lists_reference_first_then_both_kernels)
     ck_assert_str_eq(all[2].name, "baseline");
     ck_assert_int_eq(all[2].kind, SPIDX_IMPL_GPU);
     ck_assert_int_eq(all[1].is_reference + all[2].is_reference, 0);
+    ck_assert_int_eq(all[0].opt_in + all[1].opt_in + all[2].opt_in, 0);
+}
+END_TEST
+
+START_TEST(test_entries_past_the_kernels_are_opt_in_gpu_mutants)
+{
+    /* Only a SPIDX_ENABLE_MUTANTS build has them; they must never join "all". */
+    size_t n = 0;
+    const spidx_impl *all = spidx_impls(&n);
+    for (size_t i = 3; i < n; i++) {
+        ck_assert_msg(strncmp(all[i].name, "mut", 3) == 0, "entry %zu is %s", i, all[i].name);
+        ck_assert_int_eq(all[i].opt_in, 1);
+        ck_assert_int_eq(all[i].is_reference, 0);
+        ck_assert_int_eq(all[i].kind, SPIDX_IMPL_GPU);
+    }
+    /* The default selection leaves them out: SPIDX_IMPLS unset, and SPIDX_REQUIRE_GPU
+     * too (an unavailable GPU would end the process); both restored afterwards. */
+    const char *names[2] = {"SPIDX_IMPLS", "SPIDX_REQUIRE_GPU"};
+    char saved[2][256];
+    int was_set[2];
+    for (int i = 0; i < 2; i++) {
+        const char *v = getenv(names[i]);
+        was_set[i] = v != NULL;
+        snprintf(saved[i], sizeof saved[i], "%s", v ? v : "");
+        unsetenv(names[i]);
+    }
+    const spidx_impl *sel[SPIDX_MAX_IMPLS];
+    const size_t k = case_select_impls(sel, SPIDX_MAX_IMPLS, NULL);
+    for (int i = 0; i < 2; i++)
+        if (was_set[i]) setenv(names[i], saved[i], 1);
+    ck_assert_uint_ge(k, 1);
+    for (size_t i = 0; i < k; i++) ck_assert_int_eq(sel[i]->opt_in, 0);
 }
 END_TEST
 
@@ -57,6 +93,7 @@ int main(void)
     TCase *tc = tcase_create("registry");
     tcase_add_test(tc, test_registry_lists_reference_first_then_both_kernels);
     tcase_add_test(tc, test_find_returns_null_for_unknown_names);
+    tcase_add_test(tc, test_entries_past_the_kernels_are_opt_in_gpu_mutants);
     tcase_add_test(tc, test_unavailable_gpu_implementation_validates_then_writes_nothing);
     suite_add_tcase(s, tc);
     return run_suite(s);

@@ -14,8 +14,8 @@ static spidx_params typed(int32_t weight_type, int32_t mode)
 /* Raw weight bits at (0, 0, x) from every selected implementation; all must agree. */
 static uint32_t bits_at(const spidx_params *p, int64_t x)
 {
-    const spidx_impl *impls[8];
-    const size_t n = case_select_impls(impls, 8, NULL);
+    const spidx_impl *impls[SPIDX_MAX_IMPLS];
+    const size_t n = case_select_impls(impls, SPIDX_MAX_IMPLS, NULL);
     uint32_t first = 0;
     for (size_t i = 0; i < n; i++) {
         spidx_case c;

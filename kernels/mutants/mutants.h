@@ -1,0 +1,42 @@
+/* mutants.h - the mutants of the mutation-testing build (README.md beside this file): one
+ * row per mutant, X(number, source copied, name, the bug). CMake reads the rows to compile
+ * each copy; registry.c registers each as an opt-in implementation; fuzz/mutation.py
+ * reads the names. Numbers are stable: a report names mutants by them. */
+#ifndef SPIDX_MUTANTS_H
+#define SPIDX_MUTANTS_H
+
+#include "spidx.h"
+
+#define SPIDX_MUTANT_LIST(X)                                                                                   \
+    X(1, fused, "mut01-window-start-off-by-one", "window list entries start at sk - W + 1")                  \
+    X(2, fused, "mut02-init-offset-dropped", "ZERO mode: heavy entries lack + init_offset (list and marks)")   \
+    X(3, fused, "mut03-sink-not-clamped", "the kernel uses sink instead of S = min(sink, sk)")                \
+    X(4, fused, "mut04-range-check-le", "top-k range check t <= sk - init_offset instead of <")              \
+    X(5, fused, "mut05-negative-accepted", "negative top-k values are not rejected")                          \
+    X(6, fused, "mut06-strides-ignored", "every tensor's rows assumed contiguous")                           \
+    X(7, fused, "mut07-row-offset-int32", "the weight row offset is computed in 32 bits")                    \
+    X(8, fused, "mut08-last-chunk-skipped", "a row's last partial chunk is never written (chunks round down)") \
+    X(9, fused, "mut09-grid-65535", "one work item per block, grid capped at 65,535 blocks")                 \
+    X(10, fused, "mut10-no-barrier-before-write", "no barrier between marking the bitmap and writing the row") \
+    X(11, baseline, "mut11-keep-float-rmw", "KEEP mode passes every weight through float arithmetic")         \
+    X(12, fused, "mut12-bf16-one-pattern", "bfloat16 1.0 written as the float16 pattern 0x3C00")              \
+    X(13, fused, "mut13-first-bad-last-writer", "the invalid-entry report keeps the last writer, not the minimum") \
+    X(14, fused, "mut14-vector-tail-skipped", "the elements after the last 16-byte vector are not written")   \
+    X(15, fused, "mut15-bitfield-one-word", "a vector whose marks straddle two bitmap words reads only the first") \
+    X(16, fused, "mut16-heavy-share-rounds-down", "the heavy list is split over chunks rounding down")         \
+    X(17, fused, "mut17-bitmap-cleared-once", "the bitmap is cleared once per block, not per work item")      \
+    X(18, fused, "mut18-keep-scatters-invalid", "KEEP mode scatters invalid entries to weight[-1]")
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+#define SPIDX_MUTANT_DECLARE(n, source, name, bug)                                                             \
+    spidx_status spidx_mutant_run_##n(const spidx_params *p, const int64_t *topk, void *list, void *weight,     \
+                                      spidx_detail *detail);
+SPIDX_MUTANT_LIST(SPIDX_MUTANT_DECLARE)
+#undef SPIDX_MUTANT_DECLARE
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SPIDX_MUTANTS_H */
