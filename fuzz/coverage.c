@@ -60,6 +60,11 @@ void coverage_classify(const spidx_case *c, spidx_status status, uint8_t hit[COV
     hit[COV_init_offset_past_sk] = p->init_offset >= sk && H > 0;
     hit[COV_many_rows] = c->shape.rows > 65535;
     hit[COV_multi_block_row] = sk > 65536 && c->shape.rows > 0;
+    /* Sizes where tiled kernels change regime: more rows than one wave of blocks (a
+     * block then handles several rows, and per-block state must be reset between them),
+     * and rows split over several tiles of 2,048 elements. */
+    hit[COV_rows_beyond_one_wave] = c->shape.rows > 1024 && sk > 0;
+    hit[COV_multi_chunk_row] = sk > 2048 && c->shape.rows > 0;
     /* Padded: some non-empty tensor spans more than rows x L elements (gaps between
      * rows). Permuted: the batch stride is below the head stride ([h][b] storage). */
     const int64_t rows = c->shape.rows;

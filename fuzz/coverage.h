@@ -15,7 +15,8 @@
     X(init_offset_past_sk) X(status_ok) X(e_arg) X(e_stride) X(e_too_large) X(e_heavy_range)                  \
     X(invalid_negative) X(invalid_past_end) X(invalid_int64_extreme) X(index_int64) X(index_int32)           \
     X(weight_float32) X(weight_float16) X(weight_bfloat16) X(mode_zero) X(mode_keep) X(padded_strides)        \
-    X(permuted_strides) X(many_rows) X(multi_block_row) X(null_buffer) X(fill_nan) X(fill_negzero) X(fill_one)
+    X(permuted_strides) X(many_rows) X(multi_block_row) X(null_buffer) X(fill_nan) X(fill_negzero) X(fill_one) \
+    X(rows_beyond_one_wave) X(multi_chunk_row)
 
 #define SPIDX_COV_ENUM(name) COV_##name,
 typedef enum { SPIDX_COVERAGE_CATEGORIES(SPIDX_COV_ENUM) COV_COUNT } spidx_coverage_category;

@@ -116,11 +116,15 @@ class Runner:
         d = tempfile.mkdtemp(dir=self.work)
         cmd = ["compute-sanitizer", "--tool", tool, "--error-exitcode", str(SANITIZER_ERROR_RC),
                os.path.join(self.build, "fuzz", "fuzz_diff_replay"), "--keep-going", *self.corpora()]
-        rc, s, out = run_timed(cmd, self.env(impl), d, 900)
-        summary = [ln.strip() for ln in out.splitlines() if "SUMMARY" in ln]
+        env = self.env(impl)
+        env["SPIDX_GPU_EXACT_BUFFERS"] = "1"  # each device buffer exactly its span (kernels/spidx_gpu.h)
+        rc, s, out = run_timed(cmd, env, d, 900)
+        summary = [ln.strip(" =") for ln in out.splitlines() if "SUMMARY" in ln or ln.startswith("replayed ")]
         # Caught only when the sanitizer itself reports; a wrong result alone is the replay's catch.
         caught = None if rc is None else rc == SANITIZER_ERROR_RC
-        self.record(impl, tool, "-", caught, s, detail=(summary[-1] if summary else f"exit {rc}"))
+        if rc not in (0, 1, SANITIZER_ERROR_RC):  # 1: --keep-going saw failed inputs
+            caught = None
+        self.record(impl, tool, "-", caught, s, detail="; ".join(summary) or f"exit {rc}")
 
     def large(self, impl):
         if self.out_of_time(impl, "large", "-"):

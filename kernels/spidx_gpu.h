@@ -1,7 +1,11 @@
 /* spidx_gpu.h - host entry points of the CUDA implementations (kernels/fused.cu,
  * kernels/baseline.cu). They take host buffers with the layout of ref/spidx.h, stage
  * them through device memory, and return the SPEC status. Not re-entrant: the device
- * staging buffers are shared per process, so call them from one thread at a time. */
+ * staging buffers are shared per process, so call them from one thread at a time.
+ * SPIDX_GPU_EXACT_BUFFERS=1 in the environment gives each buffer of a call its own
+ * allocation of exactly its size, made and freed per call (slower): the shared staging
+ * block has slack that would hide an out-of-bounds access from compute-sanitizer
+ * memcheck. The gate's and fuzz/mutation.py's sanitizer runs set it. */
 #ifndef SPIDX_GPU_H
 #define SPIDX_GPU_H
 
