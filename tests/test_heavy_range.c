@@ -92,6 +92,18 @@ START_TEST(test_keep_mode_invalid_entry_leaves_its_weight_alone)
 }
 END_TEST
 
+START_TEST(test_keep_mode_invalid_entry_in_a_later_row_leaves_the_row_before_alone)
+{
+    /* Contiguous rows: a kernel that scatters the -1 of row 1 would write row 0's last weight. */
+    spidx_params p = P(1, 2, 4, 0, 2, 0, 0);
+    p.mode = SPIDX_MODE_KEEP;
+    const int64_t topk[] = {1, 2, -1, 0}, list[] = {1, 2, -1, 0};
+    const expectation e = {.status = SPIDX_E_HEAVY_RANGE, .bad_bi = 0, .bad_hi = 1, .bad_j = 0, .bad_value = -1,
+                           .list = list, .weights = ".11." "1..."};
+    expect_on_all_impls(&p, topk, &e);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("heavy_range");
@@ -102,6 +114,7 @@ int main(void)
     tcase_add_test(values, test_int64_max_topk_value_is_invalid_without_overflow);
     tcase_add_test(values, test_init_offset_past_sk_makes_every_heavy_entry_invalid);
     tcase_add_test(values, test_keep_mode_invalid_entry_leaves_its_weight_alone);
+    tcase_add_test(values, test_keep_mode_invalid_entry_in_a_later_row_leaves_the_row_before_alone);
     suite_add_tcase(s, values);
     TCase *first = tcase_create("first_position");
     tcase_add_test(first, test_heavy_out_of_range_reports_first_entry_in_row_major_order);
