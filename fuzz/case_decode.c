@@ -260,15 +260,15 @@ static void decode_structured(reader *r, spidx_case *c, const budget *bg)
         p.init_offset = rd8(r) % 4 == 0 ? upto(r, p.sk + 2) : 0;
     } else if (sel == 47) { /* more rows than one wave of blocks: blocks loop over work items */
         p.b = 1 + upto(r, 1);
-        p.h = (1024 + upto(r, 3072)) / p.b;
-        p.sk = upto(r, 48);
-        p.sink = upto(r, 4);
-        p.window = upto(r, 4);
-        p.heavy = upto(r, 8);
-        p.init_offset = rd8(r) % 4 == 0 ? upto(r, 8) : 0;
+        p.h = (1024 + upto(r, 1024)) / p.b;
+        p.sk = upto(r, 16);
+        p.sink = upto(r, 2);
+        p.window = upto(r, 2);
+        p.heavy = upto(r, 4);
+        p.init_offset = rd8(r) % 4 == 0 ? upto(r, 4) : 0;
     } else if (sel < 52) { /* medium, up to a few chunks of 2,048 elements per row */
         p.b = 1 + upto(r, 1);
-        p.h = 1 + upto(r, 3);
+        p.h = 1 + upto(r, 1);
         p.sk = upto(r, 4608);
         p.sink = upto(r, 64);
         p.window = upto(r, 128);
