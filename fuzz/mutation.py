@@ -5,7 +5,8 @@ from an empty corpus, compute-sanitizer, the >2^31-element test) and writes
 reports/mutation/<UTC>.md and .json: per mutant and layer, caught or not and how fast.
 Needs a GPU and a mutant build: cmake --preset mutants && cmake --build --preset mutants.
 Usage: python3 fuzz/mutation.py [--only 1,5] [--fuzz-seconds 120] [--seeds 1,2,3]
-Exit: 0 every mutant killed by some layer, 1 a mutant survived every layer, 2 harness error."""
+Exit: 0 every mutant killed by some layer, 1 a mutant survived every layer, 2 a control
+failed a layer or a layer could not judge a surviving mutant."""
 
 import argparse
 import concurrent.futures
@@ -178,7 +179,7 @@ class Runner:
         return [os.path.join(ROOT, "corpus", "seed"), os.path.join(ROOT, "corpus", "regress")]
 
 
-def summarize(mutants, controls, results, args):
+def summarize(mutants, controls, results):
     """Per (impl, layer): caught / missed / error / n/a, with times; per mutant: first catch."""
     by = {}
     for r in results:
@@ -356,7 +357,7 @@ def main():
             "started_utc": started.strftime("%Y%m%dT%H%M%SZ"), "elapsed_s": round(time.monotonic() - t0),
             "fuzz_seconds": args.fuzz_seconds, "seeds": seeds, "lanes": args.lanes, "fuzz_lanes": args.fuzz_lanes,
             "command": " ".join(["python3", "fuzz/mutation.py"] + sys.argv[1:])}
-    rows = summarize(mutants, controls, runner.results, args)
+    rows = summarize(mutants, controls, runner.results)
     path = write_report(rows, info, args.out)
     shutil.copy(os.path.join(runner.work, "journal.jsonl"), os.path.join(args.out, info["started_utc"] + ".jsonl"))
     log(f"report: {os.path.relpath(path, ROOT)}; kill rate {info['kill_rate']}, "
@@ -364,7 +365,10 @@ def main():
         f"controls clean {info['controls_clean']}")
     if not info["controls_clean"]:
         return 2
-    return 0 if all(r["killed"] for r in rows if r["number"] > 0) else 1
+    alive = [r for r in rows if r["number"] > 0 and not r["killed"]]
+    if any(c["verdict"] == "error" for r in alive for c in r["cells"].values()):
+        return 2  # a survivor some layer could not judge: a harness problem, not a verdict
+    return 1 if alive else 0
 
 
 if __name__ == "__main__":
