@@ -86,7 +86,7 @@ def git_commit():
         return os.environ["SPIDX_COMMIT"]
     r = run(["git", "rev-parse", "HEAD"])
     dirty = run(["git", "status", "--porcelain", "--untracked-files=no"]).stdout.strip()
-    return (r.stdout.strip() or os.environ.get("SPIDX_COMMIT", "unknown")) + ("+dirty" if dirty else "")
+    return (r.stdout.strip() or "unknown") + ("+dirty" if dirty else "")
 
 
 class Worker:
