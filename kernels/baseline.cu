@@ -9,12 +9,14 @@
  * Each kernel is a flat grid-stride loop over rows x columns. Run through
  * spidx_baseline_run (kernels/spidx_gpu.h). baseline_keep_rmw_kernel exists only in the
  * copy built as mutant 11 (kernels/mutants/). */
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
 #include <stdint.h>
 
 #include "gpu_helpers.h"
 #include "mutation.h"
+#if SPIDX_MUTANT == 11
+#include <cuda_bf16.h> /* the float round trip of mutant 11 */
+#include <cuda_fp16.h>
+#endif
 #include "spidx_gpu.h"
 #include "spidx_gpu_device.h"
 

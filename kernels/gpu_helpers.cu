@@ -2,7 +2,8 @@
  * implementations (see gpu_helpers.h). Buffers persist across calls and grow on demand
  * so a fuzzing loop does no per-call allocation. Small calls (the fuzzing mix) go
  * through one pinned host block mirrored on the device: one copy in, one copy out;
- * large calls copy each buffer directly, without a pinned twin of their size. */
+ * large calls, and every call with SPIDX_GPU_EXACT_BUFFERS=1, copy each buffer directly
+ * through its own device allocation, without a pinned twin of their size. */
 #include "gpu_helpers.h"
 
 #include <stdio.h>
@@ -62,23 +63,6 @@ spidx_status device_fail(spidx_detail *d, const char *impl, const char *what, cu
     return SPIDX_E_DEVICE;
 }
 
-cudaError_t grow(int slot, size_t bytes)
-{
-    if (bytes <= g_pool.cap[slot]) return cudaSuccess;
-    if (g_pool.ptr[slot]) cudaFree(g_pool.ptr[slot]);
-    g_pool.ptr[slot] = nullptr;
-    g_pool.cap[slot] = 0;
-    size_t want = bytes + bytes / 4; /* headroom so slowly growing cases do not reallocate each time */
-    cudaError_t err = cudaMalloc(&g_pool.ptr[slot], want);
-    if (err != cudaSuccess) {
-        err = cudaMalloc(&g_pool.ptr[slot], bytes);
-        if (err != cudaSuccess) return err;
-        want = bytes;
-    }
-    g_pool.cap[slot] = want;
-    return cudaSuccess;
-}
-
 /* SPIDX_GPU_EXACT_BUFFERS=1 (read once): see spidx_gpu.h. */
 bool exact_buffers(void)
 {
@@ -90,48 +74,25 @@ bool exact_buffers(void)
     return on == 1;
 }
 
-/* One call with every buffer in its own exactly sized allocation, made and freed here, so
- * compute-sanitizer memcheck sees any access past a buffer's span. *what names the step
- * that failed. */
-cudaError_t run_exact(gpu_launch_fn launch, const spidx_params *p, const spidx_shape *s, const size_t bytes[3],
-                      const void *const host_in[3], void *const host_out[3], unsigned long long *first_bad,
-                      const char **what)
+/* Makes pool slot `slot` hold at least `bytes`, or exactly `bytes` with exact buffers (an
+ * allocation without slack, so compute-sanitizer memcheck sees any access past it). */
+cudaError_t grow(int slot, size_t bytes)
 {
-    void *dev[3] = {nullptr, nullptr, nullptr};
-    unsigned long long *dbad = nullptr;
-    cudaError_t err = cudaSuccess;
-    for (int i = 0; i < 3 && err == cudaSuccess; i++) {
-        if (bytes[i] == 0) continue;
-        *what = "cudaMalloc (exact buffer)";
-        err = cudaMalloc(&dev[i], bytes[i]);
-        if (err == cudaSuccess) {
-            *what = "cudaMemcpy host to device";
-            err = cudaMemcpy(dev[i], host_in[i], bytes[i], cudaMemcpyHostToDevice);
-        }
+    const bool exact = exact_buffers();
+    if (exact ? bytes == g_pool.cap[slot] : bytes <= g_pool.cap[slot]) return cudaSuccess;
+    if (g_pool.ptr[slot]) cudaFree(g_pool.ptr[slot]);
+    g_pool.ptr[slot] = nullptr;
+    g_pool.cap[slot] = 0;
+    /* Headroom so slowly growing cases do not reallocate each time. */
+    size_t want = exact ? bytes : bytes + bytes / 4;
+    cudaError_t err = cudaMalloc(&g_pool.ptr[slot], want);
+    if (err != cudaSuccess) {
+        err = cudaMalloc(&g_pool.ptr[slot], bytes);
+        if (err != cudaSuccess) return err;
+        want = bytes;
     }
-    if (err == cudaSuccess) {
-        *what = "cudaMalloc (first_bad)";
-        err = cudaMalloc(&dbad, sizeof *dbad);
-    }
-    if (err == cudaSuccess) err = cudaMemset(dbad, 0xff, sizeof *dbad);
-    if (err == cudaSuccess) {
-        const gpu_buffers d = {(const int64_t *)dev[0], dev[1], dev[2], dbad};
-        *what = "kernel launch";
-        err = launch(p, s, &d, 0);
-    }
-    if (err == cudaSuccess) {
-        *what = "cudaDeviceSynchronize after the kernels";
-        err = cudaDeviceSynchronize();
-    }
-    if (err == cudaSuccess) {
-        *what = "cudaMemcpy device to host";
-        err = cudaMemcpy(first_bad, dbad, sizeof *dbad, cudaMemcpyDeviceToHost);
-        for (int i = 1; i < 3 && err == cudaSuccess; i++)
-            if (bytes[i]) err = cudaMemcpy(host_out[i], dev[i], bytes[i], cudaMemcpyDeviceToHost);
-    }
-    for (int i = 0; i < 3; i++) cudaFree(dev[i]);
-    cudaFree(dbad);
-    return err;
+    g_pool.cap[slot] = want;
+    return cudaSuccess;
 }
 
 } // namespace
@@ -248,13 +209,7 @@ spidx_status gpu_run(const char *impl, gpu_launch_fn launch, const spidx_params 
      * own bits (and a kernel that wrote padding is caught by the comparison). */
     const size_t off_bad = align256(bytes[0]), off_list = off_bad + 256, off_weight = off_list + align256(bytes[1]);
     const size_t total = off_weight + bytes[2];
-    if (exact_buffers()) {
-        const void *const host_in[3] = {topk, list, weight};
-        void *const host_out[3] = {nullptr, list, weight};
-        const char *what = "";
-        const cudaError_t err = run_exact(launch, p, &s, bytes, host_in, host_out, &first_bad, &what);
-        if (err != cudaSuccess) return device_fail(detail, impl, what, err);
-    } else if (total <= kPinnedMax) {
+    if (total <= kPinnedMax && !exact_buffers()) {
         TRY("cudaMallocHost/cudaMalloc (staging)", grow_pinned(total));
         unsigned char *h = g_pinned.host, *dv = g_pinned.dev;
         if (bytes[0]) memcpy(h, topk, bytes[0]);

@@ -3,9 +3,10 @@
  * them through device memory, and return the SPEC status. Not re-entrant: the device
  * staging buffers are shared per process, so call them from one thread at a time.
  * SPIDX_GPU_EXACT_BUFFERS=1 in the environment gives each buffer of a call its own
- * allocation of exactly its size, made and freed per call (slower): the shared staging
- * block has slack that would hide an out-of-bounds access from compute-sanitizer
- * memcheck. The gate's and fuzz/mutation.py's sanitizer runs set it. */
+ * allocation of exactly its size, reallocated whenever the size changes (slower): the
+ * shared staging block and the grown buffers have slack that would hide an
+ * out-of-bounds access from compute-sanitizer memcheck. The gate's and
+ * fuzz/mutation.py's sanitizer runs set it. */
 #ifndef SPIDX_GPU_H
 #define SPIDX_GPU_H
 
