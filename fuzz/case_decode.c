@@ -93,11 +93,18 @@ static size_t case_bytes(const spidx_params *p, const budget *bg)
     return t;
 }
 
-/* Halves b, then h, then sk, then heavy until the case fits; strides are kept (rows
- * stay disjoint when extents shrink). relayout recomputes strides when >= 0. */
+/* Drops row padding first (when relayout >= 0: the many-rows class keeps its row
+ * count), then halves b, then h, then sk, then heavy until the case fits; without
+ * relayout strides are kept (rows stay disjoint when extents shrink). */
 static void shrink_to_budget(spidx_params *p, int relayout, const int64_t pads[6], const budget *bg)
 {
+    static const int64_t no_pads[6] = {0, 0, 0, 0, 0, 0};
     while (case_bytes(p, bg) > bg->max_bytes) {
+        if (relayout >= 0 && pads != no_pads) {
+            pads = no_pads;
+            apply_layout(p, relayout, pads);
+            continue;
+        }
         if (p->b > 1) p->b /= 2;
         else if (p->h > 1) p->h /= 2;
         else if (p->sk > 1) p->sk /= 2;
@@ -106,7 +113,9 @@ static void shrink_to_budget(spidx_params *p, int relayout, const int64_t pads[6
     }
 }
 
-static void decode_raw(reader *r, spidx_case *c, const budget *bg)
+/* The raw form, exact: 0 when it was decoded into *c, -1 (nothing allocated) when its
+ * case is over the budget. */
+static int decode_raw(reader *r, spidx_case *c, const budget *bg)
 {
     spidx_params p;
     memset(&p, 0, sizeof p);
@@ -121,13 +130,14 @@ static void decode_raw(reader *r, spidx_case *c, const budget *bg)
     const unsigned null_mask = rd8(r) & 7u;
     const int fill = rd8(r) % SPIDX_FILL_COUNT;
     const uint64_t seed = rd64(r);
-    shrink_to_budget(&p, -1, NULL, bg);
+    if (case_bytes(&p, bg) > bg->max_bytes) return -1;
     case_init_fill(c, &p, fill, seed);
     c->null_mask = null_mask;
-    if (c->check != SPIDX_OK) return;
+    if (c->check != SPIDX_OK) return 0;
     for (int64_t bi = 0; bi < p.b && c->shape.rows > 0; bi++)
         for (int64_t hi = 0; hi < p.h; hi++)
             for (int64_t k = 0; k < p.heavy; k++) case_set_topk(c, bi, hi, k, (int64_t)rd64(r));
+    return 0;
 }
 
 /* Error injections: each makes one status class 1-3 reachable from few bytes. */
@@ -329,21 +339,28 @@ static void decode_structured(reader *r, spidx_case *c, const budget *bg)
 
 void case_decode(const uint8_t *data, size_t size, spidx_case *c)
 {
-    case_decode_bounded(data, size, c, SPIDX_CASE_MAX_BYTES, SPIDX_CASE_MAX_ROWS);
+    case_decode_bounded(data, size, c, SPIDX_FUZZ_MAX_BYTES, SPIDX_FUZZ_MAX_ROWS);
+}
+
+int case_fits_fuzz_budget(const spidx_case *c)
+{
+    const budget fuzz = {SPIDX_FUZZ_MAX_BYTES, SPIDX_FUZZ_MAX_ROWS};
+    return case_bytes(&c->p, &fuzz) <= fuzz.max_bytes;
 }
 
 void case_decode_bounded(const uint8_t *data, size_t size, spidx_case *c, size_t max_bytes, int64_t max_rows)
 {
     const budget bg = {max_bytes, max_rows};
+    /* The exact forms (text, raw) within the budget are taken as written; any other
+     * bytes, an exact form over the budget included, drive the structured decoder. */
     if (case_is_text(data, size)) {
         char err[160];
-        if (case_parse((const char *)data, size, c, err, sizeof err) == 0) return;
+        if (case_parse_bounded((const char *)data, size, c, err, sizeof err, max_bytes, max_rows) == 0) return;
     }
     reader r = {data, size, 0};
     if (size > 0 && data[0] == SPIDX_RAW_TAG) {
         r.at = 1;
-        decode_raw(&r, c, &bg);
-        return;
+        if (decode_raw(&r, c, &bg) == 0) return;
     }
     r.at = size > 0 ? 1 : 0;
     decode_structured(&r, c, &bg);

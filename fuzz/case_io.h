@@ -11,22 +11,35 @@
 
 #include "case_helpers.h"
 
-/* The largest case that decoding materializes: all three buffers in bytes, and rows
- * (b * h, which costs time even when rows are empty). Larger valid cases are shrunk by
- * halving b, then h, then sk, then heavy until they fit. */
+/* The largest case a `.case` text may describe: all three buffers in bytes, and rows
+ * (b * h, which costs time even when rows are empty). spidx_repro runs texts up to it. */
 #define SPIDX_CASE_MAX_BYTES ((size_t)256 << 20)
 #define SPIDX_CASE_MAX_ROWS ((int64_t)1 << 18)
+
+/* fuzz_diff's budget: the largest case that decoding fuzzer bytes materializes. A text
+ * or raw input over it is not taken as written (its bytes go to the structured
+ * decoder), and the structured decoder shrinks its cases to fit: libFuzzer turns
+ * "sk = 4608" into "sk = 46080000" in a few mutations, and one such case costs as much
+ * as thousands of ordinary ones. Every shape class of the decoder fits. The replay
+ * drivers run `.case` files as written, whatever the budget. */
+#define SPIDX_FUZZ_MAX_BYTES ((size_t)4 << 20)
+#define SPIDX_FUZZ_MAX_ROWS ((int64_t)1 << 17)
 
 /* First byte of the exact ("raw") byte form that case_encode writes. Any other first
  * byte selects the structured fuzzing decoder. */
 #define SPIDX_RAW_TAG 0xA7u
 
-/* Decodes any byte string (a `.case` text included) into *c; never fails. */
+/* Decodes any byte string (a `.case` text included) into *c within the fuzz budget;
+ * never fails. fuzz_diff and spidx_repro decode bytes this way. */
 void case_decode(const uint8_t *data, size_t size, spidx_case *c);
 
-/* The same with a smaller budget for byte-decoded cases (a `.case` text is taken as
- * written): fuzz_ref uses it to keep the CPU-only mix small. */
+/* The same with another budget (fuzz_ref's is smaller, to keep the CPU-only mix small
+ * under ASan). */
 void case_decode_bounded(const uint8_t *data, size_t size, spidx_case *c, size_t max_bytes, int64_t max_rows);
+
+/* 1 when c is within the fuzz budget (its text or raw form decodes to it in the fuzz
+ * targets), 0 when it is larger. */
+int case_fits_fuzz_budget(const spidx_case *c);
 
 /* Encodes c in the raw byte form; returns a malloc'ed buffer of *size bytes. */
 uint8_t *case_encode(const spidx_case *c, size_t *size);
@@ -34,8 +47,13 @@ uint8_t *case_encode(const spidx_case *c, size_t *size);
 /* Writes c as `.case` text, with optional comment lines (NULL: none) after the header. */
 void case_write(FILE *out, const spidx_case *c, const char *comment);
 
-/* Parses `.case` text. Returns 0 and fills *c, or -1 with a message "line N: ..." in err. */
+/* Parses `.case` text. Returns 0 and fills *c, or -1 with a message "line N: ..." in err
+ * (a case over SPIDX_CASE_MAX_BYTES or _ROWS included). */
 int case_parse(const char *text, size_t size, spidx_case *c, char *err, size_t err_size);
+
+/* The same with other limits; a case over them is refused before anything is allocated. */
+int case_parse_bounded(const char *text, size_t size, spidx_case *c, char *err, size_t err_size, size_t max_bytes,
+                       int64_t max_rows);
 
 /* 1 when text starts like a `.case` file (its first line is "spidx-case 1"). */
 int case_is_text(const uint8_t *data, size_t size);

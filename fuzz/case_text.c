@@ -137,6 +137,12 @@ static char **split_lines(const char *text, size_t size, char **copy, int *count
 
 int case_parse(const char *text, size_t size, spidx_case *c, char *err, size_t err_size)
 {
+    return case_parse_bounded(text, size, c, err, err_size, SPIDX_CASE_MAX_BYTES, SPIDX_CASE_MAX_ROWS);
+}
+
+int case_parse_bounded(const char *text, size_t size, spidx_case *c, char *err, size_t err_size, size_t max_bytes,
+                       int64_t max_rows)
+{
     parser ps = {err, err_size, 1};
     memset(c, 0, sizeof *c);
     if (memchr(text, 0, size)) return perr(&ps, "the file holds a NUL byte: not a .case text file");
@@ -177,14 +183,14 @@ int case_parse(const char *text, size_t size, spidx_case *c, char *err, size_t e
             if (spidx_check(&p, &dummy, &dummy, &dummy, &s, NULL) == SPIDX_OK) {
                 const double bytes = (double)s.topk_span * 8 + (double)s.list_span * (double)s.index_size +
                                      (double)s.weight_span * (double)s.weight_size;
-                if (s.rows > SPIDX_CASE_MAX_ROWS) {
+                if (s.rows > max_rows) {
                     rc = perr(&ps, "the case has %lld rows, above the limit of %lld", (long long)s.rows,
-                              (long long)SPIDX_CASE_MAX_ROWS);
+                              (long long)max_rows);
                     break;
                 }
-                if (bytes > (double)SPIDX_CASE_MAX_BYTES) {
+                if (bytes > (double)max_bytes) {
                     rc = perr(&ps, "the case needs %.0f bytes of buffers, above the %zu-byte limit", bytes,
-                              SPIDX_CASE_MAX_BYTES);
+                              max_bytes);
                     break;
                 }
             }

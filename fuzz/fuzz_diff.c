@@ -21,14 +21,21 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    fuzz_setup("fuzz_diff", 0, NULL);
     spidx_case c;
-    case_decode(data, size, &c);
+    case_decode(data, size, &c); /* within SPIDX_FUZZ_MAX_BYTES and _ROWS */
+    fuzz_check_case(&c, data, size);
+    case_free(&c);
+    return 0;
+}
+
+void fuzz_check_case(const spidx_case *c, const uint8_t *data, size_t size)
+{
+    fuzz_setup("fuzz_diff", 0, NULL);
     const spidx_impl *ref = spidx_impl_find("ref");
     spidx_outcome want;
-    case_run(ref, &c, &want);
+    case_run(ref, c, &want);
     uint8_t hit[COV_COUNT];
-    coverage_classify(&c, want.status, hit);
+    coverage_classify(c, want.status, hit);
 
     size_t n;
     const spidx_impl *const *impls = fuzz_impls(&n);
@@ -38,24 +45,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             coverage_record(fuzz_impl_index(ref), hit);
             continue;
         }
-        case_run(impls[i], &c, &got);
+        case_run(impls[i], c, &got);
         char report[4096];
         FILE *mem = fmemopen(report, sizeof report, "w");
         SPIDX_ASSERT(mem != NULL);
         fprintf(mem, "ref vs %s:\n", impls[i]->name);
-        const long bad = case_compare(&c, "ref", &want, impls[i]->name, &got, mem, 10, NULL);
+        const long bad = case_compare(c, "ref", &want, impls[i]->name, &got, mem, 10, NULL);
         if (bad > 10) fprintf(mem, "  ... %ld mismatches in all\n", bad);
         fclose(mem);
         if (got.status == SPIDX_E_DEVICE) {
             char msg[300];
             snprintf(msg, sizeof msg, "%s failed on the device: %s", impls[i]->name, got.detail.message);
-            fuzz_fail(&c, data, size, msg);
+            fuzz_fail(c, data, size, msg);
         }
-        if (bad) fuzz_fail(&c, data, size, report);
+        if (bad) fuzz_fail(c, data, size, report);
         coverage_record(fuzz_impl_index(impls[i]), hit);
         outcome_free(&got);
     }
     outcome_free(&want);
-    case_free(&c);
-    return 0;
 }

@@ -20,6 +20,12 @@ const spidx_impl *const *fuzz_impls(size_t *count);
 /* Registry index of an implementation (for coverage counters). */
 int fuzz_impl_index(const spidx_impl *impl);
 
+/* Defined by each target: its checks on one case (data, size: the input it came from,
+ * which names the artifact). LLVMFuzzerTestOneInput decodes the input within the
+ * target's budget and calls it; the replay driver calls it on a `.case` file as written.
+ * Returns when every check passed; calls fuzz_fail otherwise. */
+void fuzz_check_case(const spidx_case *c, const uint8_t *data, size_t size);
+
 /* Prints c as `.case` with `what` (mismatch lines) as comments to stderr, writes it to
  * <artifact_prefix>mismatch-<hash>.case, and aborts. */
 _Noreturn void fuzz_fail(const spidx_case *c, const uint8_t *data, size_t size, const char *what);

@@ -50,36 +50,43 @@ static int must_be_e_arg(const spidx_case *c)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!getenv("SPIDX_IMPLS")) setenv("SPIDX_IMPLS", "ref", 1);
-    fuzz_setup("fuzz_ref", 0, NULL);
     spidx_case c;
     /* Under ASan every element costs far more than on the GPU side, and grid limits and
      * multi-block rows are the kernels' concern: fuzz_ref bounds cases to 4,096 rows and
      * 256 KiB (README "Performance of the harness" has the measured execs/s). */
     case_decode_bounded(data, size, &c, (size_t)256 << 10, 4096);
+    fuzz_check_case(&c, data, size);
+    case_free(&c);
+    return 0;
+}
+
+void fuzz_check_case(const spidx_case *c, const uint8_t *data, size_t size)
+{
+    if (!getenv("SPIDX_IMPLS")) setenv("SPIDX_IMPLS", "ref", 1);
+    fuzz_setup("fuzz_ref", 0, NULL);
     const spidx_impl *ref = spidx_impl_find("ref");
     spidx_outcome o;
-    case_run(ref, &c, &o);
-    const spidx_params *p = &c.p;
+    case_run(ref, c, &o);
+    const spidx_params *p = &c->p;
     char report[2048];
     FILE *mem = fmemopen(report, sizeof report, "w");
     SPIDX_ASSERT(mem != NULL);
 
     PROPERTY(o.guards_intact, "the reference wrote outside its buffers");
     PROPERTY(o.topk_intact, "the reference wrote the top-k buffer");
-    PROPERTY(!must_be_e_arg(&c) || o.status == SPIDX_E_ARG, "status %s", spidx_status_name(o.status));
+    PROPERTY(!must_be_e_arg(c) || o.status == SPIDX_E_ARG, "status %s", spidx_status_name(o.status));
     if (o.status != SPIDX_OK && o.status != SPIDX_E_HEAVY_RANGE) {
         PROPERTY(o.status == SPIDX_E_ARG || o.status == SPIDX_E_STRIDE || o.status == SPIDX_E_TOO_LARGE,
                  "status %s from the reference", spidx_status_name(o.status));
-        PROPERTY(memcmp(o.list, c.list_init, c.list_bytes) == 0, "%s but the list was written",
+        PROPERTY(memcmp(o.list, c->list_init, c->list_bytes) == 0, "%s but the list was written",
                  spidx_status_name(o.status));
-        PROPERTY(memcmp(o.weight, c.weight_init, c.weight_bytes) == 0, "%s but weights were written",
+        PROPERTY(memcmp(o.weight, c->weight_init, c->weight_bytes) == 0, "%s but weights were written",
                  spidx_status_name(o.status));
         PROPERTY(o.detail.bi == -1 && o.detail.j == -1 && o.detail.message[0], "detail of %s",
                  spidx_status_name(o.status));
     } else {
-        PROPERTY(c.check == SPIDX_OK, "accepted a case that validation rejects");
-        PROPERTY(case_padding_intact(&c, &o), "padding between rows was written");
+        PROPERTY(c->check == SPIDX_OK, "accepted a case that validation rejects");
+        PROPERTY(case_padding_intact(c, &o), "padding between rows was written");
         const int64_t sk = p->sk, S = p->sink < sk ? p->sink : sk, W = p->window < sk ? p->window : sk;
         const int64_t H = p->heavy, T = S + H + W;
         const uint32_t one = p->weight_type == SPIDX_WEIGHT_F32 ? 0x3F800000u
@@ -87,10 +94,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                                                   : 0x3F80u;
         int64_t first[4] = {-1, -1, -1, 0};
         /* sk is bounded by the case budget only when there are rows to hold it. */
-        const size_t mark_len = c.shape.rows > 0 && sk > 0 ? (size_t)sk : 1;
+        const size_t mark_len = c->shape.rows > 0 && sk > 0 ? (size_t)sk : 1;
         uint8_t *marked = calloc(mark_len, 1);
         SPIDX_ASSERT(marked != NULL);
-        for (int64_t bi = 0; bi < p->b && c.shape.rows > 0; bi++)
+        for (int64_t bi = 0; bi < p->b && c->shape.rows > 0; bi++)
             for (int64_t hi = 0; hi < p->h; hi++) {
                 memset(marked, 0, mark_len);
                 for (int64_t j = 0; j < T; j++) {
@@ -98,7 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     if (j < S) {
                         want = j;
                     } else if (j < S + H) {
-                        const int64_t t = case_get_topk(&c, bi, hi, j - S);
+                        const int64_t t = case_get_topk(c, bi, hi, j - S);
                         const int ok = t >= 0 && t < sk - p->init_offset;
                         want = ok ? t + p->init_offset : -1;
                         if (!ok && first[0] < 0) {
@@ -110,16 +117,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     } else {
                         want = sk - W + (j - S - H);
                     }
-                    const int64_t got = outcome_list(&c, &o, bi, hi, j);
+                    const int64_t got = outcome_list(c, &o, bi, hi, j);
                     PROPERTY(got == want, "list (bi=%lld, hi=%lld, j=%lld) = %lld, expected %lld", (long long)bi,
                              (long long)hi, (long long)j, (long long)got, (long long)want);
                     if (want >= 0) marked[want] = 1;
                 }
                 for (int64_t x = 0; x < sk; x++) {
-                    const uint32_t got = outcome_weight_bits(&c, &o, bi, hi, x);
+                    const uint32_t got = outcome_weight_bits(c, &o, bi, hi, x);
                     const uint32_t want = marked[x] ? one
                                           : p->mode == SPIDX_MODE_ZERO ? 0u
-                                                                       : case_init_weight_bits(&c, bi, hi, x);
+                                                                       : case_init_weight_bits(c, bi, hi, x);
                     PROPERTY(got == want, "weight (bi=%lld, hi=%lld, x=%lld) = 0x%x, expected 0x%x", (long long)bi,
                              (long long)hi, (long long)x, got, want);
                 }
@@ -135,12 +142,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     fclose(mem);
     uint8_t hit[COV_COUNT];
-    coverage_classify(&c, o.status, hit);
+    coverage_classify(c, o.status, hit);
     coverage_record(fuzz_impl_index(ref), hit);
     outcome_free(&o);
-    case_free(&c);
-    return 0;
+    return;
 failed:
     fclose(mem);
-    fuzz_fail(&c, data, size, report);
+    fuzz_fail(c, data, size, report);
 }

@@ -3,7 +3,8 @@
  * directories named (sorted, recursive), so the corpus is a regression suite.
  * Usage: fuzz_diff_replay [--keep-going] corpus/seed corpus/regress   (exit 0 when every
  * input passed; a failing input aborts, as under libFuzzer, unless --keep-going: then
- * each failure is counted, the remaining inputs still run, and the exit code is 1). */
+ * each failure is counted, the remaining inputs still run, and the exit code is 1).
+ * `.case` files run as written (fuzz_check_case); one that does not parse fails. */
 #define _DEFAULT_SOURCE /* DT_DIR */
 #include <dirent.h>
 #include <setjmp.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "case_io.h"
 #include "fuzz_helpers.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -30,6 +32,12 @@ static uint8_t *g_buf;
 static void continue_after_failure(void)
 {
     longjmp(g_recover, 1);
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+    const size_t n = strlen(s), k = strlen(suffix);
+    return n > k && strcmp(s + n - k, suffix) == 0;
 }
 
 static int run_file(const char *path)
@@ -53,6 +61,20 @@ static int run_file(const char *path)
     }
     fprintf(stderr, "replay: %s (%zu bytes)\n", path, n);
     g_files++;
+    /* A file named *.case runs as written, whatever the target's fuzzing budget (which
+     * would decode a larger case as plain fuzzer bytes, a different case); text that does
+     * not parse fails. Other files are fuzzer bytes (libFuzzer names its files by hash). */
+    spidx_case c;
+    const int as_case = has_suffix(path, ".case");
+    if (as_case) {
+        char err[200];
+        if (case_parse((const char *)buf, n, &c, err, sizeof err) != 0) {
+            fprintf(stderr, "replay: FAILED %s: not a valid .case: %s\n", path, err);
+            g_failed++;
+            free(buf);
+            return 0;
+        }
+    }
     g_buf = buf;
     if (g_keep_going && setjmp(g_recover) != 0) {
         fprintf(stderr, "replay: FAILED %s (continuing: --keep-going)\n", path);
@@ -60,7 +82,12 @@ static int run_file(const char *path)
         free(g_buf);
         return 0;
     }
-    LLVMFuzzerTestOneInput(buf, n);
+    if (as_case) {
+        fuzz_check_case(&c, buf, n);
+        case_free(&c);
+    } else {
+        LLVMFuzzerTestOneInput(buf, n);
+    }
     free(buf);
     return 0;
 }

@@ -138,6 +138,14 @@ int main(int argc, char **argv)
     }
     free(data);
 
+    if (from_case && !case_fits_fuzz_budget(&c)) {
+        fprintf(stderr,
+                "spidx_repro: %s is larger than fuzz_diff's budget (%zu bytes, %lld rows): its raw bytes "
+                "would not decode back to it\n",
+                input, SPIDX_FUZZ_MAX_BYTES, (long long)SPIDX_FUZZ_MAX_ROWS);
+        case_free(&c);
+        return EXIT_UNUSABLE;
+    }
     if (to_case || from_case) {
         FILE *f = fopen(to_case ? to_case : from_case, "wb");
         if (!f) {

@@ -1,6 +1,7 @@
 /* test_case_format.c - the two forms of a case lose nothing: decoded fuzzer bytes
  * survive `.case` text and the raw byte form unchanged; malformed `.case` text is
- * rejected with the line number; the decoder is total and deterministic.
+ * rejected with the line number; the decoder is total and deterministic, and stays
+ * within its budget (an exact form over it is decoded as structured bytes).
  * Run: ctest -R test_case_format. */
 #define _POSIX_C_SOURCE 200809L /* open_memstream */
 #include "test_helpers.h"
@@ -111,6 +112,88 @@ START_TEST(test_text_defaults_are_contiguous_rows_and_zero_topk)
 }
 END_TEST
 
+/* One float32 row of sk weights and empty regions: 4 * sk bytes of buffers. */
+static void parse_one_row(int64_t sk, spidx_case *c)
+{
+    char text[120], err[200];
+    snprintf(text, sizeof text, "spidx-case 1\nb = 1\nh = 1\nsk = %lld\n", (long long)sk);
+    ck_assert_msg(case_parse(text, strlen(text), c, err, sizeof err) == 0, "%s", err);
+}
+
+/* Decodes the case's text and raw forms; returns how many came back as written. */
+static int exact_forms_taken_as_written(const spidx_case *c)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    ck_assert_ptr_nonnull(mem);
+    case_write(mem, c, NULL);
+    fclose(mem);
+    size_t rn;
+    uint8_t *raw = case_encode(c, &rn);
+    spidx_case t, r;
+    case_decode((const uint8_t *)text, len, &t);
+    case_decode(raw, rn, &r);
+    const int same = case_equal(c, &t) + case_equal(c, &r);
+    case_free(&t);
+    case_free(&r);
+    free(raw);
+    free(text);
+    return same;
+}
+
+START_TEST(test_exact_forms_at_the_budget_are_taken_as_written)
+{
+    spidx_case c;
+    parse_one_row(1048576, &c); /* 4 MiB of float32 weights: exactly the budget */
+    ck_assert_int_eq(c.weight_bytes, (size_t)4 << 20);
+    ck_assert_int_eq(exact_forms_taken_as_written(&c), 2);
+    case_free(&c);
+}
+END_TEST
+
+START_TEST(test_exact_forms_over_the_budget_decode_as_structured_bytes)
+{
+    spidx_case c;
+    parse_one_row(1048577, &c); /* four bytes over */
+    ck_assert_int_eq(c.p.sk, 1048577);
+    ck_assert_int_eq(exact_forms_taken_as_written(&c), 0);
+    case_free(&c);
+}
+END_TEST
+
+START_TEST(test_bounded_parse_refuses_a_case_over_its_limit)
+{
+    const char *text = "spidx-case 1\nb = 1\nh = 1\nsk = 1000\n"; /* 4,000 bytes */
+    spidx_case c;
+    char err[200] = "";
+    ck_assert_int_eq(case_parse_bounded(text, strlen(text), &c, err, sizeof err, 3999, 10), -1);
+    ck_assert_msg(strstr(err, "above the 3999-byte limit") != NULL, "%s", err);
+    ck_assert_int_eq(case_parse_bounded(text, strlen(text), &c, err, sizeof err, 4000, 10), 0);
+    case_free(&c);
+    const char *rows = "spidx-case 1\nb = 3\nh = 4\nsk = 1\n"; /* 12 rows */
+    ck_assert_int_eq(case_parse_bounded(rows, strlen(rows), &c, err, sizeof err, 1000, 11), -1);
+    ck_assert_msg(strstr(err, "12 rows, above the limit of 11") != NULL, "%s", err);
+}
+END_TEST
+
+START_TEST(test_any_bytes_decode_within_the_budget)
+{
+    uint64_t s = 777;
+    for (int iter = 0; iter < 3000; iter++) {
+        uint8_t bytes[160];
+        const size_t n = 1 + next(&s) % sizeof bytes;
+        for (size_t i = 0; i < n; i++) bytes[i] = (uint8_t)next(&s);
+        if (iter % 3 == 0) bytes[0] = SPIDX_RAW_TAG;
+        spidx_case c;
+        case_decode(bytes, n, &c);
+        ck_assert_msg(c.topk_bytes + c.list_bytes + c.weight_bytes <= SPIDX_FUZZ_MAX_BYTES, "input %d", iter);
+        ck_assert_msg(c.check != SPIDX_OK || c.shape.rows <= SPIDX_FUZZ_MAX_ROWS, "input %d", iter);
+        case_free(&c);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("case_format");
@@ -123,5 +206,11 @@ int main(void)
     tcase_add_test(txt, test_malformed_text_reports_the_line);
     tcase_add_test(txt, test_text_defaults_are_contiguous_rows_and_zero_topk);
     suite_add_tcase(s, txt);
+    TCase *bud = tcase_create("budget");
+    tcase_add_test(bud, test_exact_forms_at_the_budget_are_taken_as_written);
+    tcase_add_test(bud, test_exact_forms_over_the_budget_decode_as_structured_bytes);
+    tcase_add_test(bud, test_bounded_parse_refuses_a_case_over_its_limit);
+    tcase_add_test(bud, test_any_bytes_decode_within_the_budget);
+    suite_add_tcase(s, bud);
     return run_suite(s);
 }
