@@ -55,10 +55,14 @@ spidx_params case_contiguous_params(int64_t b, int64_t h, int64_t sk, int64_t si
 
 static void fill_random(unsigned char *buf, size_t n, uint64_t *state)
 {
-    for (size_t i = 0; i < n; i += 8) {
-        uint64_t r = splitmix64(state);
-        size_t k = n - i < 8 ? n - i : 8;
-        memcpy(buf + i, &r, k);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const uint64_t r = splitmix64(state);
+        memcpy(buf + i, &r, 8);
+    }
+    if (i < n) {
+        const uint64_t r = splitmix64(state);
+        memcpy(buf + i, &r, n - i);
     }
 }
 
@@ -115,12 +119,20 @@ void case_init_fill(spidx_case *c, const spidx_params *p, int fill, uint64_t see
         return;
     }
     const size_t wsize = c->shape.weight_size;
-    for (size_t at = 0; at < c->weight_bytes; at += wsize) {
-        const uint32_t v = fill_bits(fill, wsize, p->weight_type, splitmix64(&state));
-        const uint16_t half = (uint16_t)v;
-        if (wsize == 4) memcpy(c->weight_init + at, &v, 4);
-        else memcpy(c->weight_init + at, &half, 2);
-    }
+    /* Only the NaN fill draws per element; the others are one value (the generator's
+     * state is not used after the fill, so skipping its draws changes nothing). */
+    const int per_element = fill == SPIDX_FILL_NAN;
+    const uint32_t same = fill_bits(fill, wsize, p->weight_type, 0);
+    if (wsize == 4)
+        for (size_t at = 0; at < c->weight_bytes; at += 4) {
+            const uint32_t v = per_element ? fill_bits(fill, 4, p->weight_type, splitmix64(&state)) : same;
+            memcpy(c->weight_init + at, &v, 4);
+        }
+    else
+        for (size_t at = 0; at < c->weight_bytes; at += 2) {
+            const uint16_t v = (uint16_t)(per_element ? fill_bits(fill, 2, p->weight_type, splitmix64(&state)) : same);
+            memcpy(c->weight_init + at, &v, 2);
+        }
 }
 
 void case_free(spidx_case *c)

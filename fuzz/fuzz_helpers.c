@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "case_io.h"
 #include "coverage.h"
@@ -18,6 +21,13 @@ void fuzz_setup(const char *target, int argc, char **argv)
 {
     if (g_ready) return;
     g_ready = 1;
+#ifdef __GLIBC__
+    /* Every exec allocates and frees buffers of up to a few MiB. Past glibc's default
+     * thresholds each would be a fresh mmap or a trimmed heap, so every exec would pay
+     * page faults on memory it just gave back; keep it in the heap instead. */
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
     for (int i = 1; argv && i < argc; i++)
         if (strncmp(argv[i], "-artifact_prefix=", 17) == 0) snprintf(g_prefix, sizeof g_prefix, "%s", argv[i] + 17);
     g_nimpls = case_select_impls(g_impls, SPIDX_MAX_IMPLS, stderr);
