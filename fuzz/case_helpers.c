@@ -294,6 +294,7 @@ static long compare_bytes(const char *what, const unsigned char *a, const unsign
                           const char *name_a, const char *name_b, FILE *out, int max_report, long n,
                           const char **first_field)
 {
+    if (memcmp(a, b, bytes) == 0) return n; /* the common case, without the per-byte loop */
     for (size_t i = 0; i < bytes; i++)
         if (a[i] != b[i])
             REPORT(what, "  %s byte %zu: %s=0x%02x %s=0x%02x\n", what, i, name_a, a[i], name_b, b[i]);
@@ -326,34 +327,50 @@ long case_compare(const spidx_case *c, const char *name_a, const spidx_outcome *
     }
 
     /* Row elements first, with coordinates; then b's buffers with a's row elements
-     * patched in, so that any remaining difference is padding. */
+     * patched in, so that any remaining difference is padding. A row's elements are
+     * contiguous: equal rows (the common case) are one memcmp, and only a row that
+     * differs is walked element by element. */
     const spidx_params *p = &c->p;
-    unsigned char *lb = xmalloc(c->list_bytes), *wb = xmalloc(c->weight_bytes);
-    memcpy(lb, b->list, c->list_bytes);
-    memcpy(wb, b->weight, c->weight_bytes);
     const size_t isz = c->shape.index_size, wsz = c->shape.weight_size;
+    const size_t lrow_bytes = (size_t)c->shape.T * isz, wrow_bytes = (size_t)p->sk * wsz;
+    /* Rows that fill their spans exactly (rows never overlap: spidx_check) leave no padding. */
+    const int padded = c->shape.list_span != c->shape.rows * c->shape.T || c->shape.weight_span != c->shape.rows * p->sk;
+    unsigned char *lb = NULL, *wb = NULL;
+    if (padded) {
+        lb = xmalloc(c->list_bytes);
+        wb = xmalloc(c->weight_bytes);
+        memcpy(lb, b->list, c->list_bytes);
+        memcpy(wb, b->weight, c->weight_bytes);
+    }
     for (int64_t bi = 0; bi < p->b && c->shape.rows > 0; bi++) {
         for (int64_t hi = 0; hi < p->h; hi++) {
-            for (int64_t j = 0; j < c->shape.T; j++) {
-                const int64_t at = offset_of(p, p->list_sb, p->list_sh, bi, hi, j);
-                const int64_t va = read_index(c, a->list, at), vb = read_index(c, b->list, at);
-                if (va != vb)
-                    REPORT("list", "  list (bi=%lld, hi=%lld, j=%lld): %s=%lld %s=%lld\n", (long long)bi, (long long)hi,
-                           (long long)j, name_a, (long long)va, name_b, (long long)vb);
-                memcpy(lb + at * isz, a->list + at * isz, isz);
-            }
-            for (int64_t x = 0; x < p->sk; x++) {
-                const int64_t at = offset_of(p, p->weight_sb, p->weight_sh, bi, hi, x);
-                const uint32_t va = read_weight(c, a->weight, at), vb = read_weight(c, b->weight, at);
-                if (va != vb)
-                    REPORT("weight", "  weight (bi=%lld, hi=%lld, x=%lld): %s=0x%0*x %s=0x%0*x\n", (long long)bi, (long long)hi,
-                           (long long)x, name_a, (int)wsz * 2, va, name_b, (int)wsz * 2, vb);
-                memcpy(wb + at * wsz, a->weight + at * wsz, wsz);
+            const int64_t lrow = offset_of(p, p->list_sb, p->list_sh, bi, hi, 0);
+            const int64_t wrow = offset_of(p, p->weight_sb, p->weight_sh, bi, hi, 0);
+            if (lrow_bytes && memcmp(a->list + lrow * isz, b->list + lrow * isz, lrow_bytes) != 0)
+                for (int64_t j = 0; j < c->shape.T; j++) {
+                    const int64_t va = read_index(c, a->list, lrow + j), vb = read_index(c, b->list, lrow + j);
+                    if (va != vb)
+                        REPORT("list", "  list (bi=%lld, hi=%lld, j=%lld): %s=%lld %s=%lld\n", (long long)bi,
+                               (long long)hi, (long long)j, name_a, (long long)va, name_b, (long long)vb);
+                }
+            if (wrow_bytes && memcmp(a->weight + wrow * wsz, b->weight + wrow * wsz, wrow_bytes) != 0)
+                for (int64_t x = 0; x < p->sk; x++) {
+                    const uint32_t va = read_weight(c, a->weight, wrow + x), vb = read_weight(c, b->weight, wrow + x);
+                    if (va != vb)
+                        REPORT("weight", "  weight (bi=%lld, hi=%lld, x=%lld): %s=0x%0*x %s=0x%0*x\n", (long long)bi,
+                               (long long)hi, (long long)x, name_a, (int)wsz * 2, va, name_b, (int)wsz * 2, vb);
+                }
+            if (padded) {
+                if (lrow_bytes) memcpy(lb + lrow * isz, a->list + lrow * isz, lrow_bytes);
+                if (wrow_bytes) memcpy(wb + wrow * wsz, a->weight + wrow * wsz, wrow_bytes);
             }
         }
     }
-    n = compare_bytes("list padding", a->list, lb, c->list_bytes, name_a, name_b, out, max_report, n, first_field);
-    n = compare_bytes("weight padding", a->weight, wb, c->weight_bytes, name_a, name_b, out, max_report, n, first_field);
+    if (padded) {
+        n = compare_bytes("list padding", a->list, lb, c->list_bytes, name_a, name_b, out, max_report, n, first_field);
+        n = compare_bytes("weight padding", a->weight, wb, c->weight_bytes, name_a, name_b, out, max_report, n,
+                          first_field);
+    }
     free(lb);
     free(wb);
     return n;
