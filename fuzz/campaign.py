@@ -173,6 +173,17 @@ def slug(sig):
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", sig)[:80] + "-" + hashlib.sha1(sig.encode()).hexdigest()[:8]
 
 
+def case_written_by_target(artifact):
+    """The `.case` that the target's fuzz_fail wrote next to a crash artifact (named by the
+    FNV-1a hash of the input): the case exactly as the target decoded it, or None."""
+    h = 0xcbf29ce484222325
+    with open(artifact, "rb") as f:
+        for b in f.read():
+            h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    path = os.path.join(os.path.dirname(artifact), f"mismatch-{h:016x}.case")
+    return path if os.path.exists(path) else None
+
+
 def triage(bins, run_dir, report_dir):
     """Deduplicates the run's crash artifacts by signature; minimizes the first artifact of each."""
     failures = {}
@@ -193,11 +204,21 @@ def triage(bins, run_dir, report_dir):
             m = re.search(r"---- minimized: (.*); wrote", r.stdout)
             f["minimized"] = m.group(1) if m else "minimizer gave no case"
         else:
-            run([bins["spidx_repro"], "--to-case", out_case, first])
+            # fuzz_ref decodes bytes within its own, smaller budget, so spidx_repro (which
+            # decodes like fuzz_diff) could turn its artifact into another case: keep the
+            # case fuzz_ref wrote, or else the artifact's bytes for fuzz_ref_replay.
+            written = case_written_by_target(first)
+            if f["target"] == "fuzz_ref" and written:
+                shutil.copy(written, out_case)
+            elif f["target"] == "fuzz_ref":
+                out_case = out_case[:-len(".case")] + ".bin"
+                shutil.copy(first, out_case)
+            else:
+                run([bins["spidx_repro"], "--to-case", out_case, first])
             f["minimized"] = ("not minimized (did not reproduce)" if sig.startswith("unreproduced:")
                               else "not minimized (a property of the reference, not a disagreement)")
         if os.path.exists(out_case):
-            shutil.copy(out_case, os.path.join(known, "case.case"))
+            shutil.copy(out_case, os.path.join(known, "case" + os.path.splitext(out_case)[1]))
             rel = os.path.relpath(out_case, ROOT)
             f["case"] = rel
             f["repro"] = (f"{os.path.relpath(bins['spidx_repro'], ROOT)} {rel}" if f["target"] == "fuzz_diff"
