@@ -37,8 +37,8 @@ void case_decode(const uint8_t *data, size_t size, spidx_case *c);
  * under ASan). */
 void case_decode_bounded(const uint8_t *data, size_t size, spidx_case *c, size_t max_bytes, int64_t max_rows);
 
-/* 1 when c is within the fuzz budget (its text or raw form decodes to it in the fuzz
- * targets), 0 when it is larger. */
+/* 1 when c is within fuzz_diff's budget (its text or raw form decodes to it in fuzz_diff
+ * and spidx_repro), 0 when it is larger. */
 int case_fits_fuzz_budget(const spidx_case *c);
 
 /* Encodes c in the raw byte form; returns a malloc'ed buffer of *size bytes. */
