@@ -207,12 +207,11 @@ def triage(bins, run_dir, report_dir):
             # fuzz_ref decodes bytes within its own, smaller budget, so spidx_repro (which
             # decodes like fuzz_diff) could turn its artifact into another case: keep the
             # case fuzz_ref wrote, or else the artifact's bytes for fuzz_ref_replay.
-            written = case_written_by_target(first)
-            if f["target"] == "fuzz_ref" and written:
-                shutil.copy(written, out_case)
-            elif f["target"] == "fuzz_ref":
-                out_case = out_case[:-len(".case")] + ".bin"
-                shutil.copy(first, out_case)
+            if f["target"] == "fuzz_ref":
+                written = case_written_by_target(first)
+                if not written:
+                    out_case = out_case[:-len(".case")] + ".bin"
+                shutil.copy(written or first, out_case)
             else:
                 run([bins["spidx_repro"], "--to-case", out_case, first])
             f["minimized"] = ("not minimized (did not reproduce)" if sig.startswith("unreproduced:")

@@ -107,9 +107,9 @@ long case_compare(const spidx_case *c, const char *name_a, const spidx_outcome *
 void case_describe(const spidx_case *c, char *buf, size_t size);
 
 /* Implementations selected by the environment: SPIDX_IMPLS="ref,fused", or when it is
- * unset all but the opt-in ones (mutants). Fills impls (at most cap) with the available ones, writes one line per
- * unavailable implementation to log, and returns how many were filled. When
- * SPIDX_REQUIRE_GPU=1, an unavailable GPU implementation is fatal. */
+ * unset all but the opt-in ones (mutants). Fills impls (at most cap) with the available
+ * ones, writes one line per unavailable implementation to log, and returns how many were
+ * filled. When SPIDX_REQUIRE_GPU=1, an unavailable GPU implementation is fatal. */
 size_t case_select_impls(const spidx_impl **impls, size_t cap, FILE *log);
 
 #endif /* SPIDX_CASE_HELPERS_H */

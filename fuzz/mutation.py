@@ -23,6 +23,8 @@ import tempfile
 import threading
 import time
 
+import campaign  # fuzz/campaign.py: the GPU names and the commit, as campaign reports give them
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MUTANT_ROW = re.compile(r'X\((\d+), (\w+), "([^"]+)", "([^"]+)"\)')
 SANITIZERS = ("memcheck", "racecheck")
@@ -347,13 +349,7 @@ def main():
         for j in jobs:
             j.result()
 
-    gpu = "unknown"
-    if shutil.which("nvidia-smi"):
-        gpu = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"], text=True,
-                             capture_output=True).stdout.strip() or gpu
-    commit = os.environ.get("SPIDX_COMMIT") or subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, text=True,
-                                                              capture_output=True).stdout.strip()
-    info = {"commit": commit, "gpu": gpu, "host": os.uname().nodename,
+    info = {"commit": campaign.git_commit(), "gpu": ", ".join(campaign.gpus()) or "unknown", "host": os.uname().nodename,
             "started_utc": started.strftime("%Y%m%dT%H%M%SZ"), "elapsed_s": round(time.monotonic() - t0),
             "fuzz_seconds": args.fuzz_seconds, "seeds": seeds, "lanes": args.lanes, "fuzz_lanes": args.fuzz_lanes,
             "command": " ".join(["python3", "fuzz/mutation.py"] + sys.argv[1:])}
