@@ -1,16 +1,17 @@
 /* fused.cu - the fused single-launch implementation of ref/SPEC.md.
- * Variants (one template; variant 0 serves spidx_fused_run, the others are earlier
+ * Variants (one set of kernels; variant 0 serves spidx_fused_run, the others are earlier
  * versions kept so the benchmark can time them side by side, see kernels/NOTES.md):
- *   v4-row     (default) ZERO mode: each block owns a chunk of one weight row (a whole row up to
- *              128 Ki elements), marks the row's heavy positions in a shared-memory
- *              bitmap while writing its share of the heavy list entries (one top-k
- *              read), and writes the chunk once (1.0 or +0.0) with 16-byte stores whose
- *              marks are read as one bit field; no other block writes that chunk, so
- *              zeroing and scattering cannot race. KEEP mode: list entries are
- *              computed and 1.0 scattered directly.
- *   v2-vec16   as v4 with 64 Ki-element chunks sized for four blocks per SM, the top-k
- *              read twice (list, then marks) and marks read per element.
- *   v1-scalar  as v2 with one element-sized store per weight.
+ *   v6-warp-rows   (default) ZERO mode: rows of up to 2,048 weights go one per warp, each
+ *                  warp with its own shared-memory bitmap and only warp barriers; longer rows
+ *                  as v4. Every thread loads 8 top-k values before it uses any.
+ *   v6-blocks-only v6 without the warp path: every ZERO-mode row as v4, 8 loads in flight.
+ *   v4-row         ZERO mode: each block owns a chunk of one weight row (a whole row up to
+ *                  128 Ki elements), marks the row's heavy positions in a shared-memory
+ *                  bitmap while writing its share of the heavy list entries (one top-k
+ *                  read), and writes the chunk once (1.0 or +0.0) with 16-byte stores whose
+ *                  marks are read as one bit field; one top-k load in flight per thread.
+ * In every variant no other block or warp writes a ZERO-mode chunk, so zeroing and
+ * scattering cannot race; KEEP mode computes the list entries and scatters 1.0 directly.
  * Every list entry is computed in registers; the list is never read back. SPIDX_MUT marks
  * are mutation points (kernels/mutation.h): outside mutant builds they are the code as written.
  * Run through spidx_fused_run (kernels/spidx_gpu.h) or spidx_fused_launch_device
@@ -26,9 +27,13 @@
 namespace {
 
 constexpr int kThreads = 256;
-constexpr long long kChunkMax = 131072;         /* weight elements per ZERO-mode chunk (16 KiB bitmap) */
+constexpr int kWarps = kThreads / 32;
+constexpr long long kChunkMax = 131072;           /* weight elements per ZERO-mode chunk (16 KiB bitmap) */
 constexpr long long kChunkMin = 2048;
+constexpr long long kWarpRowMax = 2048;           /* ZERO-mode rows up to this long go one per warp */
+constexpr int kWarpWords = (int)(kWarpRowMax / 32); /* bitmap words per warp */
 constexpr long long kListPerBlock = 4 * kThreads; /* KEEP mode: list entries per block */
+constexpr int kBlocksPerSm = 4; /* resident blocks per SM: launch bounds cap registers at 64 per thread */
 
 struct fused_args {
     const int64_t *topk;
@@ -37,14 +42,45 @@ struct fused_args {
     unsigned long long *first_bad;
     long long h, sk, S, H, W, T, init_offset;
     long long topk_sb, topk_sh, list_sb, list_sh, weight_sb, weight_sh;
-    long long rows, nchunks, chunk; /* work item = (row, chunk index) */
+    long long rows, nchunks, chunk; /* block kernel's work item = (row, chunk index); warp kernel: chunk = sk */
     int keep;
-    int merged;   /* ZERO mode: one pass over the top-k both marks the chunk and writes the list */
     uint32_t one;
 };
 
+/* A row's three tensor rows. */
+template <typename IndexT, typename WordT>
+struct fused_row {
+    const int64_t *topk;
+    IndexT *list;
+    WordT *weight;
+};
+
+template <typename IndexT, typename WordT>
+__device__ __forceinline__ fused_row<IndexT, WordT> fused_row_at(const fused_args &a, long long row)
+{
+    const long long bi = row / a.h, hi = row % a.h;
+    const long long woff = bi * a.weight_sb + hi * a.weight_sh;
+    fused_row<IndexT, WordT> r;
+    r.topk = a.topk ? a.topk + bi * a.topk_sb + hi * a.topk_sh : nullptr;
+    r.list = a.list ? (IndexT *)a.list + bi * a.list_sb + hi * a.list_sh : nullptr;
+    r.weight = a.weight ? (WordT *)a.weight + SPIDX_MUT(7, woff, (long long)(int)woff) : nullptr;
+    return r;
+}
+
+/* Barrier of a group of G threads: the block (G = kThreads) or one warp (G = 32). Both
+ * order the group's shared-memory accesses. */
+template <int G>
+__device__ __forceinline__ void fused_group_sync()
+{
+    if (G == 32)
+        __syncwarp();
+    else
+        __syncthreads();
+}
+
 /* The list entry at position j of a row; reports an invalid heavy entry. */
-__device__ long long fused_entry(const fused_args &a, const int64_t *trow, long long row, long long j)
+__device__ __forceinline__ long long fused_entry(const fused_args &a, const int64_t *trow, long long row,
+                                                 long long j)
 {
     if (j < a.S) return j;
     if (j < a.S + a.H) {
@@ -57,55 +93,42 @@ __device__ long long fused_entry(const fused_args &a, const int64_t *trow, long 
     return SPIDX_MUT(1, a.sk - a.W, a.sk - a.W + 1) + (j - a.S - a.H);
 }
 
-/* Whether weight x of a row is attended, from the chunk bitmap (bit x - c0) and the
- * sink/window bounds. */
-__device__ __forceinline__ bool fused_marked(const uint32_t *marks, long long x, long long c0, long long S,
-                                             long long win0)
-{
-    return x < S || x >= win0 || ((marks[(x - c0) >> 5] >> ((x - c0) & 31)) & 1u);
-}
-
-/* Writes weights [x0, x1) of a row from the bitmap: one store per element. */
-template <typename WordT>
+/* Writes weights [x0, x1) of a row from the bitmap (bit x - c0) and the sink/window
+ * bounds, one store per element; thread `rank` of a group of G. */
+template <int G, typename WordT>
 __device__ void fused_write_scalar(WordT *wrow, const uint32_t *marks, long long x0, long long x1, long long c0,
-                                   long long S, long long win0, WordT one)
+                                   long long S, long long win0, WordT one, int rank)
 {
-    for (long long x = x0 + threadIdx.x; x < x1; x += kThreads)
-        wrow[x] = fused_marked(marks, x, c0, S, win0) ? one : (WordT)0;
+    for (long long x = x0 + rank; x < x1; x += G) {
+        const bool m = x < S || x >= win0 || ((marks[(x - c0) >> 5] >> ((x - c0) & 31)) & 1u);
+        wrow[x] = m ? one : (WordT)0;
+    }
 }
 
 /* Writes weights [c0, c1) with 16-byte stores: a scalar head up to the first 16-byte
  * boundary, whole vectors, then a scalar tail. Weight rows are element-aligned, so the
- * head is shorter than one vector. BitField reads each vector's marks as one bit field
- * (a funnel shift over two bitmap words) and tests sink/window bounds only for vectors
- * that reach them; otherwise each element's mark is read on its own (v2). */
-template <typename WordT, bool BitField>
+ * head is shorter than one vector. Each vector's marks are one bit field (a funnel shift
+ * over two bitmap words); sink/window bounds are tested only for vectors that reach them. */
+template <int G, typename WordT>
 __device__ void fused_write_vec16(WordT *wrow, const uint32_t *marks, long long c0, long long c1, long long S,
-                                  long long win0, WordT one)
+                                  long long win0, WordT one, int rank)
 {
     constexpr int kVec = 16 / sizeof(WordT);
     const unsigned mis = (unsigned)(((uintptr_t)(wrow + c0)) & 15u) / sizeof(WordT);
     const long long head = min(c1 - c0, (long long)((kVec - mis) % kVec));
     const long long v0 = c0 + head;
     const long long nvec = (c1 - v0) / kVec;
-    fused_write_scalar(wrow, marks, c0, v0, c0, S, win0, one);
-    for (long long i = threadIdx.x; i < nvec; i += kThreads) {
+    fused_write_scalar<G>(wrow, marks, c0, v0, c0, S, win0, one, rank);
+    for (long long i = rank; i < nvec; i += G) {
         const long long x = v0 + i * kVec;
-        uint32_t bits = 0; /* bit e: element x + e is attended */
-        if (BitField) {
-            const unsigned off = (unsigned)(x - c0), sh = off & 31u; /* chunks are < 2^32 elements */
-            /* The next word holds bits only past bit 31; it exists whenever they are in the chunk. */
-            const uint32_t hi = SPIDX_MUT(15, sh + kVec > 32 ? marks[(off >> 5) + 1] : 0u, 0u);
-            bits = __funnelshift_r(marks[off >> 5], hi, sh);
-            if (x < S || x + kVec > win0) {
-#pragma unroll
-                for (int e = 0; e < kVec; e++)
-                    if (x + e < S || x + e >= win0) bits |= 1u << e;
-            }
-        } else {
+        const unsigned off = (unsigned)(x - c0), sh = off & 31u; /* chunks are < 2^32 elements */
+        /* The next word holds bits only past bit 31; it exists whenever they are in the chunk. */
+        const uint32_t hi = SPIDX_MUT(15, sh + kVec > 32 ? marks[(off >> 5) + 1] : 0u, 0u);
+        uint32_t bits = __funnelshift_r(marks[off >> 5], hi, sh); /* bit e: element x + e is attended */
+        if (x < S || x + kVec > win0) {
 #pragma unroll
             for (int e = 0; e < kVec; e++)
-                if (fused_marked(marks, x + e, c0, S, win0)) bits |= 1u << e;
+                if (x + e < S || x + e >= win0) bits |= 1u << e;
         }
         uint32_t out[4];
 #pragma unroll
@@ -118,89 +141,153 @@ __device__ void fused_write_vec16(WordT *wrow, const uint32_t *marks, long long 
         }
         *(uint4 *)(wrow + x) = make_uint4(out[0], out[1], out[2], out[3]);
     }
-    if (!SPIDX_MUTANT_IS(14)) fused_write_scalar(wrow, marks, v0 + nvec * kVec, c1, c0, S, win0, one);
+    if (!SPIDX_MUTANT_IS(14)) fused_write_scalar<G>(wrow, marks, v0 + nvec * kVec, c1, c0, S, win0, one, rank);
 }
 
-/* Store: 0 one store per element, 1 16-byte stores with per-element mark reads,
- * 2 16-byte stores with bit-field mark reads. */
-template <typename IndexT, typename WordT, int Store>
-__global__ void __launch_bounds__(kThreads) fused_kernel(fused_args a)
+/* Sets the bit of every valid heavy position in [c0, c1) and writes heavy list entries
+ * [k0, k1). Each thread loads Batch top-k values before it uses any, so it waits on
+ * memory once per Batch entries instead of once per entry (stores to the list could
+ * alias the top-k as far as the compiler knows, so it would not batch the loads itself). */
+template <int G, int Batch, typename IndexT>
+__device__ void fused_mark_heavy(const fused_args &a, const int64_t *trow, IndexT *lrow, long long row,
+                                 uint32_t *marks, long long c0, long long c1, long long k0, long long k1, int rank)
 {
-    __shared__ uint32_t marks[kChunkMax / 32];
-    const long long items = a.rows * a.nchunks;
-    const WordT one = (WordT)a.one;
-    const bool merged = a.merged && !a.keep && a.sk > 0;
-    for (long long item = blockIdx.x; item < items; item += SPIDX_MUT(9, gridDim.x, items)) {
-        const long long row = item / a.nchunks, c = item % a.nchunks;
-        const long long bi = row / a.h, hi = row % a.h;
-        const int64_t *trow = a.topk ? a.topk + bi * a.topk_sb + hi * a.topk_sh : nullptr;
-        IndexT *lrow = a.list ? (IndexT *)a.list + bi * a.list_sb + hi * a.list_sh : nullptr;
-        const long long woff = bi * a.weight_sb + hi * a.weight_sh;
-        WordT *wrow = a.weight ? (WordT *)a.weight + SPIDX_MUT(7, woff, (long long)(int)woff) : nullptr;
-
-        /* List entries, spread over the row's chunks (heavy ones later when merged). */
-        for (long long j = c * kThreads + threadIdx.x; j < a.T; j += a.nchunks * kThreads) {
-            if (merged && j >= a.S && j < a.S + a.H) continue;
-            const long long v = fused_entry(a, trow, row, j);
-            lrow[j] = (IndexT)v;
-            if (a.keep && SPIDX_MUT(18, v >= 0, true)) wrow[v] = one; /* identical values: concurrent writes are benign */
+    for (long long kb = rank; kb < a.H; kb += (long long)Batch * G) {
+        long long t[Batch];
+#pragma unroll
+        for (int u = 0; u < Batch; u++) {
+            const long long k = kb + (long long)u * G;
+            t[u] = k < a.H ? trow[k] : -1;
         }
-        if (a.keep || a.sk == 0) continue;
-
-        /* ZERO mode: this block alone writes weights [c0, c1) of the row. */
-        const long long c0 = c * a.chunk;
-        if (c0 >= a.sk) continue; /* block-uniform */
-        const long long c1 = min(a.sk, c0 + a.chunk);
-        const int words = (int)((c1 - c0 + 31) / 32);
-        if (!SPIDX_MUTANT_IS(17) || item == blockIdx.x)
-            for (int i = threadIdx.x; i < words; i += kThreads) marks[i] = 0;
-        __syncthreads();
-        /* When merged, this chunk also writes heavy list entries [k0, k1): one read of
-         * the top-k per block instead of two. */
-        const long long hshare = merged ? SPIDX_MUT(16, (a.H + a.nchunks - 1) / a.nchunks, a.H / a.nchunks) : 0;
-        const long long k0 = c * hshare, k1 = min(a.H, k0 + hshare);
-        for (long long k = threadIdx.x; k < a.H; k += kThreads) {
-            const long long t = trow[k];
-            const bool valid = gpu_topk_valid(t, a.sk, a.init_offset);
-            const long long v = valid ? t + SPIDX_MUT(2, a.init_offset, 0) : -1;
+#pragma unroll
+        for (int u = 0; u < Batch; u++) {
+            const long long k = kb + (long long)u * G;
+            if (k >= a.H) break;
+            const bool valid = gpu_topk_valid(t[u], a.sk, a.init_offset);
+            const long long v = valid ? t[u] + SPIDX_MUT(2, a.init_offset, 0) : -1;
             if (k >= k0 && k < k1) {
                 lrow[a.S + k] = (IndexT)v;
                 if (!valid) gpu_report_invalid(a.first_bad, row * a.H + k);
             }
             if (valid && v >= c0 && v < c1) atomicOr(&marks[(v - c0) >> 5], 1u << ((v - c0) & 31));
         }
-        if (!SPIDX_MUTANT_IS(10)) __syncthreads();
-        if (Store != 0)
-            fused_write_vec16<WordT, Store == 2>(wrow, marks, c0, c1, a.S, a.sk - a.W, one);
+    }
+}
+
+/* ZERO mode, chunk c of a row, by a group of G threads (a block or a warp) that alone
+ * writes weights [c0, c1) and owns `marks`; `first` is the group's first work item. */
+template <int G, int Batch, typename IndexT, typename WordT>
+__device__ void fused_zero_chunk(const fused_args &a, uint32_t *marks, long long row, long long c,
+                                 const fused_row<IndexT, WordT> &r, int rank, bool first)
+{
+    /* Sink and window list entries, spread over the row's chunks; heavy ones come with
+     * the marks. T = S + H + W. */
+    for (long long n = c * G + rank; n < a.S + a.W; n += a.nchunks * G) {
+        const long long j = n < a.S ? n : n + a.H;
+        r.list[j] = (IndexT)fused_entry(a, r.topk, row, j);
+    }
+    const long long c0 = c * a.chunk;
+    if (c0 >= a.sk) return; /* group-uniform */
+    const long long c1 = min(a.sk, c0 + a.chunk);
+    const int words = (int)((c1 - c0 + 31) / 32);
+    if (!SPIDX_MUTANT_IS(17) || first)
+        for (int i = rank; i < words; i += G) marks[i] = 0;
+    fused_group_sync<G>();
+    /* This chunk also writes heavy list entries [k0, k1): one read of the top-k per chunk. */
+    const long long hshare = SPIDX_MUT(16, (a.H + a.nchunks - 1) / a.nchunks, a.H / a.nchunks);
+    const long long k0 = c * hshare, k1 = min(a.H, k0 + hshare);
+    fused_mark_heavy<G, Batch>(a, r.topk, r.list, row, marks, c0, c1, k0, k1, rank);
+    if (!SPIDX_MUTANT_IS(10)) fused_group_sync<G>();
+    fused_write_vec16<G>(r.weight, marks, c0, c1, a.S, a.sk - a.W, (WordT)a.one, rank);
+    fused_group_sync<G>(); /* marks is reused by the group's next item */
+}
+
+/* KEEP mode, or ZERO mode with sk = 0: list entries [c * kThreads, T) in steps of
+ * nchunks * kThreads, and in KEEP mode 1.0 at each valid one. Batch entries per thread
+ * are computed (their top-k loaded) before any is stored. */
+template <int Batch, typename IndexT, typename WordT>
+__device__ void fused_list_chunk(const fused_args &a, long long row, long long c, const fused_row<IndexT, WordT> &r)
+{
+    const long long step = a.nchunks * kThreads;
+    for (long long jb = c * kThreads + threadIdx.x; jb < a.T; jb += Batch * step) {
+        long long v[Batch];
+#pragma unroll
+        for (int u = 0; u < Batch; u++) {
+            const long long j = jb + u * step;
+            v[u] = j < a.T ? fused_entry(a, r.topk, row, j) : -1;
+        }
+#pragma unroll
+        for (int u = 0; u < Batch; u++) {
+            const long long j = jb + u * step;
+            if (j >= a.T) break;
+            r.list[j] = (IndexT)v[u];
+            /* identical values: concurrent writes of one weight are benign */
+            if (a.keep && SPIDX_MUT(18, v[u] >= 0, true)) r.weight[v[u]] = (WordT)a.one;
+        }
+    }
+}
+
+/* One block per work item (row, chunk), grid-stride. */
+template <typename IndexT, typename WordT, int Batch>
+__global__ void __launch_bounds__(kThreads, kBlocksPerSm) fused_kernel(fused_args a)
+{
+    __shared__ uint32_t marks[kChunkMax / 32];
+    const long long items = a.rows * a.nchunks;
+    for (long long item = blockIdx.x; item < items; item += SPIDX_MUT(9, gridDim.x, items)) {
+        const long long row = item / a.nchunks, c = item % a.nchunks;
+        const fused_row<IndexT, WordT> r = fused_row_at<IndexT, WordT>(a, row);
+        if (a.keep || a.sk == 0)
+            fused_list_chunk<Batch>(a, row, c, r);
         else
-            fused_write_scalar(wrow, marks, c0, c1, c0, a.S, a.sk - a.W, one);
-        __syncthreads(); /* marks is reused by the next item */
+            fused_zero_chunk<kThreads, Batch>(a, marks, row, c, r, threadIdx.x, item == blockIdx.x);
+    }
+}
+
+/* ZERO mode, rows of 1..kWarpRowMax weights: one warp per row, grid-stride over rows.
+ * A block-per-row item would pay three block barriers and a top-k wait per short row. */
+template <typename IndexT, typename WordT, int Batch>
+__global__ void __launch_bounds__(kThreads, kBlocksPerSm) fused_rows_kernel(fused_args a)
+{
+    __shared__ uint32_t marks[kWarps * kWarpWords];
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    uint32_t *wmarks = marks + SPIDX_MUT(19, warp * kWarpWords, 0);
+    const long long first = (long long)blockIdx.x * kWarps + warp;
+    for (long long row = first; row < a.rows; row += SPIDX_MUT(9, (long long)gridDim.x * kWarps, a.rows)) {
+        const fused_row<IndexT, WordT> r = fused_row_at<IndexT, WordT>(a, row);
+        fused_zero_chunk<32, Batch>(a, wmarks, row, 0, r, lane, row == first);
     }
 }
 
 /* One row of the variant table in the file comment. */
 struct fused_variant {
     const char *name;
-    int store;            /* fused_kernel's Store */
-    bool merged;          /* fused_args.merged */
-    long long chunk_max;  /* ZERO mode: the largest chunk, at most kChunkMax */
-    int chunks_per_sm;    /* ZERO mode: halve chunks until rows x chunks reaches this per SM */
+    int batch;           /* top-k loads in flight per thread */
+    bool warp_rows;      /* ZERO mode: rows up to kWarpRowMax one per warp */
+    long long chunk_max; /* ZERO mode: the largest chunk, at most kChunkMax */
+    int chunks_per_sm;   /* ZERO mode: halve chunks until rows x chunks reaches this per SM */
 };
 constexpr fused_variant kVariants[] = {
-    {"v4-row", 2, true, kChunkMax, 1},
-    {"v2-vec16", 1, false, 65536, 4},
-    {"v1-scalar", 0, false, 65536, 4},
+    {"v6-warp-rows", 8, true, kChunkMax, 1},
+    {"v6-blocks-only", 8, false, kChunkMax, 1},
+    {"v4-row", 1, false, kChunkMax, 1},
 };
 constexpr int kVariantCount = sizeof kVariants / sizeof kVariants[0];
 static_assert(kVariantCount > 0, "variant 0 serves spidx_fused_run");
 
 /* Each variant instantiates its own kernels only. */
 template <int V, typename IndexT, typename WordT>
-cudaError_t fused_launch_typed(const fused_args &a, cudaStream_t stream)
+cudaError_t fused_launch_typed(const fused_args &a, bool warp_rows, cudaStream_t stream)
 {
-    const unsigned grid =
-        SPIDX_MUT(9, gpu_grid_for(a.rows * a.nchunks, 8), (unsigned)min(a.rows * a.nchunks, 65535LL));
-    fused_kernel<IndexT, WordT, kVariants[V].store><<<grid, kThreads, 0, stream>>>(a);
+    constexpr int B = kVariants[V].batch;
+    if (warp_rows) {
+        const long long blocks = (a.rows + kWarps - 1) / kWarps;
+        const unsigned grid = SPIDX_MUT(9, gpu_grid_for(blocks, kBlocksPerSm), (unsigned)min(blocks, 65535LL));
+        fused_rows_kernel<IndexT, WordT, B><<<grid, kThreads, 0, stream>>>(a);
+    } else {
+        const long long items = a.rows * a.nchunks;
+        const unsigned grid = SPIDX_MUT(9, gpu_grid_for(items, kBlocksPerSm), (unsigned)min(items, 65535LL));
+        fused_kernel<IndexT, WordT, B><<<grid, kThreads, 0, stream>>>(a);
+    }
     return cudaGetLastError();
 }
 
@@ -228,7 +315,6 @@ cudaError_t fused_launch(const spidx_params *p, const spidx_shape *s, const gpu_
     a.weight_sh = p->weight_sh;
     a.rows = s->rows;
     a.keep = p->mode == SPIDX_MODE_KEEP;
-    a.merged = v.merged;
     a.one = p->weight_type == SPIDX_WEIGHT_F32 ? SPIDX_ONE_F32
             : p->weight_type == SPIDX_WEIGHT_F16 ? SPIDX_ONE_F16
                                                  : SPIDX_MUT(12, SPIDX_ONE_BF16, SPIDX_ONE_F16);
@@ -242,9 +328,14 @@ cudaError_t fused_launch(const spidx_params *p, const spidx_shape *s, const gpu_
         a.weight_sb = p->h * p->sk, a.weight_sh = p->sk;
     }
 
+    /* The warp kernel's bitmap holds kWarpRowMax bits per warp. */
+    const bool warp_rows = v.warp_rows && !a.keep && a.sk > 0 && a.sk <= SPIDX_MUT(20, kWarpRowMax, kWarpRowMax + 32);
     if (a.keep) {
         a.chunk = 0;
         a.nchunks = a.T > 0 ? (a.T + kListPerBlock - 1) / kListPerBlock : 0;
+    } else if (warp_rows) {
+        a.chunk = a.sk;
+        a.nchunks = 1;
     } else {
         /* Smaller chunks until the grid can fill the device. */
         long long chunk = v.chunk_max;
@@ -254,19 +345,18 @@ cudaError_t fused_launch(const spidx_params *p, const spidx_shape *s, const gpu_
         a.nchunks = SPIDX_MUT(8, (a.sk + chunk - 1) / chunk, max(1LL, a.sk / chunk));
         if (a.nchunks == 0 && a.T > 0) a.nchunks = 1; /* sk = 0: the list still needs writing */
     }
-    if (a.nchunks == 0) return cudaSuccess;
+    if (a.nchunks == 0 || a.rows == 0) return cudaSuccess;
 
     const bool i32 = p->index_type == SPIDX_INDEX_I32;
     const bool w32 = p->weight_type == SPIDX_WEIGHT_F32;
     if (i32)
-        return w32 ? fused_launch_typed<V, int32_t, uint32_t>(a, stream)
-                   : fused_launch_typed<V, int32_t, uint16_t>(a, stream);
-    return w32 ? fused_launch_typed<V, int64_t, uint32_t>(a, stream)
-               : fused_launch_typed<V, int64_t, uint16_t>(a, stream);
+        return w32 ? fused_launch_typed<V, int32_t, uint32_t>(a, warp_rows, stream)
+                   : fused_launch_typed<V, int32_t, uint16_t>(a, warp_rows, stream);
+    return w32 ? fused_launch_typed<V, int64_t, uint32_t>(a, warp_rows, stream)
+               : fused_launch_typed<V, int64_t, uint16_t>(a, warp_rows, stream);
 }
 
 } // namespace
-
 #if SPIDX_MUTANT
 /* A mutant build's copy (kernels/mutants/): the default variant with bug SPIDX_MUTANT,
  * behind one entry point with spidx_fused_run's contract. */

@@ -1,0 +1,119 @@
+/* test_gpu_grid.c - proves that the CUDA implementations (those SPIDX_IMPLS selects) write
+ * every row when the work outnumbers a 65,535-block grid: more than 65,535 x 8 short rows
+ * (the fused warp kernel's rows) and more than 65,535 rows longer than 2,048 weights (its
+ * block kernel's items); mutant 9 of kernels/mutants/ is killed here. Needs ~0.6 GB of
+ * host memory and a GPU; exits 77 (skipped) without a device. Run: ctest -L gpu. */
+#include "test_helpers.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "spidx_gpu.h"
+
+static const uint16_t KEEP_FILL = 0x7E01; /* a float16 NaN with a payload */
+
+/* One sink, one heavy and one window entry per row; the heavy value moves with the row. */
+typedef struct {
+    int64_t rows, sk, init_offset, period;
+} grid_shape;
+
+static int64_t grid_topk(const grid_shape *g, int64_t row) { return (row * 7) % g->period; }
+
+static void run_grid(const spidx_impl *impl, const grid_shape *g, int32_t mode, int64_t *topk, int64_t *list,
+                     uint16_t *weight)
+{
+    spidx_params p = case_contiguous_params(1, g->rows, g->sk, 1, 1, 1, g->init_offset);
+    p.weight_type = SPIDX_WEIGHT_F16;
+    p.mode = mode;
+    for (int64_t r = 0; r < g->rows; r++) topk[r] = grid_topk(g, r);
+    const size_t n = (size_t)(g->rows * g->sk);
+    if (mode == SPIDX_MODE_ZERO)
+        memset(weight, 0xff, n * 2); /* 0xFFFF, a NaN: every weight must be written */
+    else
+        for (size_t i = 0; i < n; i++) weight[i] = KEEP_FILL;
+    memset(list, 0xff, (size_t)g->rows * 3 * sizeof *list);
+
+    spidx_detail d;
+    const spidx_status st = impl->run(&p, topk, list, weight, &d);
+    ck_assert_msg(st == SPIDX_OK, "%s: %s (%s)", impl->name, spidx_status_name(st), d.message);
+    /* Mismatches are counted and asserted once: ck_assert per element costs a mark point each. */
+    const uint16_t other = mode == SPIDX_MODE_ZERO ? 0 : KEEP_FILL;
+    int64_t wrong = 0, first_r = -1, first_x = -1, first_list = -1;
+    for (int64_t r = 0; r < g->rows; r++) {
+        const int64_t marks[3] = {0, grid_topk(g, r) + g->init_offset, g->sk - 1};
+        for (int j = 0; j < 3; j++)
+            if (list[r * 3 + j] != marks[j] && first_list < 0) first_list = r * 3 + j;
+        const uint16_t *row = weight + r * g->sk;
+        for (int64_t x = 0; x < g->sk; x++) {
+            const int marked = x == marks[0] || x == marks[1] || x == marks[2];
+            if (row[x] != (marked ? 0x3C00 : other)) {
+                if (wrong++ == 0) first_r = r, first_x = x;
+            }
+        }
+    }
+    ck_assert_msg(first_list < 0, "%s %s: first wrong list entry (0, %lld, %lld) = %lld", impl->name,
+                  spidx_mode_name(mode), (long long)(first_list / 3), (long long)(first_list % 3),
+                  first_list >= 0 ? (long long)list[first_list] : 0LL);
+    ck_assert_msg(wrong == 0, "%s %s: %lld wrong weights, first (0, %lld, %lld) = 0x%04x", impl->name,
+                  spidx_mode_name(mode), (long long)wrong, (long long)first_r, (long long)first_x,
+                  wrong ? weight[first_r * g->sk + first_x] : 0);
+    printf("%-9s %-4s mode: %lld rows of %lld weights correct\n", impl->name, spidx_mode_name(mode),
+           (long long)g->rows, (long long)g->sk);
+    fflush(stdout);
+}
+
+/* Runs both modes on every selected GPU implementation. */
+static void run_grid_on_gpu_impls(const grid_shape *g)
+{
+    int64_t *topk = malloc((size_t)g->rows * sizeof *topk);
+    int64_t *list = malloc((size_t)g->rows * 3 * sizeof *list);
+    uint16_t *weight = malloc((size_t)(g->rows * g->sk) * 2);
+    ck_assert_msg(topk && list && weight, "cannot allocate host memory for %lld rows", (long long)g->rows);
+    const spidx_impl *impls[SPIDX_MAX_IMPLS];
+    const size_t count = case_select_impls(impls, SPIDX_MAX_IMPLS, stdout);
+    int gpu = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (impls[i]->kind != SPIDX_IMPL_GPU) continue;
+        run_grid(impls[i], g, SPIDX_MODE_ZERO, topk, list, weight);
+        run_grid(impls[i], g, SPIDX_MODE_KEEP, topk, list, weight);
+        gpu++;
+    }
+    ck_assert_msg(gpu > 0, "no GPU implementation selected");
+    free(topk);
+    free(list);
+    free(weight);
+    spidx_gpu_release();
+}
+
+START_TEST(test_more_short_rows_than_65535_blocks_of_eight_warps_are_all_written)
+{
+    /* 5 weights per row: sink 0, heavy 1..3, window 4. */
+    const grid_shape g = {.rows = 65535LL * 8 + 4001, .sk = 5, .init_offset = 1, .period = 3};
+    run_grid_on_gpu_impls(&g);
+}
+END_TEST
+
+START_TEST(test_more_long_rows_than_65535_blocks_are_all_written)
+{
+    /* 2,049 weights per row, one past the fused warp kernel's rows: sink 0, heavy 1..2,047,
+     * window 2,048. */
+    const grid_shape g = {.rows = 65535 + 65, .sk = 2049, .init_offset = 1, .period = 2047};
+    run_grid_on_gpu_impls(&g);
+}
+END_TEST
+
+int main(void)
+{
+    char why[192];
+    if (!spidx_gpu_available(why, sizeof why)) {
+        printf("SKIPPED: test_gpu_grid needs a CUDA device: %s\n", why);
+        return 77;
+    }
+    Suite *s = suite_create("gpu_grid");
+    TCase *tc = tcase_create("grid");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_more_short_rows_than_65535_blocks_of_eight_warps_are_all_written);
+    tcase_add_test(tc, test_more_long_rows_than_65535_blocks_are_all_written);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
