@@ -311,7 +311,8 @@ def main():
         if not shutil.which(tool):
             log(f"{tool} not found")
             return 2
-    for b in ("fuzz/fuzz_diff", "fuzz/fuzz_diff_replay", "fuzz/spidx_repro", "tests/test_gpu_large", "tests/test_gpu_grid"):
+    for b in ("fuzz/fuzz_diff", "fuzz/fuzz_diff_replay", "fuzz/spidx_repro", "tests/test_gpu_large",
+              "tests/test_gpu_grid"):
         if not os.access(os.path.join(args.build, b), os.X_OK):
             log(f"missing {args.build}/{b}: build the `mutants` preset first")
             return 2

@@ -1,15 +1,17 @@
 /* fused.cu - the fused single-launch implementation of ref/SPEC.md.
- * Variants (one set of kernels; variant 0 serves spidx_fused_run, the others are earlier
- * versions kept so the benchmark can time them side by side, see kernels/NOTES.md):
- *   v6-warp-rows   (default) ZERO mode: rows of up to 2,048 weights go one per warp, each
- *                  warp with its own shared-memory bitmap and only warp barriers; longer rows
- *                  as v4. Every thread loads 8 top-k values before it uses any.
- *   v6-blocks-only v6 without the warp path: every ZERO-mode row as v4, 8 loads in flight.
- *   v4-row         ZERO mode: each block owns a chunk of one weight row (a whole row up to
- *                  128 Ki elements), marks the row's heavy positions in a shared-memory
- *                  bitmap while writing its share of the heavy list entries (one top-k
- *                  read), and writes the chunk once (1.0 or +0.0) with 16-byte stores whose
- *                  marks are read as one bit field; one top-k load in flight per thread.
+ * Variants (one set of kernels; variant 0 serves spidx_fused_run, the others switch off
+ * one of its ideas so the benchmark can time each side by side, see kernels/NOTES.md):
+ *   v9-early-topk  (default) ZERO mode: a row of up to 2,048 weights goes to one warp with
+ *                  its own shared-memory bitmap and only warp barriers; a longer row goes
+ *                  in chunks (a whole row up to 128 Ki weights) to blocks. The bitmap starts
+ *                  with the sink and window bits set; heavy bits are set while the heavy
+ *                  list entries are written (one top-k read, 8 loads in flight per thread);
+ *                  then the chunk is written once (1.0 or +0.0) with 16-byte stores, each
+ *                  vector's marks read as one bit field. When one batch of loads holds a
+ *                  row's heavy list, the block kernel issues it before the bitmap set-up.
+ *   v8-warp-rows   v9 with the top-k loads always after the set-up.
+ *   v8-blocks-only v8 without the warp kernel: every ZERO-mode row in chunks to blocks.
+ *   v8-no-batch    v8-blocks-only with one top-k load in flight per thread.
  * In every variant no other block or warp writes a ZERO-mode chunk, so zeroing and
  * scattering cannot race; KEEP mode computes the list entries and scatters 1.0 directly.
  * Every list entry is computed in registers; the list is never read back. SPIDX_MUT marks
@@ -58,7 +60,15 @@ struct fused_row {
 template <typename IndexT, typename WordT>
 __device__ __forceinline__ fused_row<IndexT, WordT> fused_row_at(const fused_args &a, long long row)
 {
-    const long long bi = row / a.h, hi = row % a.h;
+    long long bi, hi;
+    /* 32-bit division where it suffices: 64-bit division is a long subroutine. */
+    if ((((unsigned long long)row | (unsigned long long)a.h) >> 32) == 0) {
+        bi = (unsigned)row / (unsigned)a.h;
+        hi = (unsigned)row - (unsigned)bi * (unsigned)a.h;
+    } else {
+        bi = row / a.h;
+        hi = row % a.h;
+    }
     const long long woff = bi * a.weight_sb + hi * a.weight_sh;
     fused_row<IndexT, WordT> r;
     r.topk = a.topk ? a.topk + bi * a.topk_sb + hi * a.topk_sh : nullptr;
@@ -78,6 +88,12 @@ __device__ __forceinline__ void fused_group_sync()
         __syncthreads();
 }
 
+/* The first window position: list entry S + H + i is window_start + i. */
+__device__ __forceinline__ long long fused_window_start(const fused_args &a)
+{
+    return SPIDX_MUT(1, a.sk - a.W, a.sk - a.W + 1);
+}
+
 /* The list entry at position j of a row; reports an invalid heavy entry. */
 __device__ __forceinline__ long long fused_entry(const fused_args &a, const int64_t *trow, long long row,
                                                  long long j)
@@ -90,46 +106,43 @@ __device__ __forceinline__ long long fused_entry(const fused_args &a, const int6
         gpu_report_invalid(a.first_bad, row * a.H + k);
         return -1;
     }
-    return SPIDX_MUT(1, a.sk - a.W, a.sk - a.W + 1) + (j - a.S - a.H);
+    return fused_window_start(a) + (j - a.S - a.H);
 }
 
-/* Writes weights [x0, x1) of a row from the bitmap (bit x - c0) and the sink/window
- * bounds, one store per element; thread `rank` of a group of G. */
-template <int G, typename WordT>
-__device__ void fused_write_scalar(WordT *wrow, const uint32_t *marks, long long x0, long long x1, long long c0,
-                                   long long S, long long win0, WordT one, int rank)
+/* Bits of bitmap word i that are sink ([0, s)) or window ([w, ...)) offsets. */
+__device__ __forceinline__ uint32_t fused_region_bits(int i, int s, int w)
 {
-    for (long long x = x0 + rank; x < x1; x += G) {
-        const bool m = x < S || x >= win0 || ((marks[(x - c0) >> 5] >> ((x - c0) & 31)) & 1u);
-        wrow[x] = m ? one : (WordT)0;
-    }
+    const int lo = min(32, max(0, s - 32 * i)), hi = min(32, max(0, w - 32 * i));
+    const uint32_t below_s = lo == 32 ? ~0u : (1u << lo) - 1u, below_w = hi == 32 ? ~0u : (1u << hi) - 1u;
+    return below_s | ~below_w;
 }
 
-/* Writes weights [c0, c1) with 16-byte stores: a scalar head up to the first 16-byte
- * boundary, whole vectors, then a scalar tail. Weight rows are element-aligned, so the
- * head is shorter than one vector. Each vector's marks are one bit field (a funnel shift
- * over two bitmap words); sink/window bounds are tested only for vectors that reach them. */
+/* Writes weights [x0, x1) of a chunk, one store per element. Offsets count from the
+ * chunk's first weight `base` and index the bitmap, which marks every attended weight. */
 template <int G, typename WordT>
-__device__ void fused_write_vec16(WordT *wrow, const uint32_t *marks, long long c0, long long c1, long long S,
-                                  long long win0, WordT one, int rank)
+__device__ void fused_write_scalar(WordT *base, const uint32_t *marks, int x0, int x1, WordT one, int rank)
+{
+    for (int x = x0 + rank; x < x1; x += G) base[x] = (marks[x >> 5] >> (x & 31)) & 1u ? one : (WordT)0;
+}
+
+/* Writes the n weights of a chunk from its bitmap with 16-byte stores: a scalar head up
+ * to the first 16-byte boundary, whole vectors, then a scalar tail. Weight rows are
+ * element-aligned, so the head is shorter than one vector. Each vector's marks are one
+ * bit field (a funnel shift over two bitmap words). */
+template <int G, typename WordT>
+__device__ void fused_write_vec16(WordT *base, const uint32_t *marks, int n, WordT one, int rank)
 {
     constexpr int kVec = 16 / sizeof(WordT);
-    const unsigned mis = (unsigned)(((uintptr_t)(wrow + c0)) & 15u) / sizeof(WordT);
-    const long long head = min(c1 - c0, (long long)((kVec - mis) % kVec));
-    const long long v0 = c0 + head;
-    const long long nvec = (c1 - v0) / kVec;
-    fused_write_scalar<G>(wrow, marks, c0, v0, c0, S, win0, one, rank);
-    for (long long i = rank; i < nvec; i += G) {
-        const long long x = v0 + i * kVec;
-        const unsigned off = (unsigned)(x - c0), sh = off & 31u; /* chunks are < 2^32 elements */
+    const int mis = (int)(((uintptr_t)base & 15u) / sizeof(WordT));
+    const int head = min(n, (kVec - mis) % kVec);
+    const int nvec = (n - head) / kVec;
+    fused_write_scalar<G>(base, marks, 0, head, one, rank);
+    for (int i = rank; i < nvec; i += G) {
+        const int x = head + i * kVec;
+        const unsigned sh = (unsigned)x & 31u;
         /* The next word holds bits only past bit 31; it exists whenever they are in the chunk. */
-        const uint32_t hi = SPIDX_MUT(15, sh + kVec > 32 ? marks[(off >> 5) + 1] : 0u, 0u);
-        uint32_t bits = __funnelshift_r(marks[off >> 5], hi, sh); /* bit e: element x + e is attended */
-        if (x < S || x + kVec > win0) {
-#pragma unroll
-            for (int e = 0; e < kVec; e++)
-                if (x + e < S || x + e >= win0) bits |= 1u << e;
-        }
+        const uint32_t hi = SPIDX_MUT(15, sh + kVec > 32 ? marks[(x >> 5) + 1] : 0u, 0u);
+        const uint32_t bits = __funnelshift_r(marks[x >> 5], hi, sh); /* bit e: element x + e is attended */
         uint32_t out[4];
 #pragma unroll
         for (int k = 0; k < 4; k++) {
@@ -139,66 +152,91 @@ __device__ void fused_write_vec16(WordT *wrow, const uint32_t *marks, long long 
                 out[k] = ((bits >> (2 * k)) & 1u ? (uint32_t)one : 0u) |
                          ((bits >> (2 * k + 1)) & 1u ? (uint32_t)one << 16 : 0u);
         }
-        *(uint4 *)(wrow + x) = make_uint4(out[0], out[1], out[2], out[3]);
+        *(uint4 *)(base + x) = make_uint4(out[0], out[1], out[2], out[3]);
     }
-    if (!SPIDX_MUTANT_IS(14)) fused_write_scalar<G>(wrow, marks, v0 + nvec * kVec, c1, c0, S, win0, one, rank);
+    if (!SPIDX_MUTANT_IS(14)) fused_write_scalar<G>(base, marks, head + nvec * kVec, n, one, rank);
+}
+
+/* Loads top-k entries kb + u * G (u < Batch) of a row, -1 past the end. */
+template <int G, int Batch>
+__device__ __forceinline__ void fused_load_topk(const fused_args &a, const int64_t *trow, long long kb, long long *t)
+{
+#pragma unroll
+    for (int u = 0; u < Batch; u++) {
+        const long long k = kb + (long long)u * G;
+        t[u] = k < a.H ? trow[k] : -1;
+    }
 }
 
 /* Sets the bit of every valid heavy position in [c0, c1) and writes heavy list entries
- * [k0, k1). Each thread loads Batch top-k values before it uses any, so it waits on
- * memory once per Batch entries instead of once per entry (stores to the list could
- * alias the top-k as far as the compiler knows, so it would not batch the loads itself). */
+ * [k0, k1). Each thread has Batch top-k values in flight before it uses any, so it waits
+ * on memory once per Batch entries instead of once per entry (stores to the list could
+ * alias the top-k as far as the compiler knows, so it would not batch the loads itself).
+ * t holds the thread's first batch, loaded by the caller. */
 template <int G, int Batch, typename IndexT>
 __device__ void fused_mark_heavy(const fused_args &a, const int64_t *trow, IndexT *lrow, long long row,
-                                 uint32_t *marks, long long c0, long long c1, long long k0, long long k1, int rank)
+                                 uint32_t *marks, long long c0, long long c1, long long k0, long long k1, int rank,
+                                 long long *t)
 {
+    /* Unsigned differences fold each pair of bound tests into one. */
+    const unsigned long long kn = (unsigned long long)max(0LL, k1 - k0), n = (unsigned long long)(c1 - c0);
+    IndexT *lheavy = lrow + a.S;
     for (long long kb = rank; kb < a.H; kb += (long long)Batch * G) {
-        long long t[Batch];
-#pragma unroll
-        for (int u = 0; u < Batch; u++) {
-            const long long k = kb + (long long)u * G;
-            t[u] = k < a.H ? trow[k] : -1;
-        }
+        if (kb != rank) fused_load_topk<G, Batch>(a, trow, kb, t);
 #pragma unroll
         for (int u = 0; u < Batch; u++) {
             const long long k = kb + (long long)u * G;
             if (k >= a.H) break;
             const bool valid = gpu_topk_valid(t[u], a.sk, a.init_offset);
             const long long v = valid ? t[u] + SPIDX_MUT(2, a.init_offset, 0) : -1;
-            if (k >= k0 && k < k1) {
-                lrow[a.S + k] = (IndexT)v;
+            if ((unsigned long long)(k - k0) < kn) {
+                lheavy[k] = (IndexT)v;
                 if (!valid) gpu_report_invalid(a.first_bad, row * a.H + k);
             }
-            if (valid && v >= c0 && v < c1) atomicOr(&marks[(v - c0) >> 5], 1u << ((v - c0) & 31));
+            const unsigned long long x = (unsigned long long)(v - c0); /* v = -1 when invalid: never below n */
+            if (valid && x < n) atomicOr(&marks[x >> 5], 1u << (x & 31));
         }
     }
 }
 
 /* ZERO mode, chunk c of a row, by a group of G threads (a block or a warp) that alone
- * writes weights [c0, c1) and owns `marks`; `first` is the group's first work item. */
-template <int G, int Batch, typename IndexT, typename WordT>
+ * writes weights [c0, c1) and owns `marks`; `first` is the group's first work item. The
+ * bitmap starts with the sink and window bits set, so that writing reads one bit field
+ * per vector and tests no bounds. */
+template <int G, int Batch, bool Early, typename IndexT, typename WordT>
 __device__ void fused_zero_chunk(const fused_args &a, uint32_t *marks, long long row, long long c,
                                  const fused_row<IndexT, WordT> &r, int rank, bool first)
 {
+    /* Early: the first top-k loads go out before anything else, so that their wait
+     * overlaps the list stores, the bitmap set-up and the barrier (kernels/NOTES.md v9). */
+    long long t[Batch];
+    if (Early) fused_load_topk<G, Batch>(a, r.topk, rank, t);
     /* Sink and window list entries, spread over the row's chunks; heavy ones come with
      * the marks. T = S + H + W. */
-    for (long long n = c * G + rank; n < a.S + a.W; n += a.nchunks * G) {
-        const long long j = n < a.S ? n : n + a.H;
-        r.list[j] = (IndexT)fused_entry(a, r.topk, row, j);
+    const long long win_start = fused_window_start(a);
+    for (long long e = c * G + rank; e < a.S + a.W; e += a.nchunks * G) {
+        if (e < a.S)
+            r.list[e] = (IndexT)e;
+        else
+            r.list[e + a.H] = (IndexT)(win_start + (e - a.S));
     }
     const long long c0 = c * a.chunk;
     if (c0 >= a.sk) return; /* group-uniform */
     const long long c1 = min(a.sk, c0 + a.chunk);
-    const int words = (int)((c1 - c0 + 31) / 32);
+    const int n = (int)(c1 - c0); /* a chunk has at most kChunkMax weights */
+    const int s = (int)max(0LL, min((long long)n, a.S - c0));          /* offsets [0, s): sink */
+    const int w = (int)max(0LL, min((long long)n, (a.sk - a.W) - c0)); /* offsets [w, n): window */
+    const int words = (n + 31) / 32;
     if (!SPIDX_MUTANT_IS(17) || first)
-        for (int i = rank; i < words; i += G) marks[i] = 0;
+        for (int i = rank; i < words; i += G) marks[i] = fused_region_bits(i, s, w);
     fused_group_sync<G>();
     /* This chunk also writes heavy list entries [k0, k1): one read of the top-k per chunk. */
     const long long hshare = SPIDX_MUT(16, (a.H + a.nchunks - 1) / a.nchunks, a.H / a.nchunks);
     const long long k0 = c * hshare, k1 = min(a.H, k0 + hshare);
-    fused_mark_heavy<G, Batch>(a, r.topk, r.list, row, marks, c0, c1, k0, k1, rank);
+    if (!Early) fused_load_topk<G, Batch>(a, r.topk, rank, t);
+    fused_mark_heavy<G, Batch>(a, r.topk, r.list, row, marks, c0, c1, k0, k1, rank, t);
     if (!SPIDX_MUTANT_IS(10)) fused_group_sync<G>();
-    fused_write_vec16<G>(r.weight, marks, c0, c1, a.S, a.sk - a.W, (WordT)a.one, rank);
+    fused_write_vec16<G>(r.weight + c0, marks, n, (WordT)a.one, rank);
     fused_group_sync<G>(); /* marks is reused by the group's next item */
 }
 
@@ -228,7 +266,7 @@ __device__ void fused_list_chunk(const fused_args &a, long long row, long long c
 }
 
 /* One block per work item (row, chunk), grid-stride. */
-template <typename IndexT, typename WordT, int Batch>
+template <typename IndexT, typename WordT, int Batch, bool Early>
 __global__ void __launch_bounds__(kThreads, kBlocksPerSm) fused_kernel(fused_args a)
 {
     __shared__ uint32_t marks[kChunkMax / 32];
@@ -239,7 +277,7 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) fused_kernel(fused_arg
         if (a.keep || a.sk == 0)
             fused_list_chunk<Batch>(a, row, c, r);
         else
-            fused_zero_chunk<kThreads, Batch>(a, marks, row, c, r, threadIdx.x, item == blockIdx.x);
+            fused_zero_chunk<kThreads, Batch, Early>(a, marks, row, c, r, threadIdx.x, item == blockIdx.x);
     }
 }
 
@@ -254,7 +292,7 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) fused_rows_kernel(fuse
     const long long first = (long long)blockIdx.x * kWarps + warp;
     for (long long row = first; row < a.rows; row += SPIDX_MUT(9, (long long)gridDim.x * kWarps, a.rows)) {
         const fused_row<IndexT, WordT> r = fused_row_at<IndexT, WordT>(a, row);
-        fused_zero_chunk<32, Batch>(a, wmarks, row, 0, r, lane, row == first);
+        fused_zero_chunk<32, Batch, false>(a, wmarks, row, 0, r, lane, row == first);
     }
 }
 
@@ -265,11 +303,13 @@ struct fused_variant {
     bool warp_rows;      /* ZERO mode: rows up to kWarpRowMax one per warp */
     long long chunk_max; /* ZERO mode: the largest chunk, at most kChunkMax */
     int chunks_per_sm;   /* ZERO mode: halve chunks until rows x chunks reaches this per SM */
+    bool early_topk;     /* block kernel: first top-k loads before the set-up when one batch holds them all */
 };
 constexpr fused_variant kVariants[] = {
-    {"v6-warp-rows", 8, true, kChunkMax, 1},
-    {"v6-blocks-only", 8, false, kChunkMax, 1},
-    {"v4-row", 1, false, kChunkMax, 1},
+    {"v9-early-topk", 8, true, kChunkMax, 1, true},
+    {"v8-warp-rows", 8, true, kChunkMax, 1, false},
+    {"v8-blocks-only", 8, false, kChunkMax, 1, false},
+    {"v8-no-batch", 1, false, kChunkMax, 1, false},
 };
 constexpr int kVariantCount = sizeof kVariants / sizeof kVariants[0];
 static_assert(kVariantCount > 0, "variant 0 serves spidx_fused_run");
@@ -286,7 +326,12 @@ cudaError_t fused_launch_typed(const fused_args &a, bool warp_rows, cudaStream_t
     } else {
         const long long items = a.rows * a.nchunks;
         const unsigned grid = SPIDX_MUT(9, gpu_grid_for(items, kBlocksPerSm), (unsigned)min(items, 65535LL));
-        fused_kernel<IndexT, WordT, B><<<grid, kThreads, 0, stream>>>(a);
+        /* Early top-k loads when one batch holds the row's heavy list: side by side in the
+         * benchmark they helped there (mid) and cost 4% with two batches (large). */
+        if (kVariants[V].early_topk && a.H <= (long long)B * kThreads)
+            fused_kernel<IndexT, WordT, B, true><<<grid, kThreads, 0, stream>>>(a);
+        else
+            fused_kernel<IndexT, WordT, B, false><<<grid, kThreads, 0, stream>>>(a);
     }
     return cudaGetLastError();
 }
@@ -367,7 +412,7 @@ extern "C" spidx_status SPIDX_MUTANT_RUN_NAME(SPIDX_MUTANT)(const spidx_params *
 }
 #else
 namespace {
-constexpr gpu_launch_fn kVariantLaunch[] = {fused_launch<0>, fused_launch<1>, fused_launch<2>};
+constexpr gpu_launch_fn kVariantLaunch[] = {fused_launch<0>, fused_launch<1>, fused_launch<2>, fused_launch<3>};
 static_assert(sizeof kVariantLaunch / sizeof kVariantLaunch[0] == kVariantCount, "one launcher per variant");
 } // namespace
 
