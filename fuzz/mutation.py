@@ -28,7 +28,7 @@ import campaign  # fuzz/campaign.py: the GPU names and the commit, as campaign r
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MUTANT_ROW = re.compile(r'X\((\d+), (\w+), "([^"]+)", "([^"]+)"\)')
 SANITIZERS = ("memcheck", "racecheck")
-# Layers in the order a change meets them: pre-merge (unit, replay, sanitizers), then fuzzing.
+# Layers in the order a change meets them: pre-merge (unit, gpu, replay, sanitizers), then fuzzing.
 # "gpu" is ctest's gpu label but test_gpu_large, which is the "large" layer of its own.
 LAYERS = ["unit", "gpu", "replay", "memcheck", "racecheck", "fuzz-seed", "fuzz-empty", "large"]
 SANITIZER_ERROR_RC = 99
@@ -91,7 +91,8 @@ class Runner:
         return True
 
     # ---- layers -------------------------------------------------------------------
-    def unit(self, impl, layer="unit"):
+    def ctest(self, impl, layer):
+        """The ctest label `layer` ("unit" or "gpu"); test_gpu_large is the "large" layer."""
         if self.out_of_time(impl, layer, "-"):
             return
         cmd = ["ctest", "--test-dir", self.build, "-L", layer, "--stop-on-failure", "--output-on-failure"]
@@ -334,7 +335,7 @@ def main():
     with concurrent.futures.ThreadPoolExecutor(args.lanes) as pool:
         jobs = []
         for m in mutants + controls:
-            jobs += [pool.submit(runner.unit, m["name"], layer) for layer in ("unit", "gpu")]
+            jobs += [pool.submit(runner.ctest, m["name"], layer) for layer in ("unit", "gpu")]
             jobs.append(pool.submit(runner.replay, m["name"]))
             jobs += [pool.submit(runner.sanitizer, m["name"], t) for t in SANITIZERS]
         for j in jobs:

@@ -1,7 +1,7 @@
 /* test_gpu_errors.c - CUDA failures become a clear status: a call whose staging needs
  * more device memory than the GPU has returns SPIDX_E_DEVICE naming cudaMalloc, writes
- * nothing, and the next call still works. Exits 77 (skipped) without a device.
- * Run: ctest -L gpu. */
+ * nothing, and the next call still works. Exits 77 (skipped) without a device, or 1
+ * under SPIDX_REQUIRE_GPU=1. Run: ctest -L gpu. */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS, MAP_NORESERVE */
 #include "test_helpers.h"
 
@@ -54,11 +54,8 @@ END_TEST
 
 int main(void)
 {
-    char why[192];
-    if (!spidx_gpu_available(why, sizeof why)) {
-        printf("SKIPPED: test_gpu_errors needs a CUDA device: %s\n", why);
-        return 77;
-    }
+    const int unavailable = gpu_test_unavailable("test_gpu_errors");
+    if (unavailable) return unavailable;
     Suite *s = suite_create("gpu_errors");
     TCase *tc = tcase_create("device_failures");
     tcase_add_test(tc, test_out_of_device_memory_is_e_device_and_recoverable);

@@ -2,7 +2,8 @@
  * every row when the work outnumbers a 65,535-block grid: more than 65,535 x 8 short rows
  * (the fused warp kernel's rows) and more than 65,535 rows longer than 2,048 weights (its
  * block kernel's items); mutant 9 of kernels/mutants/ is killed here. Needs ~0.6 GB of
- * host memory and a GPU; exits 77 (skipped) without a device. Run: ctest -L gpu. */
+ * host memory and a GPU; exits 77 (skipped) without a device, or 1 under
+ * SPIDX_REQUIRE_GPU=1. Run: ctest -L gpu. */
 #include "test_helpers.h"
 
 #include <stdlib.h>
@@ -104,11 +105,8 @@ END_TEST
 
 int main(void)
 {
-    char why[192];
-    if (!spidx_gpu_available(why, sizeof why)) {
-        printf("SKIPPED: test_gpu_grid needs a CUDA device: %s\n", why);
-        return 77;
-    }
+    const int unavailable = gpu_test_unavailable("test_gpu_grid");
+    if (unavailable) return unavailable;
     Suite *s = suite_create("gpu_grid");
     TCase *tc = tcase_create("grid");
     tcase_set_timeout(tc, 300);

@@ -2,7 +2,8 @@
  * SPIDX_IMPLS selects; mutant 7 of kernels/mutants/ is killed here): a float16
  * weight tensor of 3 x (2^30 + 2^20) elements (about 6.4 GB), whose last row starts
  * past 2^31 elements, in ZERO and KEEP mode. Needs a GPU with ~7 GB free and ~13 GB of
- * host memory; exits 77 (skipped) without a device. Run: ctest -L gpu. */
+ * host memory; exits 77 (skipped) without a device, or 1 under SPIDX_REQUIRE_GPU=1.
+ * Run: ctest -L gpu. */
 #include "test_helpers.h"
 
 #include <stdlib.h>
@@ -88,11 +89,8 @@ END_TEST
 
 int main(void)
 {
-    char why[192];
-    if (!spidx_gpu_available(why, sizeof why)) {
-        printf("SKIPPED: test_gpu_large needs a CUDA device: %s\n", why);
-        return 77;
-    }
+    const int unavailable = gpu_test_unavailable("test_gpu_large");
+    if (unavailable) return unavailable;
     Suite *s = suite_create("gpu_large");
     TCase *tc = tcase_create("addressing");
     tcase_set_timeout(tc, 600);

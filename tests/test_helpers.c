@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "spidx_gpu.h"
+
 static uint32_t one_bits(int32_t weight_type)
 {
     return weight_type == SPIDX_WEIGHT_F32 ? SPIDX_ONE_F32
@@ -117,6 +119,19 @@ int expect_with_null_buffers(const spidx_params *p, unsigned null_mask, const ex
 {
     g_topk_rowmajor = NULL;
     return run_all(p, topk_from_array, null_mask, e);
+}
+
+int gpu_test_unavailable(const char *test)
+{
+    char why[192];
+    if (spidx_gpu_available(why, sizeof why)) return 0;
+    const char *req = getenv("SPIDX_REQUIRE_GPU");
+    if (req && strcmp(req, "1") == 0) {
+        printf("SPIDX_REQUIRE_GPU=1 but %s has no CUDA device: %s\n", test, why);
+        return EXIT_FAILURE;
+    }
+    printf("SKIPPED: %s needs a CUDA device: %s\n", test, why);
+    return 77;
 }
 
 int run_suite(Suite *s)

@@ -37,6 +37,11 @@ int expect_on_all_impls_fn(const spidx_params *p, int64_t (*topk_at)(const spidx
  * bit 1 list, bit 2 weight). */
 int expect_with_null_buffers(const spidx_params *p, unsigned null_mask, const expectation *e);
 
+/* For a GPU-only test: 0 when a CUDA device can run the kernels. Otherwise prints why
+ * and returns the exit code to leave with: 77 (CTest: skipped), or 1 (failed) under
+ * SPIDX_REQUIRE_GPU=1, which promises that every GPU test runs. */
+int gpu_test_unavailable(const char *test);
+
 /* Runs the suite without fork (CUDA contexts do not survive fork) unless CK_FORK is
  * set, prints the implementations under test, and returns the process exit code. */
 int run_suite(Suite *s);

@@ -2,7 +2,8 @@
  * empty kernel launch; cudaMemsetAsync of the weight rows plus the list) on a fixed
  * shape table, after checking each implementation bit for bit against the reference.
  * Usage: spidx_bench [--validate-only] [--samples N] [--only SUBSTR] [--report-dir DIR] [--commit SHA]
- * Writes DIR/<UTC>.md and .json with --report-dir; exit 0 ok, 1 mismatch, 77 no GPU. */
+ * Writes DIR/<UTC>.md and .json with --report-dir; exit 0 ok, 1 mismatch (or no GPU under
+ * SPIDX_REQUIRE_GPU=1), 77 no GPU. */
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -390,6 +391,11 @@ int main(int argc, char **argv)
     }
     char why[160];
     if (!spidx_gpu_available(why, sizeof why)) {
+        const char *req = getenv("SPIDX_REQUIRE_GPU"); /* the `gpu` test preset: no skipping */
+        if (req && strcmp(req, "1") == 0) {
+            printf("spidx_bench: SPIDX_REQUIRE_GPU=1 but no CUDA device: %s\n", why);
+            return 1;
+        }
         printf("spidx_bench: skipped: %s\n", why);
         return 77;
     }
