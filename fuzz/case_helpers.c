@@ -389,12 +389,18 @@ void case_describe(const spidx_case *c, char *buf, size_t size)
              (long long)p->weight_sh, c->null_mask ? " (null buffers)" : "");
 }
 
+int case_require_gpu(void)
+{
+    const char *v = getenv("SPIDX_REQUIRE_GPU");
+    return v && strcmp(v, "1") == 0;
+}
+
 size_t case_select_impls(const spidx_impl **impls, size_t cap, FILE *log)
 {
     size_t count, n = 0;
     const spidx_impl *all = spidx_impls(&count);
     const char *sel = getenv("SPIDX_IMPLS");
-    const int require_gpu = getenv("SPIDX_REQUIRE_GPU") && strcmp(getenv("SPIDX_REQUIRE_GPU"), "1") == 0;
+    const int require_gpu = case_require_gpu();
     int wanted[SPIDX_MAX_IMPLS];
     SPIDX_ASSERT(count <= SPIDX_MAX_IMPLS);
     for (size_t i = 0; i < count; i++) wanted[i] = !(sel && *sel) && !all[i].opt_in;

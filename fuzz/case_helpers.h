@@ -106,6 +106,9 @@ long case_compare(const spidx_case *c, const char *name_a, const spidx_outcome *
 /* One-line description of the case's params ("b=2 h=3 sk=10 sink=2 ..."). */
 void case_describe(const spidx_case *c, char *buf, size_t size);
 
+/* 1 when SPIDX_REQUIRE_GPU=1: a GPU implementation or test must run, not skip; else 0. */
+int case_require_gpu(void);
+
 /* Implementations selected by the environment: SPIDX_IMPLS="ref,fused", or when it is
  * unset all but the opt-in ones (mutants). Fills impls (at most cap) with the available
  * ones, writes one line per unavailable implementation to log, and returns how many were

@@ -301,15 +301,13 @@ struct fused_variant {
     const char *name;
     int batch;           /* top-k loads in flight per thread */
     bool warp_rows;      /* ZERO mode: rows up to kWarpRowMax one per warp */
-    long long chunk_max; /* ZERO mode: the largest chunk, at most kChunkMax */
-    int chunks_per_sm;   /* ZERO mode: halve chunks until rows x chunks reaches this per SM */
     bool early_topk;     /* block kernel: first top-k loads before the set-up when one batch holds them all */
 };
 constexpr fused_variant kVariants[] = {
-    {"v9-early-topk", 8, true, kChunkMax, 1, true},
-    {"v8-warp-rows", 8, true, kChunkMax, 1, false},
-    {"v8-blocks-only", 8, false, kChunkMax, 1, false},
-    {"v8-no-batch", 1, false, kChunkMax, 1, false},
+    {"v9-early-topk", 8, true, true},
+    {"v8-warp-rows", 8, true, false},
+    {"v8-blocks-only", 8, false, false},
+    {"v8-no-batch", 1, false, false},
 };
 constexpr int kVariantCount = sizeof kVariants / sizeof kVariants[0];
 static_assert(kVariantCount > 0, "variant 0 serves spidx_fused_run");
@@ -383,8 +381,8 @@ cudaError_t fused_launch(const spidx_params *p, const spidx_shape *s, const gpu_
         a.nchunks = 1;
     } else {
         /* Smaller chunks until the grid can fill the device. */
-        long long chunk = v.chunk_max;
-        const long long target = (long long)v.chunks_per_sm * gpu_sm_count();
+        long long chunk = kChunkMax;
+        const long long target = gpu_sm_count(); /* chunks for one block per SM (NOTES: v3, v8 chunks) */
         while (chunk > kChunkMin && a.rows * ((a.sk + chunk - 1) / chunk) < target) chunk /= 2;
         a.chunk = chunk;
         a.nchunks = SPIDX_MUT(8, (a.sk + chunk - 1) / chunk, max(1LL, a.sk / chunk));

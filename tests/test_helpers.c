@@ -121,12 +121,22 @@ int expect_with_null_buffers(const spidx_params *p, unsigned null_mask, const ex
     return run_all(p, topk_from_array, null_mask, e);
 }
 
+size_t select_gpu_impls(const spidx_impl **impls)
+{
+    const spidx_impl *all[SPIDX_MAX_IMPLS];
+    const size_t count = case_select_impls(all, SPIDX_MAX_IMPLS, stdout);
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++)
+        if (all[i]->kind == SPIDX_IMPL_GPU) impls[n++] = all[i];
+    ck_assert_msg(n > 0, "no GPU implementation selected");
+    return n;
+}
+
 int gpu_test_unavailable(const char *test)
 {
     char why[192];
     if (spidx_gpu_available(why, sizeof why)) return 0;
-    const char *req = getenv("SPIDX_REQUIRE_GPU");
-    if (req && strcmp(req, "1") == 0) {
+    if (case_require_gpu()) {
         printf("SPIDX_REQUIRE_GPU=1 but %s has no CUDA device: %s\n", test, why);
         return EXIT_FAILURE;
     }

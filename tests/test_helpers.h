@@ -42,6 +42,10 @@ int expect_with_null_buffers(const spidx_params *p, unsigned null_mask, const ex
  * SPIDX_REQUIRE_GPU=1, which promises that every GPU test runs. */
 int gpu_test_unavailable(const char *test);
 
+/* The GPU implementations SPIDX_IMPLS selects (default: fused and baseline), in impls
+ * (SPIDX_MAX_IMPLS entries); returns how many. Fails the test when there is none. */
+size_t select_gpu_impls(const spidx_impl **impls);
+
 /* Runs the suite without fork (CUDA contexts do not survive fork) unless CK_FORK is
  * set, prints the implementations under test, and returns the process exit code. */
 int run_suite(Suite *s);
