@@ -1,14 +1,18 @@
 /* fused.cu - the fused single-launch implementation of ref/SPEC.md.
  * Variants (one set of kernels; variant 0 serves spidx_fused_run, the others switch off
  * one of its ideas so the benchmark can time each side by side, see kernels/NOTES.md):
- *   v9-early-topk  (default) ZERO mode: a row of up to 2,048 weights goes to one warp with
- *                  its own shared-memory bitmap and only warp barriers; a longer row goes
- *                  in chunks (a whole row up to 128 Ki weights) to blocks. The bitmap starts
- *                  with the sink and window bits set; heavy bits are set while the heavy
- *                  list entries are written (one top-k read, 8 loads in flight per thread);
- *                  then the chunk is written once (1.0 or +0.0) with 16-byte stores, each
- *                  vector's marks read as one bit field. When one batch of loads holds a
- *                  row's heavy list, the block kernel issues it before the bitmap set-up.
+ *   v11-flat-list  (default) ZERO mode as v9. KEEP mode (and ZERO mode with sk = 0) is a
+ *                  flat map over all rows' list entries: one thread per entry, one block
+ *                  per 256 entries.
+ *   v9-early-topk  ZERO mode: a row of up to 2,048 weights goes to one warp with its own
+ *                  shared-memory bitmap and only warp barriers; a longer row goes in chunks
+ *                  (a whole row up to 128 Ki weights) to blocks. The bitmap starts with the
+ *                  sink and window bits set; heavy bits are set while the heavy list entries
+ *                  are written (one top-k read, 8 loads in flight per thread); then the chunk
+ *                  is written once (1.0 or +0.0) with 16-byte stores, each vector's marks
+ *                  read as one bit field. When one batch of loads holds a row's heavy list,
+ *                  the block kernel issues it before the bitmap set-up. KEEP mode goes in
+ *                  items of up to 1,024 list entries of one row to blocks.
  *   v8-warp-rows   v9 with the top-k loads always after the set-up.
  *   v8-blocks-only v8 without the warp kernel: every ZERO-mode row in chunks to blocks.
  *   v8-no-batch    v8-blocks-only with one top-k load in flight per thread.
@@ -36,6 +40,7 @@ constexpr long long kWarpRowMax = 2048;           /* ZERO-mode rows up to this l
 constexpr int kWarpWords = (int)(kWarpRowMax / 32); /* bitmap words per warp */
 constexpr long long kListPerBlock = 4 * kThreads; /* KEEP mode: list entries per block */
 constexpr int kBlocksPerSm = 4; /* resident blocks per SM: launch bounds cap registers at 64 per thread */
+constexpr int kListBlocksPerSm = 8; /* list kernel: launch bounds for 2,048 threads per SM (32 registers each) */
 
 struct fused_args {
     const int64_t *topk;
@@ -102,7 +107,7 @@ __device__ __forceinline__ long long fused_entry(const fused_args &a, const int6
     if (j < a.S + a.H) {
         const long long k = j - a.S;
         const long long t = trow[k];
-        if (gpu_topk_valid(t, a.sk, a.init_offset)) return t + a.init_offset;
+        if (gpu_topk_valid(t, a.sk, a.init_offset)) return t + SPIDX_MUT(2, a.init_offset, 0);
         gpu_report_invalid(a.first_bad, row * a.H + k);
         return -1;
     }
@@ -265,6 +270,32 @@ __device__ void fused_list_chunk(const fused_args &a, long long row, long long c
     }
 }
 
+/* KEEP mode, or ZERO mode with sk = 0 (no weights): one thread per list entry, flat over
+ * the rows * T entries of all rows, so that a few short rows still fill the device
+ * (kernels/NOTES.md v11). One entry per thread: at 30 registers 2,048 threads fit on an
+ * SM, while a batch of 2 or 4 loads per thread spilled under that 32-register cap.
+ * Concurrent KEEP writes of one weight store the same value, so they need no order. */
+template <typename IndexT, typename WordT>
+__global__ void __launch_bounds__(kThreads, kListBlocksPerSm) fused_list_kernel(fused_args a)
+{
+    const long long total = a.rows * a.T;
+    const bool narrow = ((unsigned long long)total >> 32) == 0; /* 32-bit division suffices */
+    for (long long n = (long long)blockIdx.x * kThreads + threadIdx.x; n < total; n += (long long)gridDim.x * kThreads) {
+        long long row, j;
+        if (narrow) {
+            row = (unsigned)n / (unsigned)a.T;
+            j = (unsigned)n - (unsigned)row * (unsigned)a.T;
+        } else {
+            row = n / a.T;
+            j = n % a.T;
+        }
+        const fused_row<IndexT, WordT> r = fused_row_at<IndexT, WordT>(a, row);
+        const long long v = fused_entry(a, r.topk, row, j);
+        r.list[j] = (IndexT)v;
+        if (a.keep && SPIDX_MUT(18, v >= 0, true)) r.weight[v] = (WordT)a.one;
+    }
+}
+
 /* One block per work item (row, chunk), grid-stride. */
 template <typename IndexT, typename WordT, int Batch, bool Early>
 __global__ void __launch_bounds__(kThreads, kBlocksPerSm) fused_kernel(fused_args a)
@@ -302,22 +333,31 @@ struct fused_variant {
     int batch;           /* top-k loads in flight per thread */
     bool warp_rows;      /* ZERO mode: rows up to kWarpRowMax one per warp */
     bool early_topk;     /* block kernel: first top-k loads before the set-up when one batch holds them all */
+    bool flat_list;      /* KEEP mode (and sk = 0): one thread per list entry, not (row, chunk) items */
 };
 constexpr fused_variant kVariants[] = {
-    {"v9-early-topk", 8, true, true},
-    {"v8-warp-rows", 8, true, false},
-    {"v8-blocks-only", 8, false, false},
-    {"v8-no-batch", 1, false, false},
+    {"v11-flat-list", 8, true, true, true},
+    {"v9-early-topk", 8, true, true, false},
+    {"v8-warp-rows", 8, true, false, false},
+    {"v8-blocks-only", 8, false, false, false},
+    {"v8-no-batch", 1, false, false, false},
 };
 constexpr int kVariantCount = sizeof kVariants / sizeof kVariants[0];
 static_assert(kVariantCount > 0, "variant 0 serves spidx_fused_run");
 
 /* Each variant instantiates its own kernels only. */
 template <int V, typename IndexT, typename WordT>
-cudaError_t fused_launch_typed(const fused_args &a, bool warp_rows, cudaStream_t stream)
+cudaError_t fused_launch_typed(const fused_args &a, bool flat_list, bool warp_rows, cudaStream_t stream)
 {
     constexpr int B = kVariants[V].batch;
-    if (warp_rows) {
+    if (flat_list) {
+        /* A block per kThreads entries, not a grid of resident blocks looping over them:
+         * measured side by side, the uncapped grid was 3-4% faster on large and manyrow
+         * (kernels/NOTES.md v11). Past 2^31 - 1 blocks the kernel's loop takes the rest. */
+        const long long blocks = (a.rows * a.T + kThreads - 1) / kThreads;
+        const unsigned grid = (unsigned)min(blocks, 0x7fffffffLL);
+        fused_list_kernel<IndexT, WordT><<<grid, kThreads, 0, stream>>>(a);
+    } else if (warp_rows) {
         const long long blocks = (a.rows + kWarps - 1) / kWarps;
         const unsigned grid = SPIDX_MUT(9, gpu_grid_for(blocks, kBlocksPerSm), (unsigned)min(blocks, 65535LL));
         fused_rows_kernel<IndexT, WordT, B><<<grid, kThreads, 0, stream>>>(a);
@@ -373,7 +413,11 @@ cudaError_t fused_launch(const spidx_params *p, const spidx_shape *s, const gpu_
 
     /* The warp kernel's bitmap holds kWarpRowMax bits per warp. */
     const bool warp_rows = v.warp_rows && !a.keep && a.sk > 0 && a.sk <= SPIDX_MUT(20, kWarpRowMax, kWarpRowMax + 32);
-    if (a.keep) {
+    const bool flat_list = v.flat_list && (a.keep || a.sk == 0);
+    if (flat_list) {
+        a.chunk = 0;
+        a.nchunks = a.T > 0 ? 1 : 0; /* unused past the empty-list return below */
+    } else if (a.keep) {
         a.chunk = 0;
         a.nchunks = a.T > 0 ? (a.T + kListPerBlock - 1) / kListPerBlock : 0;
     } else if (warp_rows) {
@@ -393,10 +437,10 @@ cudaError_t fused_launch(const spidx_params *p, const spidx_shape *s, const gpu_
     const bool i32 = p->index_type == SPIDX_INDEX_I32;
     const bool w32 = p->weight_type == SPIDX_WEIGHT_F32;
     if (i32)
-        return w32 ? fused_launch_typed<V, int32_t, uint32_t>(a, warp_rows, stream)
-                   : fused_launch_typed<V, int32_t, uint16_t>(a, warp_rows, stream);
-    return w32 ? fused_launch_typed<V, int64_t, uint32_t>(a, warp_rows, stream)
-               : fused_launch_typed<V, int64_t, uint16_t>(a, warp_rows, stream);
+        return w32 ? fused_launch_typed<V, int32_t, uint32_t>(a, flat_list, warp_rows, stream)
+                   : fused_launch_typed<V, int32_t, uint16_t>(a, flat_list, warp_rows, stream);
+    return w32 ? fused_launch_typed<V, int64_t, uint32_t>(a, flat_list, warp_rows, stream)
+               : fused_launch_typed<V, int64_t, uint16_t>(a, flat_list, warp_rows, stream);
 }
 
 } // namespace
@@ -410,7 +454,8 @@ extern "C" spidx_status SPIDX_MUTANT_RUN_NAME(SPIDX_MUTANT)(const spidx_params *
 }
 #else
 namespace {
-constexpr gpu_launch_fn kVariantLaunch[] = {fused_launch<0>, fused_launch<1>, fused_launch<2>, fused_launch<3>};
+constexpr gpu_launch_fn kVariantLaunch[] = {fused_launch<0>, fused_launch<1>, fused_launch<2>, fused_launch<3>,
+                                             fused_launch<4>};
 static_assert(sizeof kVariantLaunch / sizeof kVariantLaunch[0] == kVariantCount, "one launcher per variant");
 } // namespace
 

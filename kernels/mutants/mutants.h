@@ -9,7 +9,7 @@
 
 #define SPIDX_MUTANT_LIST(X)                                                                                   \
     X(1, fused, "mut01-window-start-off-by-one", "window list entries start at sk - W + 1")                    \
-    X(2, fused, "mut02-init-offset-dropped", "ZERO mode: heavy entries lack + init_offset (list and marks)")   \
+    X(2, fused, "mut02-init-offset-dropped", "heavy entries lack + init_offset (list, marks and KEEP scatter)") \
     X(3, fused, "mut03-sink-not-clamped", "the kernel uses sink instead of S = min(sink, sk)")                 \
     X(4, fused, "mut04-range-check-le", "top-k range check t <= sk - init_offset instead of <")                \
     X(5, fused, "mut05-negative-accepted", "negative top-k values are not rejected")                           \
