@@ -1,9 +1,12 @@
 /* fused.cu - the fused single-launch implementation of ref/SPEC.md.
  * Variants (one set of kernels; variant 0 serves spidx_fused_run, the others switch off
  * one of its ideas so the benchmark can time each side by side, see kernels/NOTES.md):
- *   v11-flat-list  (default) ZERO mode as v9. KEEP mode (and ZERO mode with sk = 0) is a
- *                  flat map over all rows' list entries: one thread per entry, one block
- *                  per 256 entries.
+ *   v12-keep-marks (default) ZERO mode as v9. KEEP mode takes the same bitmap path (the
+ *                  bitmap, then the chunk written in address order) but writes only the
+ *                  marked weights, one coalesced store per bitmap word with a mark; KEEP
+ *                  lists of at most kFlatListMax entries in all go flat as in v11.
+ *   v11-flat-list  v9 with KEEP mode (and ZERO mode with sk = 0) as a flat map over all
+ *                  rows' list entries: one thread per entry, one block per 256 entries.
  *   v9-early-topk  ZERO mode: a row of up to 2,048 weights goes to one warp with its own
  *                  shared-memory bitmap and only warp barriers; a longer row goes in chunks
  *                  (a whole row up to 128 Ki weights) to blocks. The bitmap starts with the
@@ -16,8 +19,9 @@
  *   v8-warp-rows   v9 with the top-k loads always after the set-up.
  *   v8-blocks-only v8 without the warp kernel: every ZERO-mode row in chunks to blocks.
  *   v8-no-batch    v8-blocks-only with one top-k load in flight per thread.
- * In every variant no other block or warp writes a ZERO-mode chunk, so zeroing and
- * scattering cannot race; KEEP mode computes the list entries and scatters 1.0 directly.
+ * In every variant no other block or warp writes a chunk that goes through a bitmap, so
+ * zeroing and marking cannot race; the list kernels compute each entry and scatter 1.0
+ * directly.
  * Every list entry is computed in registers; the list is never read back. SPIDX_MUT marks
  * are mutation points (kernels/mutation.h): outside mutant builds they are the code as written.
  * Run through spidx_fused_run (kernels/spidx_gpu.h) or spidx_fused_launch_device
@@ -40,6 +44,7 @@ constexpr long long kWarpRowMax = 2048;           /* ZERO-mode rows up to this l
 constexpr int kWarpWords = (int)(kWarpRowMax / 32); /* bitmap words per warp */
 constexpr long long kListPerBlock = 4 * kThreads; /* KEEP mode: list entries per block */
 constexpr int kBlocksPerSm = 4; /* resident blocks per SM: launch bounds cap registers at 64 per thread */
+constexpr long long kFlatListMax = 48 * 1024; /* KEEP mode: list entries in all below which the list kernel is faster */
 constexpr int kListBlocksPerSm = 8; /* list kernel: launch bounds for 2,048 threads per SM (32 registers each) */
 
 struct fused_args {
@@ -51,6 +56,7 @@ struct fused_args {
     long long topk_sb, topk_sh, list_sb, list_sh, weight_sb, weight_sh;
     long long rows, nchunks, chunk; /* block kernel's work item = (row, chunk index); warp kernel: chunk = sk */
     int keep;
+    int keep_marks; /* KEEP mode goes through the bitmap kernels, not the list kernels */
     uint32_t one;
 };
 
@@ -204,12 +210,31 @@ __device__ void fused_mark_heavy(const fused_args &a, const int64_t *trow, Index
     }
 }
 
-/* ZERO mode, chunk c of a row, by a group of G threads (a block or a warp) that alone
- * writes weights [c0, c1) and owns `marks`; `first` is the group's first work item. The
- * bitmap starts with the sink and window bits set, so that writing reads one bit field
- * per vector and tests no bounds. */
+/* KEEP mode: 1.0 at each marked weight of a chunk of n weights and nothing else, in
+ * address order. The warps take the bitmap words in turn; for each, lane l writes weight
+ * l of the word if it is marked: one coalesced store per word, covering only the sectors
+ * that hold its marks. The window bits of fused_region_bits run to bit 31, so bits past
+ * n are masked off. */
+template <int G, typename WordT>
+__device__ void fused_write_marked(WordT *base, const uint32_t *marks, int n, WordT one, int rank)
+{
+    const int words = (n + 31) / 32;
+    const int lane = rank & 31;
+#pragma unroll 4
+    for (int i = rank / 32; i < words; i += G / 32) {
+        const int left = n - 32 * i; /* weights of word i in the chunk: at least 1 */
+        const uint32_t m = marks[i] & SPIDX_MUT(21, left >= 32 ? ~0u : (1u << left) - 1u, ~0u);
+        if ((m >> lane) & 1u) base[32 * i + lane] = one;
+    }
+}
+
+/* Chunk c of a row, by a group of G threads (a block or a warp) that alone writes weights
+ * [c0, c1) and owns `marks`; `first` is the group's first work item. ZERO mode writes
+ * every weight of the chunk, KEEP mode (keep_marks) only the marked ones. The bitmap
+ * starts with the sink and window bits set, so that writing reads one bit field per
+ * vector and tests no bounds. */
 template <int G, int Batch, bool Early, typename IndexT, typename WordT>
-__device__ void fused_zero_chunk(const fused_args &a, uint32_t *marks, long long row, long long c,
+__device__ void fused_marks_chunk(const fused_args &a, uint32_t *marks, long long row, long long c,
                                  const fused_row<IndexT, WordT> &r, int rank, bool first)
 {
     /* Early: the first top-k loads go out before anything else, so that their wait
@@ -241,7 +266,10 @@ __device__ void fused_zero_chunk(const fused_args &a, uint32_t *marks, long long
     if (!Early) fused_load_topk<G, Batch>(a, r.topk, rank, t);
     fused_mark_heavy<G, Batch>(a, r.topk, r.list, row, marks, c0, c1, k0, k1, rank, t);
     if (!SPIDX_MUTANT_IS(10)) fused_group_sync<G>();
-    fused_write_vec16<G>(r.weight + c0, marks, n, (WordT)a.one, rank);
+    if (a.keep)
+        fused_write_marked<G>(r.weight + c0, marks, n, (WordT)a.one, rank);
+    else
+        fused_write_vec16<G>(r.weight + c0, marks, n, (WordT)a.one, rank);
     fused_group_sync<G>(); /* marks is reused by the group's next item */
 }
 
@@ -305,10 +333,10 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) fused_kernel(fused_arg
     for (long long item = blockIdx.x; item < items; item += SPIDX_MUT(9, gridDim.x, items)) {
         const long long row = item / a.nchunks, c = item % a.nchunks;
         const fused_row<IndexT, WordT> r = fused_row_at<IndexT, WordT>(a, row);
-        if (a.keep || a.sk == 0)
+        if (a.sk == 0 || (a.keep && !a.keep_marks))
             fused_list_chunk<Batch>(a, row, c, r);
         else
-            fused_zero_chunk<kThreads, Batch, Early>(a, marks, row, c, r, threadIdx.x, item == blockIdx.x);
+            fused_marks_chunk<kThreads, Batch, Early>(a, marks, row, c, r, threadIdx.x, item == blockIdx.x);
     }
 }
 
@@ -323,7 +351,7 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) fused_rows_kernel(fuse
     const long long first = (long long)blockIdx.x * kWarps + warp;
     for (long long row = first; row < a.rows; row += SPIDX_MUT(9, (long long)gridDim.x * kWarps, a.rows)) {
         const fused_row<IndexT, WordT> r = fused_row_at<IndexT, WordT>(a, row);
-        fused_zero_chunk<32, Batch, false>(a, wmarks, row, 0, r, lane, row == first);
+        fused_marks_chunk<32, Batch, false>(a, wmarks, row, 0, r, lane, row == first);
     }
 }
 
@@ -334,13 +362,15 @@ struct fused_variant {
     bool warp_rows;      /* ZERO mode: rows up to kWarpRowMax one per warp */
     bool early_topk;     /* block kernel: first top-k loads before the set-up when one batch holds them all */
     bool flat_list;      /* KEEP mode (and sk = 0): one thread per list entry, not (row, chunk) items */
+    bool keep_marks;     /* KEEP mode past kFlatListMax entries through the bitmap, writing only marked weights */
 };
 constexpr fused_variant kVariants[] = {
-    {"v11-flat-list", 8, true, true, true},
-    {"v9-early-topk", 8, true, true, false},
-    {"v8-warp-rows", 8, true, false, false},
-    {"v8-blocks-only", 8, false, false, false},
-    {"v8-no-batch", 1, false, false, false},
+    {"v12-keep-marks", 8, true, true, true, true},
+    {"v11-flat-list", 8, true, true, true, false},
+    {"v9-early-topk", 8, true, true, false, false},
+    {"v8-warp-rows", 8, true, false, false, false},
+    {"v8-blocks-only", 8, false, false, false, false},
+    {"v8-no-batch", 1, false, false, false, false},
 };
 constexpr int kVariantCount = sizeof kVariants / sizeof kVariants[0];
 static_assert(kVariantCount > 0, "variant 0 serves spidx_fused_run");
@@ -412,12 +442,15 @@ cudaError_t fused_launch(const spidx_params *p, const spidx_shape *s, const gpu_
     }
 
     /* The warp kernel's bitmap holds kWarpRowMax bits per warp. */
-    const bool warp_rows = v.warp_rows && !a.keep && a.sk > 0 && a.sk <= SPIDX_MUT(20, kWarpRowMax, kWarpRowMax + 32);
-    const bool flat_list = v.flat_list && (a.keep || a.sk == 0);
+    /* KEEP mode: up to kFlatListMax list entries in all go flat (kernels/NOTES.md v12). */
+    a.keep_marks = a.keep && v.keep_marks && a.rows * a.T > kFlatListMax;
+    const bool marks = a.sk > 0 && (!a.keep || a.keep_marks);
+    const bool warp_rows = v.warp_rows && marks && a.sk <= SPIDX_MUT(20, kWarpRowMax, kWarpRowMax + 32);
+    const bool flat_list = v.flat_list && !marks;
     if (flat_list) {
         a.chunk = 0;
         a.nchunks = a.T > 0 ? 1 : 0; /* unused past the empty-list return below */
-    } else if (a.keep) {
+    } else if (a.keep && !a.keep_marks) {
         a.chunk = 0;
         a.nchunks = a.T > 0 ? (a.T + kListPerBlock - 1) / kListPerBlock : 0;
     } else if (warp_rows) {
@@ -455,7 +488,7 @@ extern "C" spidx_status SPIDX_MUTANT_RUN_NAME(SPIDX_MUTANT)(const spidx_params *
 #else
 namespace {
 constexpr gpu_launch_fn kVariantLaunch[] = {fused_launch<0>, fused_launch<1>, fused_launch<2>, fused_launch<3>,
-                                             fused_launch<4>};
+                                             fused_launch<4>, fused_launch<5>};
 static_assert(sizeof kVariantLaunch / sizeof kVariantLaunch[0] == kVariantCount, "one launcher per variant");
 } // namespace
 

@@ -27,7 +27,8 @@
     X(17, fused, "mut17-bitmap-cleared-once", "the bitmap is cleared once per block or warp, not per work item") \
     X(18, fused, "mut18-keep-scatters-invalid", "KEEP mode scatters invalid entries to weight[-1]")            \
     X(19, fused, "mut19-warps-share-bitmap", "the warp kernel gives every warp of a block the same bitmap")    \
-    X(20, fused, "mut20-warp-rows-past-bitmap", "rows up to 2,080 weights go to the warp kernel (bitmap: 2,048 bits)")
+    X(20, fused, "mut20-warp-rows-past-bitmap", "rows up to 2,080 weights go to the warp kernel (bitmap: 2,048 bits)") \
+    X(21, fused, "mut21-keep-marks-past-chunk", "KEEP mode's bitmap write also takes the window bits past the chunk end")
 
 #ifdef __cplusplus
 extern "C" {
