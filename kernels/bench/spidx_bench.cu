@@ -1,6 +1,7 @@
-/* spidx_bench.cu - times every fused-kernel variant, the baseline and two floors (an
- * empty kernel launch; cudaMemsetAsync of the weight rows plus the list) on a fixed
- * shape table, after checking each implementation bit for bit against the reference.
+/* spidx_bench.cu - times every fused-kernel variant, the baseline, two KEEP-mode
+ * references (scatter-only, sector-rmw) and two floors (an empty kernel launch;
+ * cudaMemsetAsync of the weight rows plus the list) on a fixed shape table, after
+ * checking each implementation bit for bit against the reference.
  * Usage: spidx_bench [--validate-only] [--samples N] [--only SUBSTR] [--report-dir DIR] [--commit SHA]
  * Writes DIR/<UTC>.md and .json with --report-dir; exit 0 ok, 1 mismatch (or no GPU under
  * SPIDX_REQUIRE_GPU=1), 77 no GPU. */
@@ -70,6 +71,20 @@ __global__ void bench_scatter_kernel(WordT *w, const int64_t *list, long long ro
     }
 }
 
+/* KEEP mode's weight traffic alone: every 32-byte weight sector that holds a mark, read
+ * and written back, in address order. KEEP must leave a sector's other weights as they
+ * are, so any implementation moves at least this (plus the top-k and the list) unless a
+ * sector is marked whole. `zero` is 0 at run time; it keeps the store from being folded. */
+__global__ void bench_sector_rmw_kernel(uint4 *w, const uint32_t *sectors, long long n, unsigned zero)
+{
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+        uint4 *p = w + 2 * (size_t)sectors[i];
+        const uint4 a = p[0], b = p[1];
+        p[0] = make_uint4(a.x | zero, a.y, a.z, a.w);
+        p[1] = b;
+    }
+}
+
 uint64_t g_rng = 0x9E3779B97F4A7C15ull;
 uint64_t rng_next()
 {
@@ -132,6 +147,8 @@ struct device_set {
     int64_t *topk;
     void *list, *weight;
     unsigned long long *first_bad;
+    uint32_t *sectors;   /* KEEP: the marked weight sectors (32-byte units from weight), sorted */
+    long long nsectors;
 };
 
 /* Distinct top-k values per row in [0, sk - init_offset): a partial Fisher-Yates draw. */
@@ -189,6 +206,31 @@ spidx_status launch_scatter(const config &c, const device_set &d, cudaStream_t s
         bench_scatter_kernel<uint16_t><<<grid, 256, 0, st>>>((uint16_t *)d.weight, (const int64_t *)d.list, c.s.rows,
                                                             c.s.T, c.p.sk, (uint16_t)SPIDX_ONE_BF16);
     return cudaGetLastError() == cudaSuccess ? SPIDX_OK : SPIDX_E_DEVICE;
+}
+
+spidx_status launch_sector_rmw(const config &, const device_set &d, cudaStream_t st, int)
+{
+    if (d.nsectors == 0) return SPIDX_OK;
+    const unsigned grid = (unsigned)std::min<long long>((d.nsectors + 255) / 256, 0x7fffffffLL);
+    bench_sector_rmw_kernel<<<grid, 256, 0, st>>>((uint4 *)d.weight, d.sectors, d.nsectors, 0u);
+    return cudaGetLastError() == cudaSuccess ? SPIDX_OK : SPIDX_E_DEVICE;
+}
+
+/* The sorted distinct 32-byte sectors of the weights that hold a valid list entry
+ * (contiguous rows, as make_config lays them out). */
+std::vector<uint32_t> marked_sectors(const config &c, const std::vector<unsigned char> &ref_list)
+{
+    std::vector<uint32_t> out;
+    out.reserve((size_t)(c.s.rows * c.s.T));
+    for (long long r = 0; r < c.s.rows; r++)
+        for (long long j = 0; j < c.s.T; j++) {
+            int64_t v;
+            memcpy(&v, &ref_list[(size_t)(r * c.s.T + j) * 8], 8);
+            if (v >= 0) out.push_back((uint32_t)((uint64_t)(r * c.p.sk + v) * c.s.weight_size / 32));
+        }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
 }
 
 struct impl_row {
@@ -411,7 +453,8 @@ int main(int argc, char **argv)
     for (int v = 0; v < spidx_fused_variant_count(); v++)
         impls.push_back({v == 0 ? "fused" : spidx_fused_variant_name(v), launch_fused, v, true});
     impls.push_back({"baseline", launch_baseline, 0, true});
-    impls.push_back({"scatter-only", launch_scatter, 0, false}); /* KEEP: what bounds the scatter */
+    impls.push_back({"scatter-only", launch_scatter, 0, false}); /* KEEP: what bounds a scatter */
+    impls.push_back({"sector-rmw", launch_sector_rmw, 0, false}); /* KEEP: the weight traffic any design makes */
     impls.push_back({"floor-launch", launch_empty, 0, false});
     impls.push_back({"floor-memset", launch_memset, 0, false}); /* last: it overwrites the lists */
 
@@ -430,6 +473,7 @@ int main(int argc, char **argv)
                 snprintf(cname, sizeof cname, "%s/%s/%s", sh.name, wt == SPIDX_WEIGHT_F32 ? "f32" : "bf16",
                          spidx_mode_name(mode));
                 if (only && !strstr(cname, only)) continue; /* e.g. --only large/f32/keep for a profiler */
+                BENCH_CHECK(c.p.index_type == SPIDX_INDEX_I64 && c.weight_bytes / 32 <= UINT32_MAX); /* marked_sectors */
                 const size_t set_bytes = c.topk_bytes + c.list_bytes + c.weight_bytes + 256;
                 const int nsets = (int)std::min<size_t>(kMaxSets, std::max<size_t>(2, kRotateBytes / set_bytes + 1));
                 std::vector<device_set> sets((size_t)nsets);
@@ -439,6 +483,8 @@ int main(int argc, char **argv)
                     CUDA_CHECK(cudaMalloc(&d.list, c.list_bytes));
                     CUDA_CHECK(cudaMalloc(&d.weight, c.weight_bytes));
                     CUDA_CHECK(cudaMalloc(&d.first_bad, sizeof *d.first_bad));
+                    d.sectors = nullptr;
+                    d.nsectors = 0;
                     CUDA_CHECK(cudaMemcpyAsync(d.topk, topk.data(), c.topk_bytes, cudaMemcpyHostToDevice, st));
                     CUDA_CHECK(cudaMemsetAsync(d.first_bad, 0xff, sizeof *d.first_bad, st));
                     CUDA_CHECK(cudaMemsetAsync(d.weight, 0, c.weight_bytes, st));
@@ -457,14 +503,24 @@ int main(int argc, char **argv)
                         all_valid = false;
                     }
                 }
-                /* scatter-only reads the lists: give every set the reference list. */
-                for (device_set &d : sets)
+                /* scatter-only reads the lists: give every set the reference list; sector-rmw
+                 * reads its own copy of the marked sectors. */
+                const std::vector<uint32_t> sectors =
+                    mode == SPIDX_MODE_KEEP ? marked_sectors(c, ref_list) : std::vector<uint32_t>();
+                for (device_set &d : sets) {
                     CUDA_CHECK(cudaMemcpyAsync(d.list, ref_list.data(), c.list_bytes, cudaMemcpyHostToDevice, st));
+                    if (sectors.empty()) continue;
+                    d.nsectors = (long long)sectors.size();
+                    CUDA_CHECK(cudaMalloc(&d.sectors, sectors.size() * sizeof sectors[0]));
+                    CUDA_CHECK(cudaMemcpyAsync(d.sectors, sectors.data(), sectors.size() * sizeof sectors[0],
+                                               cudaMemcpyHostToDevice, st));
+                }
                 CUDA_CHECK(cudaStreamSynchronize(st));
                 if (!validate_only && all_valid) {
                     std::vector<result> rows;
                     for (const impl_row &im : impls) {
-                        if (im.launch == launch_scatter && mode != SPIDX_MODE_KEEP) continue;
+                        if ((im.launch == launch_scatter || im.launch == launch_sector_rmw) && mode != SPIDX_MODE_KEEP)
+                            continue;
                         result r;
                         snprintf(r.config, sizeof r.config, "%s", cname);
                         snprintf(r.impl, sizeof r.impl, "%s", im.name);
@@ -496,6 +552,7 @@ int main(int argc, char **argv)
                     CUDA_CHECK(cudaFree(d.list));
                     CUDA_CHECK(cudaFree(d.weight));
                     CUDA_CHECK(cudaFree(d.first_bad));
+                    CUDA_CHECK(cudaFree(d.sectors)); /* nullptr outside KEEP: a no-op */
                 }
             }
     if (validate_only) {
