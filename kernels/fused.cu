@@ -44,7 +44,7 @@ constexpr long long kWarpRowMax = 2048;           /* ZERO-mode rows up to this l
 constexpr int kWarpWords = (int)(kWarpRowMax / 32); /* bitmap words per warp */
 constexpr long long kListPerBlock = 4 * kThreads; /* KEEP mode: list entries per block */
 constexpr int kBlocksPerSm = 4; /* resident blocks per SM: launch bounds cap registers at 64 per thread */
-constexpr long long kFlatListMax = 48 * 1024; /* KEEP mode: list entries in all below which the list kernel is faster */
+constexpr long long kFlatListMax = 48 * 1024; /* KEEP mode: lists of up to this many entries in all go flat */
 constexpr int kListBlocksPerSm = 8; /* list kernel: launch bounds for 2,048 threads per SM (32 registers each) */
 
 struct fused_args {
@@ -231,8 +231,8 @@ __device__ void fused_write_marked(WordT *base, const uint32_t *marks, int n, Wo
 /* Chunk c of a row, by a group of G threads (a block or a warp) that alone writes weights
  * [c0, c1) and owns `marks`; `first` is the group's first work item. ZERO mode writes
  * every weight of the chunk, KEEP mode (keep_marks) only the marked ones. The bitmap
- * starts with the sink and window bits set, so that writing reads one bit field per
- * vector and tests no bounds. */
+ * starts with the sink and window bits set, so that ZERO-mode writing reads one bit
+ * field per vector and tests no bounds. */
 template <int G, int Batch, bool Early, typename IndexT, typename WordT>
 __device__ void fused_marks_chunk(const fused_args &a, uint32_t *marks, long long row, long long c,
                                  const fused_row<IndexT, WordT> &r, int rank, bool first)
@@ -382,7 +382,7 @@ cudaError_t fused_launch_typed(const fused_args &a, bool flat_list, bool warp_ro
     constexpr int B = kVariants[V].batch;
     if (flat_list) {
         /* A block per kThreads entries, not a grid of resident blocks looping over them:
-         * measured side by side, the uncapped grid was 3-4% faster on large and manyrow
+         * measured side by side, the uncapped grid was 2-8% faster on large and manyrow
          * (kernels/NOTES.md v11). Past 2^31 - 1 blocks the kernel's loop takes the rest. */
         const long long blocks = (a.rows * a.T + kThreads - 1) / kThreads;
         const unsigned grid = (unsigned)min(blocks, 0x7fffffffLL);
@@ -441,10 +441,10 @@ cudaError_t fused_launch(const spidx_params *p, const spidx_shape *s, const gpu_
         a.weight_sb = p->h * p->sk, a.weight_sh = p->sk;
     }
 
-    /* The warp kernel's bitmap holds kWarpRowMax bits per warp. */
     /* KEEP mode: up to kFlatListMax list entries in all go flat (kernels/NOTES.md v12). */
     a.keep_marks = a.keep && v.keep_marks && a.rows * a.T > kFlatListMax;
     const bool marks = a.sk > 0 && (!a.keep || a.keep_marks);
+    /* The warp kernel's bitmap holds kWarpRowMax bits per warp. */
     const bool warp_rows = v.warp_rows && marks && a.sk <= SPIDX_MUT(20, kWarpRowMax, kWarpRowMax + 32);
     const bool flat_list = v.flat_list && !marks;
     if (flat_list) {
