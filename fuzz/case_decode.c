@@ -254,12 +254,14 @@ static void decode_structured(reader *r, spidx_case *c, const budget *bg)
     spidx_params p;
     memset(&p, 0, sizeof p);
     /* Shape class. Most inputs are small so execs stay fast; the costly classes (many
-     * rows, long rows) need a second byte to confirm them (1 in 8), so they stay rare in
-     * a random mix yet an empty corpus reaches them within seconds (the mutation report
-     * measured how fast the fuzzer finds the bugs each class exposes). */
+     * rows; long rows or long KEEP lists) need a second byte to confirm them (1 in 8),
+     * so they stay rare in a random mix yet an empty corpus reaches them within seconds
+     * (the mutation report measured how fast the fuzzer finds the bugs each class
+     * exposes). */
     const int sel = rd8(r) % 64;
     const int costly = sel >= 62 && rd8(r) % 8 == 5;
     const int inject = sel >= 56 && sel < 60;
+    int keep_only = 0;
     if (sel < 47 || inject || (sel >= 62 && !costly)) { /* small: the bulk of the mix */
         p.b = 1 + upto(r, 2);
         p.h = 1 + upto(r, 3);
@@ -305,7 +307,7 @@ static void decode_structured(reader *r, spidx_case *c, const budget *bg)
         p.sink = upto(r, 1);
         p.window = upto(r, 1);
         p.heavy = upto(r, 1);
-    } else { /* long rows: several blocks' work per row */
+    } else if (rd8(r) & 1) { /* long rows: several blocks' work per row */
         p.b = 1;
         p.h = 1 + upto(r, 1);
         p.sk = 65537 + upto(r, 8192);
@@ -313,11 +315,22 @@ static void decode_structured(reader *r, spidx_case *c, const budget *bg)
         p.window = upto(r, 300);
         p.heavy = upto(r, 600);
         p.init_offset = upto(r, 100);
+    } else { /* KEEP lists around and past the fused kernel's flat limit (kFlatListMax in
+              * kernels/fused.cu, 48 Ki entries in all): past it, KEEP rows of 2-3 chunks
+              * go through the block kernel's bitmap */
+        keep_only = 1;
+        p.b = 1 + upto(r, 1);
+        p.h = (24 + upto(r, 40)) / p.b;
+        p.sk = 2049 + upto(r, 4096);
+        p.sink = upto(r, 1024);
+        p.window = upto(r, 1024);
+        p.heavy = upto(r, 1024);
+        p.init_offset = upto(r, 64);
     }
     const uint8_t types = rd8(r);
     p.index_type = types & 1;
     p.weight_type = (types >> 1) % 3;
-    p.mode = (types >> 3) & 1;
+    p.mode = keep_only ? SPIDX_MODE_KEEP : (types >> 3) & 1;
     const int fill = rd8(r) % SPIDX_FILL_COUNT;
     const uint64_t seed = rd32(r);
     const int layout = rd8(r) % 4;
