@@ -1,7 +1,7 @@
-/* spidx_bench.cu - times every fused-kernel variant, the baseline, two KEEP-mode
- * references (scatter-only, sector-rmw) and two floors (an empty kernel launch;
- * cudaMemsetAsync of the weight rows plus the list) on a fixed shape table, after
- * checking each implementation bit for bit against the reference.
+/* spidx_bench.cu - times every fused-kernel variant, the baseline, three KEEP-mode
+ * references (scatter-only, sector-rmw, keep-traffic) and two floors (an empty kernel
+ * launch; cudaMemsetAsync of the weight rows plus the list) on a fixed shape table,
+ * after checking each implementation bit for bit against the reference.
  * Usage: spidx_bench [--validate-only] [--samples N] [--only SUBSTR] [--report-dir DIR] [--commit SHA]
  * Writes DIR/<UTC>.md and .json with --report-dir; exit 0 ok, 1 mismatch (or no GPU under
  * SPIDX_REQUIRE_GPU=1), 77 no GPU. */
@@ -82,6 +82,25 @@ __global__ void bench_sector_rmw_kernel(uint4 *w, const uint32_t *sectors, long 
         const uint4 a = p[0], b = p[1];
         p[0] = make_uint4(a.x | zero, a.y, a.z, a.w);
         p[1] = b;
+    }
+}
+
+/* KEEP mode's whole traffic with nothing computed: sector-rmw's sectors, plus the top-k
+ * read and the list written, each coalesced (list entry i takes top-k value i, or i past
+ * them; the values are not checked). What any KEEP implementation moves, at the best
+ * access pattern each stream can have. */
+__global__ void bench_keep_traffic_kernel(uint4 *w, const uint32_t *sectors, long long nsectors, const int64_t *topk,
+                                          long long ntopk, int64_t *list, long long nlist, unsigned zero)
+{
+    const long long n = nsectors > nlist ? nsectors : nlist;
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+        if (i < nsectors) {
+            uint4 *p = w + 2 * (size_t)sectors[i];
+            const uint4 a = p[0], b = p[1];
+            p[0] = make_uint4(a.x | zero, a.y, a.z, a.w);
+            p[1] = b;
+        }
+        if (i < nlist) list[i] = i < ntopk ? topk[i] : i;
     }
 }
 
@@ -213,6 +232,16 @@ spidx_status launch_sector_rmw(const config &, const device_set &d, cudaStream_t
     if (d.nsectors == 0) return SPIDX_OK;
     const unsigned grid = (unsigned)std::min<long long>((d.nsectors + 255) / 256, 0x7fffffffLL);
     bench_sector_rmw_kernel<<<grid, 256, 0, st>>>((uint4 *)d.weight, d.sectors, d.nsectors, 0u);
+    return cudaGetLastError() == cudaSuccess ? SPIDX_OK : SPIDX_E_DEVICE;
+}
+
+spidx_status launch_keep_traffic(const config &c, const device_set &d, cudaStream_t st, int)
+{
+    const long long nlist = c.s.rows * c.s.T, n = std::max(d.nsectors, nlist);
+    if (n == 0) return SPIDX_OK;
+    const unsigned grid = (unsigned)std::min<long long>((n + 255) / 256, 0x7fffffffLL);
+    bench_keep_traffic_kernel<<<grid, 256, 0, st>>>((uint4 *)d.weight, d.sectors, d.nsectors, d.topk,
+                                                    c.s.rows * c.s.H, (int64_t *)d.list, nlist, 0u);
     return cudaGetLastError() == cudaSuccess ? SPIDX_OK : SPIDX_E_DEVICE;
 }
 
@@ -455,6 +484,8 @@ int main(int argc, char **argv)
     impls.push_back({"baseline", launch_baseline, 0, true});
     impls.push_back({"scatter-only", launch_scatter, 0, false}); /* KEEP: what bounds a scatter */
     impls.push_back({"sector-rmw", launch_sector_rmw, 0, false}); /* KEEP: the weight traffic any design makes */
+    impls.push_back({"keep-traffic", launch_keep_traffic, 0, false}); /* KEEP: sector-rmw + top-k + list; after
+                                                                        scatter-only, since it rewrites the lists */
     impls.push_back({"floor-launch", launch_empty, 0, false});
     impls.push_back({"floor-memset", launch_memset, 0, false}); /* last: it overwrites the lists */
 
@@ -519,8 +550,9 @@ int main(int argc, char **argv)
                 if (!validate_only && all_valid) {
                     std::vector<result> rows;
                     for (const impl_row &im : impls) {
-                        if ((im.launch == launch_scatter || im.launch == launch_sector_rmw) && mode != SPIDX_MODE_KEEP)
-                            continue;
+                        const bool keep_only = im.launch == launch_scatter || im.launch == launch_sector_rmw ||
+                                               im.launch == launch_keep_traffic;
+                        if (keep_only && mode != SPIDX_MODE_KEEP) continue;
                         result r;
                         snprintf(r.config, sizeof r.config, "%s", cname);
                         snprintf(r.impl, sizeof r.impl, "%s", im.name);
