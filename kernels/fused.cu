@@ -68,18 +68,24 @@ struct fused_row {
     WordT *weight;
 };
 
+/* q = x / d and r = x % d for x >= 0, d > 0, in 32 bits where both fit: 64-bit
+ * division is a long subroutine. */
+__device__ __forceinline__ void fused_divmod(long long x, long long d, long long *q, long long *r)
+{
+    if ((((unsigned long long)x | (unsigned long long)d) >> 32) == 0) {
+        *q = (unsigned)x / (unsigned)d;
+        *r = (unsigned)x - (unsigned)*q * (unsigned)d;
+    } else {
+        *q = x / d;
+        *r = x % d;
+    }
+}
+
 template <typename IndexT, typename WordT>
 __device__ __forceinline__ fused_row<IndexT, WordT> fused_row_at(const fused_args &a, long long row)
 {
     long long bi, hi;
-    /* 32-bit division where it suffices: 64-bit division is a long subroutine. */
-    if ((((unsigned long long)row | (unsigned long long)a.h) >> 32) == 0) {
-        bi = (unsigned)row / (unsigned)a.h;
-        hi = (unsigned)row - (unsigned)bi * (unsigned)a.h;
-    } else {
-        bi = row / a.h;
-        hi = row % a.h;
-    }
+    fused_divmod(row, a.h, &bi, &hi);
     const long long woff = bi * a.weight_sb + hi * a.weight_sh;
     fused_row<IndexT, WordT> r;
     r.topk = a.topk ? a.topk + bi * a.topk_sb + hi * a.topk_sh : nullptr;
@@ -307,16 +313,9 @@ template <typename IndexT, typename WordT>
 __global__ void __launch_bounds__(kThreads, kListBlocksPerSm) fused_list_kernel(fused_args a)
 {
     const long long total = a.rows * a.T;
-    const bool narrow = ((unsigned long long)total >> 32) == 0; /* 32-bit division suffices */
     for (long long n = (long long)blockIdx.x * kThreads + threadIdx.x; n < total; n += (long long)gridDim.x * kThreads) {
         long long row, j;
-        if (narrow) {
-            row = (unsigned)n / (unsigned)a.T;
-            j = (unsigned)n - (unsigned)row * (unsigned)a.T;
-        } else {
-            row = n / a.T;
-            j = n % a.T;
-        }
+        fused_divmod(n, a.T, &row, &j);
         const fused_row<IndexT, WordT> r = fused_row_at<IndexT, WordT>(a, row);
         const long long v = fused_entry(a, r.topk, row, j);
         r.list[j] = (IndexT)v;

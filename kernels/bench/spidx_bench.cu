@@ -71,18 +71,24 @@ __global__ void bench_scatter_kernel(WordT *w, const int64_t *list, long long ro
     }
 }
 
+/* Reads 32-byte sector s of w and writes it back. `zero` is 0 at run time; it keeps
+ * the store from being folded away. */
+__device__ __forceinline__ void bench_rewrite_sector(uint4 *w, uint32_t s, unsigned zero)
+{
+    uint4 *p = w + 2 * (size_t)s;
+    const uint4 a = p[0], b = p[1];
+    p[0] = make_uint4(a.x | zero, a.y, a.z, a.w);
+    p[1] = b;
+}
+
 /* KEEP mode's weight traffic alone: every 32-byte weight sector that holds a mark, read
  * and written back, in address order. KEEP must leave a sector's other weights as they
  * are, so any implementation moves at least this (plus the top-k and the list) unless a
- * sector is marked whole. `zero` is 0 at run time; it keeps the store from being folded. */
+ * sector is marked whole. */
 __global__ void bench_sector_rmw_kernel(uint4 *w, const uint32_t *sectors, long long n, unsigned zero)
 {
-    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
-        uint4 *p = w + 2 * (size_t)sectors[i];
-        const uint4 a = p[0], b = p[1];
-        p[0] = make_uint4(a.x | zero, a.y, a.z, a.w);
-        p[1] = b;
-    }
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+        bench_rewrite_sector(w, sectors[i], zero);
 }
 
 /* KEEP mode's whole traffic with nothing computed: sector-rmw's sectors, plus the top-k
@@ -94,12 +100,7 @@ __global__ void bench_keep_traffic_kernel(uint4 *w, const uint32_t *sectors, lon
 {
     const long long n = nsectors > nlist ? nsectors : nlist;
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
-        if (i < nsectors) {
-            uint4 *p = w + 2 * (size_t)sectors[i];
-            const uint4 a = p[0], b = p[1];
-            p[0] = make_uint4(a.x | zero, a.y, a.z, a.w);
-            p[1] = b;
-        }
+        if (i < nsectors) bench_rewrite_sector(w, sectors[i], zero);
         if (i < nlist) list[i] = i < ntopk ? topk[i] : i;
     }
 }
