@@ -41,8 +41,8 @@ def run(cmd, **kw):
 
 def build(build_dir):
     """Configures and builds the `fuzz` preset when clang exists; else uses what is built."""
-    bins = {t: os.path.join(build_dir, "fuzz", t) for t in
-            ("fuzz_diff", "fuzz_ref", "spidx_repro", "fuzz_ref_replay")}
+    bins = {t: os.path.join(build_dir, "fuzz", t) for t in ("fuzz_diff", "fuzz_ref", "fuzz_ref_replay")}
+    bins["spidx_repro"] = os.path.join(build_dir, "tools", "spidx_repro")
     if shutil.which("clang") and build_dir == os.path.join(ROOT, "build", "fuzz"):
         if not os.path.exists(os.path.join(build_dir, "CMakeCache.txt")):
             r = run(["cmake", "--preset", "fuzz"])

@@ -170,7 +170,7 @@ class Runner:
             return
         sig = ""
         if cases:
-            r = subprocess.run([os.path.join(self.build, "fuzz", "spidx_repro"), "--signature", cases[0]],
+            r = subprocess.run([os.path.join(self.build, "tools", "spidx_repro"), "--signature", cases[0]],
                                env=self.env("ref," + impl), text=True, capture_output=True, timeout=120)
             m = re.search(r"signature: (\S+)", r.stdout)
             sig = m.group(1) if m else ""
@@ -312,7 +312,7 @@ def main():
         if not shutil.which(tool):
             log(f"{tool} not found")
             return 2
-    for b in ("fuzz/fuzz_diff", "fuzz/fuzz_diff_replay", "fuzz/spidx_repro", "tests/test_gpu_large",
+    for b in ("fuzz/fuzz_diff", "fuzz/fuzz_diff_replay", "tools/spidx_repro", "tests/test_gpu_large",
               "tests/test_gpu_grid"):
         if not os.access(os.path.join(args.build, b), os.X_OK):
             log(f"missing {args.build}/{b}: build the `mutants` preset first")

@@ -1,26 +1,21 @@
 #!/bin/bash -eu
 # fuzz/oss-fuzz/build.sh - builds the fuzz targets the way OSS-Fuzz/ClusterFuzz expects
-# (README "Scale beyond one machine"): $CC $CFLAGS for the sources, $CXX $CXXFLAGS
-# $LIB_FUZZING_ENGINE to link, binaries plus <target>_seed_corpus.zip, <target>.options
-# and <target>.dict in $OUT. fuzz_diff builds in its CPU form (no nvcc there).
-# Local try: CC=clang CXX=clang++ CFLAGS=-fsanitize=address,fuzzer-no-link \
-#   LIB_FUZZING_ENGINE=-fsanitize=fuzzer OUT=/tmp/out bash fuzz/oss-fuzz/build.sh
+# (README "Scale beyond one machine"): CMake with $CC and $CFLAGS, linked with
+# $LIB_FUZZING_ENGINE, binaries plus <target>_seed_corpus.zip, <target>.options and
+# <target>.dict in $OUT. fuzz_diff builds in its CPU form (no nvcc there); the sanitizers
+# come from $CFLAGS, as OSS-Fuzz sets them.
+# Local try: CC=clang CFLAGS=-fsanitize=address LIB_FUZZING_ENGINE=-fsanitize=fuzzer \
+#   OUT=/tmp/out bash fuzz/oss-fuzz/build.sh
 SRC_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-: "${CC:=clang}" "${CXX:=clang++}" "${CFLAGS:=}" "${CXXFLAGS:=}" "${OUT:?set OUT}" "${LIB_FUZZING_ENGINE:?set LIB_FUZZING_ENGINE}"
+: "${CC:=clang}" "${CFLAGS:=}" "${OUT:?set OUT}" "${LIB_FUZZING_ENGINE:?set LIB_FUZZING_ENGINE}"
 WORK=${WORK:-$(mktemp -d)}
 cd "$SRC_ROOT"
-common="ref/spidx_check.c ref/spidx_names.c ref/spidx_ref.c kernels/registry.c kernels/gpu_unavailable.c
-        fuzz/case_helpers.c fuzz/case_decode.c fuzz/case_text.c fuzz/coverage.c fuzz/fuzz_helpers.c fuzz/minimize.c"
+cmake -S . -B "$WORK/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER="$CC" -DCMAKE_C_FLAGS="$CFLAGS" \
+  -DSPIDX_ENABLE_CUDA=OFF -DSPIDX_ENABLE_TESTS=OFF -DSPIDX_ENABLE_BENCH=OFF -DSPIDX_ENABLE_FUZZ=ON \
+  -DSPIDX_FUZZ_ENGINE="$LIB_FUZZING_ENGINE" -DSPIDX_FUZZ_REF_SANITIZERS= >/dev/null
+cmake --build "$WORK/build" --target fuzz_ref fuzz_diff -j "$(nproc)"
 for target in fuzz_ref fuzz_diff; do
-  objs=()
-  for src in fuzz/$target.c $common; do
-    obj="$WORK/$target-$(basename "$src" .c).o"
-    # shellcheck disable=SC2086 # CFLAGS is a list of flags
-    $CC $CFLAGS -std=c11 -DSPIDX_LIBFUZZER -Iref -Ikernels -Ifuzz -c "$src" -o "$obj"
-    objs+=("$obj")
-  done
-  # shellcheck disable=SC2086
-  $CXX $CXXFLAGS "${objs[@]}" -o "$OUT/$target" $LIB_FUZZING_ENGINE -lm
+  cp "$WORK/build/fuzz/$target" "$OUT/$target"
   cp fuzz/$target.options "$OUT/$target.options"
   cp fuzz/spidx.dict "$OUT/$target.dict"
   printf 'dict = %s.dict\n' "$target" >>"$OUT/$target.options"

@@ -1,4 +1,4 @@
-/* handwritten_cases.c - spidx_compare: runs every available implementation over a
+/* spidx_compare.c - spidx_compare: runs every available implementation over a
  * table of hand-written adversarial cases and compares each with the reference bit
  * for bit. Usage: spidx_compare [-v] [NAME...]   (exit 0: all agree, 1: mismatch).
  * The implementations are picked by SPIDX_IMPLS (default: all available). */
