@@ -35,14 +35,6 @@ static int64_t upto(reader *r, int64_t n)
     return (int64_t)(rd64(r) % (uint64_t)(n + 1));
 }
 
-static uint64_t mix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 enum { LAYOUT_CONTIGUOUS, LAYOUT_PADDED, LAYOUT_PERMUTED, LAYOUT_PADDED_PERMUTED };
 
 /* Row strides for rows of length L under a layout ([b][h] or permuted [h][b]). */
@@ -199,7 +191,7 @@ static int64_t strategy_value(int strategy, reader *r, uint64_t *rng, const spid
 {
     const spidx_params *p = &c->p;
     const int64_t range = p->sk - p->init_offset, S = c->shape.S, W = c->shape.W;
-    const uint64_t x = mix(rng);
+    const uint64_t x = case_splitmix64(rng);
     switch (strategy) {
     case TOPK_EXPLICIT: return (int16_t)(rd8(r) | (uint16_t)rd8(r) << 8);
     case TOPK_DUPLICATES:
@@ -219,20 +211,20 @@ static void fill_topk(reader *r, spidx_case *c)
     uint64_t rng = rd64(r) ^ 0x70B5EEDull;
     const int64_t range = p->sk - p->init_offset;
     int64_t pool[3];
-    const int npool = strategy == TOPK_ALL_EQUAL ? 1 : 1 + (int)(mix(&rng) % 3);
-    for (int i = 0; i < 3; i++) pool[i] = range > 0 ? (int64_t)(mix(&rng) % (uint64_t)range) : 0;
+    const int npool = strategy == TOPK_ALL_EQUAL ? 1 : 1 + (int)(case_splitmix64(&rng) % 3);
+    for (int i = 0; i < 3; i++) pool[i] = range > 0 ? (int64_t)(case_splitmix64(&rng) % (uint64_t)range) : 0;
     int64_t *row = malloc((size_t)(p->heavy ? p->heavy : 1) * sizeof *row);
     SPIDX_ASSERT(row != NULL);
     for (int64_t bi = 0; bi < p->b && c->shape.rows > 0; bi++)
         for (int64_t hi = 0; hi < p->h; hi++) {
             for (int64_t k = 0; k < p->heavy; k++) {
-                const int s = strategy == TOPK_MIXED ? (int)(mix(&rng) % TOPK_MIXED) : strategy;
+                const int s = strategy == TOPK_MIXED ? (int)(case_splitmix64(&rng) % TOPK_MIXED) : strategy;
                 row[k] = strategy_value(s == TOPK_SORTED || s == TOPK_REVERSED ? TOPK_UNIFORM : s, r, &rng, c, pool,
                                         npool);
-                if (sprinkle && mix(&rng) % 8 == 0) {
-                    const int64_t bad[] = {-1, range, INT64_MIN, INT64_MAX, -1 - (int64_t)(mix(&rng) % 1000),
-                                           range + (int64_t)(mix(&rng) % 5)};
-                    row[k] = bad[mix(&rng) % 6];
+                if (sprinkle && case_splitmix64(&rng) % 8 == 0) {
+                    const int64_t bad[] = {-1, range, INT64_MIN, INT64_MAX, -1 - (int64_t)(case_splitmix64(&rng) % 1000),
+                                           range + (int64_t)(case_splitmix64(&rng) % 5)};
+                    row[k] = bad[case_splitmix64(&rng) % 6];
                 }
             }
             if (strategy == TOPK_SORTED || strategy == TOPK_REVERSED) {

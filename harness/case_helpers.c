@@ -12,7 +12,7 @@ void spidx_assert_fail(const char *file, int line, const char *cond)
     abort();
 }
 
-static uint64_t splitmix64(uint64_t *state)
+uint64_t case_splitmix64(uint64_t *state)
 {
     uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -57,11 +57,11 @@ static void fill_random(unsigned char *buf, size_t n, uint64_t *state)
 {
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        const uint64_t r = splitmix64(state);
+        const uint64_t r = case_splitmix64(state);
         memcpy(buf + i, &r, 8);
     }
     if (i < n) {
-        const uint64_t r = splitmix64(state);
+        const uint64_t r = case_splitmix64(state);
         memcpy(buf + i, &r, n - i);
     }
 }
@@ -125,12 +125,12 @@ void case_init_fill(spidx_case *c, const spidx_params *p, int fill, uint64_t see
     const uint32_t same = fill_bits(fill, wsize, p->weight_type, 0);
     if (wsize == 4)
         for (size_t at = 0; at < c->weight_bytes; at += 4) {
-            const uint32_t v = per_element ? fill_bits(fill, 4, p->weight_type, splitmix64(&state)) : same;
+            const uint32_t v = per_element ? fill_bits(fill, 4, p->weight_type, case_splitmix64(&state)) : same;
             memcpy(c->weight_init + at, &v, 4);
         }
     else
         for (size_t at = 0; at < c->weight_bytes; at += 2) {
-            const uint16_t v = (uint16_t)(per_element ? fill_bits(fill, 2, p->weight_type, splitmix64(&state)) : same);
+            const uint16_t v = (uint16_t)(per_element ? fill_bits(fill, 2, p->weight_type, case_splitmix64(&state)) : same);
             memcpy(c->weight_init + at, &v, 2);
         }
 }

@@ -19,6 +19,11 @@
     } while (0)
 _Noreturn void spidx_assert_fail(const char *file, int line, const char *cond);
 
+/* SplitMix64: advances *state and returns its next 64 random bits. Every random choice
+ * of the case library (fills, the decoder's derived values) uses it, so a seed names
+ * the same bits everywhere. */
+uint64_t case_splitmix64(uint64_t *state);
+
 /* Canary bytes around every buffer and the fill of guard regions. */
 #define SPIDX_GUARD_BYTES 64
 #define SPIDX_CANARY 0xA5u

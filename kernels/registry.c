@@ -7,7 +7,7 @@
 #include "spidx_registry.h"
 #ifdef SPIDX_WITH_MUTANTS
 #include "mutants/mutants.h"
-#define SPIDX_MUTANT_ENTRY(n, source, name, bug) {name, SPIDX_IMPL_GPU, 0, spidx_mutant_run_##n, spidx_gpu_available, 1},
+#define SPIDX_MUTANT_ENTRY(n, source, name, reach, bug) {name, SPIDX_IMPL_GPU, 0, spidx_mutant_run_##n, spidx_gpu_available, 1},
 #endif
 
 static int cpu_available(char *why, size_t why_size)

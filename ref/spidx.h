@@ -35,6 +35,9 @@ typedef enum spidx_mode { SPIDX_MODE_ZERO = 0, SPIDX_MODE_KEEP = 1 } spidx_mode;
 #define SPIDX_ONE_F16 0x3C00u
 #define SPIDX_ONE_BF16 0x3F80u
 
+/* The bits of 1.0 in weight_type (SPIDX_ONE_*), or 0 for an unknown type. */
+uint32_t spidx_weight_one_bits(int32_t weight_type);
+
 /* One call's inputs. Types and mode are plain ints so that an unknown value can be
  * represented and rejected with SPIDX_E_ARG. Strides are in elements. */
 typedef struct spidx_params {
@@ -66,6 +69,24 @@ typedef struct spidx_shape {
     int64_t topk_span, list_span, weight_span;
     size_t index_size, weight_size;   /* bytes per list / weight element */
 } spidx_shape;
+
+/* Row strides as an implementation applies them, for valid params: a dimension of
+ * extent 1 never multiplies a non-zero index and an empty tensor (row length 0) has no
+ * element, so SPEC.md ignores their strides; they are returned as 0, so that an ignored
+ * (arbitrary) stride cannot overflow row-offset arithmetic. Row (bi, hi) of the top-k
+ * starts at element bi * topk_sb + hi * topk_sh, and so on. */
+typedef struct spidx_row_strides {
+    int64_t topk_sb, topk_sh;
+    int64_t list_sb, list_sh;
+    int64_t weight_sb, weight_sh;
+} spidx_row_strides;
+
+/* Effective strides of p, whose derived shape s spidx_check returned with SPIDX_OK. */
+spidx_row_strides spidx_effective_strides(const spidx_params *p, const spidx_shape *s);
+
+/* The message of an E_HEAVY_RANGE detail (SPEC.md, status 4), from detail's bi, hi, j
+ * and value; every implementation reports the first invalid entry with it. Never fails. */
+void spidx_detail_set_heavy_range(spidx_detail *detail, int64_t bi, int64_t hi, int64_t j, int64_t value);
 
 /* Checks status classes 1-3 (E_ARG, E_STRIDE, E_TOO_LARGE) in SPEC order, writing
  * nothing but *shape and *detail (either may be NULL). Buffers are only tested for

@@ -1,6 +1,6 @@
-/* spidx_check.c - status classes 1-3 of ref/SPEC.md (E_ARG, E_STRIDE, E_TOO_LARGE)
- * and the derived shape. Shared by every implementation so that all of them reject
- * exactly the same inputs; tested by tests/test_check.c. */
+/* spidx_check.c - status classes 1-3 of ref/SPEC.md (E_ARG, E_STRIDE, E_TOO_LARGE),
+ * the derived shape and the effective row strides. Shared by every implementation so
+ * that all of them reject exactly the same inputs; tested by tests/test_errors.c. */
 #include "spidx.h"
 
 #include <stdarg.h>
@@ -69,11 +69,18 @@ static int rows_disjoint(const tensor_layout *t, int64_t b, int64_t h, spidx_det
     return 1;
 }
 
+/* The stride of a dimension as it addresses memory: a dimension of extent 1 only ever
+ * has index 0, so SPEC.md ignores its stride, and it counts as 0. */
+static int64_t dim_stride(int64_t extent, int64_t stride)
+{
+    return extent > 1 ? stride : 0;
+}
+
 /* Span in elements of a tensor whose strides passed rows_disjoint; -1 on int64 overflow. */
 static int64_t span_of(const tensor_layout *t, int64_t b, int64_t h)
 {
     if (t->L == 0 || b == 0 || h == 0) return 0;
-    int64_t sb = b > 1 ? t->sb : 0, sh = h > 1 ? t->sh : 0;
+    const int64_t sb = dim_stride(b, t->sb), sh = dim_stride(h, t->sh);
     int64_t x, y, s;
     if (__builtin_mul_overflow(b - 1, sb, &x) || __builtin_mul_overflow(h - 1, sh, &y) ||
         __builtin_add_overflow(x, y, &s) || __builtin_add_overflow(s, t->L, &s))
@@ -153,4 +160,16 @@ spidx_status spidx_check(const spidx_params *p, const void *topk, const void *li
         shape->weight_size = wsize;
     }
     return SPIDX_OK;
+}
+
+spidx_row_strides spidx_effective_strides(const spidx_params *p, const spidx_shape *s)
+{
+    spidx_row_strides r;
+    r.topk_sb = s->H > 0 ? dim_stride(p->b, p->topk_sb) : 0;
+    r.topk_sh = s->H > 0 ? dim_stride(p->h, p->topk_sh) : 0;
+    r.list_sb = s->T > 0 ? dim_stride(p->b, p->list_sb) : 0;
+    r.list_sh = s->T > 0 ? dim_stride(p->h, p->list_sh) : 0;
+    r.weight_sb = p->sk > 0 ? dim_stride(p->b, p->weight_sb) : 0;
+    r.weight_sh = p->sk > 0 ? dim_stride(p->h, p->weight_sh) : 0;
+    return r;
 }

@@ -3,7 +3,6 @@
  * this one bit for bit (tests/, fuzz/). */
 #include "spidx.h"
 
-#include <stdio.h>
 #include <string.h>
 
 static void store_index(void *list, int32_t index_type, int64_t at, int64_t v)
@@ -18,11 +17,11 @@ static void store_index(void *list, int32_t index_type, int64_t at, int64_t v)
 
 static void store_weight(void *weight, int32_t weight_type, int64_t at, int one)
 {
+    const uint32_t bits = one ? spidx_weight_one_bits(weight_type) : 0u; /* +0.0 is all zero bits */
     if (weight_type == SPIDX_WEIGHT_F32) {
-        uint32_t x = one ? SPIDX_ONE_F32 : 0u;
-        memcpy((char *)weight + at * 4, &x, 4);
+        memcpy((char *)weight + at * 4, &bits, 4);
     } else {
-        uint16_t x = one ? (uint16_t)(weight_type == SPIDX_WEIGHT_F16 ? SPIDX_ONE_F16 : SPIDX_ONE_BF16) : 0u;
+        const uint16_t x = (uint16_t)bits;
         memcpy((char *)weight + at * 2, &x, 2);
     }
 }
@@ -35,17 +34,14 @@ spidx_status spidx_ref_run(const spidx_params *p, const int64_t *topk, void *lis
     if (st != SPIDX_OK) return st;
     if (s.rows == 0) return SPIDX_OK; /* b = 0 or h = 0: nothing to write (and no loop over the other extent) */
 
-    /* Strides address nothing for an extent-1 dimension or an empty tensor (SPEC: they
-     * are not validated then), so they are taken as 0 and can never overflow. */
-    const int64_t tsb = p->b > 1 && s.H > 0 ? p->topk_sb : 0, tsh = p->h > 1 && s.H > 0 ? p->topk_sh : 0;
-    const int64_t lsb = p->b > 1 && s.T > 0 ? p->list_sb : 0, lsh = p->h > 1 && s.T > 0 ? p->list_sh : 0;
-    const int64_t wsb = p->b > 1 && p->sk > 0 ? p->weight_sb : 0, wsh = p->h > 1 && p->sk > 0 ? p->weight_sh : 0;
+    const spidx_row_strides rs = spidx_effective_strides(p, &s);
     int found_invalid = 0;
+    int64_t bad_bi = -1, bad_hi = -1, bad_j = -1, bad_value = 0;
     for (int64_t bi = 0; bi < p->b; bi++) {
         for (int64_t hi = 0; hi < p->h; hi++) {
-            const int64_t lrow = bi * lsb + hi * lsh;
-            const int64_t wrow = bi * wsb + hi * wsh;
-            const int64_t trow = bi * tsb + hi * tsh;
+            const int64_t lrow = bi * rs.list_sb + hi * rs.list_sh;
+            const int64_t wrow = bi * rs.weight_sb + hi * rs.weight_sh;
+            const int64_t trow = bi * rs.topk_sb + hi * rs.topk_sh;
 
             if (p->mode == SPIDX_MODE_ZERO)
                 for (int64_t x = 0; x < p->sk; x++) store_weight(weight, p->weight_type, wrow + x, 0);
@@ -64,12 +60,7 @@ spidx_status spidx_ref_run(const spidx_params *p, const int64_t *topk, void *lis
                     store_weight(weight, p->weight_type, wrow + v, 1);
                 } else if (!found_invalid) {
                     found_invalid = 1;
-                    if (detail) {
-                        detail->bi = bi;
-                        detail->hi = hi;
-                        detail->j = k;
-                        detail->value = t;
-                    }
+                    bad_bi = bi, bad_hi = hi, bad_j = k, bad_value = t;
                 }
             }
             for (int64_t j = 0; j < s.W; j++) {
@@ -80,10 +71,7 @@ spidx_status spidx_ref_run(const spidx_params *p, const int64_t *topk, void *lis
         }
     }
     if (found_invalid) {
-        if (detail)
-            snprintf(detail->message, sizeof detail->message,
-                     "top-k value %lld at (bi=%lld, hi=%lld, j=%lld) is outside [0, sk - init_offset)",
-                     (long long)detail->value, (long long)detail->bi, (long long)detail->hi, (long long)detail->j);
+        spidx_detail_set_heavy_range(detail, bad_bi, bad_hi, bad_j, bad_value);
         return SPIDX_E_HEAVY_RANGE;
     }
     return SPIDX_OK;

@@ -1,39 +1,43 @@
 /* mutants.h - the mutants of the mutation-testing build (README.md beside this file): one
- * row per mutant, X(number, source copied, name, the bug). CMake reads the rows to compile
- * each copy; registry.c registers each as an opt-in implementation; fuzz/mutation.py
- * reads the names. Numbers are stable: a report names mutants by them. */
+ * row per mutant, X(number, source copied, name, reach, the bug). reach says which inputs
+ * can show the bug: fuzz (any layer, the fuzzer included), grid (more rows than 65,535 x 8
+ * work items, past the fuzz budget: test_gpu_grid) or large (more than 2^31 weight
+ * elements: test_gpu_large only). CMake is the one reader of this text: it compiles each
+ * copy and writes the table as mutants.json in the build tree for fuzz/mutation.py;
+ * registry.c expands the rows as opt-in implementations. Numbers are stable: a report
+ * names mutants by them. */
 #ifndef SPIDX_MUTANTS_H
 #define SPIDX_MUTANTS_H
 
 #include "spidx.h"
 
 #define SPIDX_MUTANT_LIST(X)                                                                                   \
-    X(1, fused, "mut01-window-start-off-by-one", "window list entries start at sk - W + 1")                    \
-    X(2, fused, "mut02-init-offset-dropped", "heavy entries lack + init_offset (list, marks and KEEP scatter)") \
-    X(3, fused, "mut03-sink-not-clamped", "the kernel uses sink instead of S = min(sink, sk)")                 \
-    X(4, fused, "mut04-range-check-le", "top-k range check t <= sk - init_offset instead of <")                \
-    X(5, fused, "mut05-negative-accepted", "negative top-k values are not rejected")                           \
-    X(6, fused, "mut06-strides-ignored", "every tensor's rows assumed contiguous")                             \
-    X(7, fused, "mut07-row-offset-int32", "the weight row offset is computed in 32 bits")                      \
-    X(8, fused, "mut08-last-chunk-skipped", "a row's last partial chunk is never written (chunks round down)") \
-    X(9, fused, "mut09-grid-65535", "one work item per block or warp, grid capped at 65,535 blocks")           \
-    X(10, fused, "mut10-no-barrier-before-write", "no barrier between marking the bitmap and writing the row") \
-    X(11, baseline, "mut11-keep-float-rmw", "KEEP mode passes every weight through float arithmetic")          \
-    X(12, fused, "mut12-bf16-one-pattern", "bfloat16 1.0 written as the float16 pattern 0x3C00")               \
-    X(13, fused, "mut13-first-bad-last-writer", "the invalid-entry report keeps the last writer, not the minimum") \
-    X(14, fused, "mut14-vector-tail-skipped", "the elements after the last 16-byte vector are not written")    \
-    X(15, fused, "mut15-bitfield-one-word", "a vector whose marks straddle two bitmap words reads only the first") \
-    X(16, fused, "mut16-heavy-share-rounds-down", "the heavy list is split over chunks rounding down")         \
-    X(17, fused, "mut17-bitmap-cleared-once", "the bitmap is cleared once per block or warp, not per work item") \
-    X(18, fused, "mut18-keep-scatters-invalid", "KEEP mode scatters invalid entries to weight[-1]")            \
-    X(19, fused, "mut19-warps-share-bitmap", "the warp kernel gives every warp of a block the same bitmap")    \
-    X(20, fused, "mut20-warp-rows-past-bitmap", "rows up to 2,080 weights go to the warp kernel (bitmap: 2,048 bits)") \
-    X(21, fused, "mut21-keep-marks-past-chunk", "KEEP mode's bitmap write also takes the window bits past the chunk end")
+    X(1, fused, "mut01-window-start-off-by-one", fuzz, "window list entries start at sk - W + 1")                     \
+    X(2, fused, "mut02-init-offset-dropped", fuzz, "heavy entries lack + init_offset (list, marks and KEEP scatter)") \
+    X(3, fused, "mut03-sink-not-clamped", fuzz, "the kernel uses sink instead of S = min(sink, sk)")                  \
+    X(4, fused, "mut04-range-check-le", fuzz, "top-k range check t <= sk - init_offset instead of <")                 \
+    X(5, fused, "mut05-negative-accepted", fuzz, "negative top-k values are not rejected")                            \
+    X(6, fused, "mut06-strides-ignored", fuzz, "every tensor's rows assumed contiguous")                              \
+    X(7, fused, "mut07-row-offset-int32", large, "the weight row offset is computed in 32 bits")                      \
+    X(8, fused, "mut08-last-chunk-skipped", fuzz, "a row's last partial chunk is never written (chunks round down)")  \
+    X(9, fused, "mut09-grid-65535", grid, "one work item per block or warp, grid capped at 65,535 blocks")            \
+    X(10, fused, "mut10-no-barrier-before-write", fuzz, "no barrier between marking the bitmap and writing the row")  \
+    X(11, baseline, "mut11-keep-float-rmw", fuzz, "KEEP mode passes every weight through float arithmetic")           \
+    X(12, fused, "mut12-bf16-one-pattern", fuzz, "bfloat16 1.0 written as the float16 pattern 0x3C00")                \
+    X(13, fused, "mut13-first-bad-last-writer", fuzz, "the invalid-entry report keeps the last writer, not the minimum") \
+    X(14, fused, "mut14-vector-tail-skipped", fuzz, "the elements after the last 16-byte vector are not written")     \
+    X(15, fused, "mut15-bitfield-one-word", fuzz, "a vector whose marks straddle two bitmap words reads only the first") \
+    X(16, fused, "mut16-heavy-share-rounds-down", fuzz, "the heavy list is split over chunks rounding down")          \
+    X(17, fused, "mut17-bitmap-cleared-once", fuzz, "the bitmap is cleared once per block or warp, not per work item") \
+    X(18, fused, "mut18-keep-scatters-invalid", fuzz, "KEEP mode scatters invalid entries to weight[-1]")             \
+    X(19, fused, "mut19-warps-share-bitmap", fuzz, "the warp kernel gives every warp of a block the same bitmap")     \
+    X(20, fused, "mut20-warp-rows-past-bitmap", fuzz, "rows up to 2,080 weights go to the warp kernel (bitmap: 2,048 bits)") \
+    X(21, fused, "mut21-keep-marks-past-chunk", fuzz, "KEEP mode's bitmap write also takes the window bits past the chunk end")
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-#define SPIDX_MUTANT_DECLARE(n, source, name, bug)                                                             \
+#define SPIDX_MUTANT_DECLARE(n, source, name, reach, bug)                                                             \
     spidx_status spidx_mutant_run_##n(const spidx_params *p, const int64_t *topk, void *list, void *weight,     \
                                       spidx_detail *detail);
 SPIDX_MUTANT_LIST(SPIDX_MUTANT_DECLARE)
