@@ -30,7 +30,12 @@ void fuzz_setup(const char *target, int argc, char **argv)
 #endif
     for (int i = 1; argv && i < argc; i++)
         if (strncmp(argv[i], "-artifact_prefix=", 17) == 0) snprintf(g_prefix, sizeof g_prefix, "%s", argv[i] + 17);
-    g_nimpls = case_select_impls(g_impls, SPIDX_MAX_IMPLS, stderr);
+    char err[256];
+    const case_select_status st = case_select_impls(g_impls, &g_nimpls, stderr, err, sizeof err);
+    if (st != CASE_SELECT_OK) {
+        fprintf(stderr, "%s: %s\n", target, err);
+        exit(st == CASE_SELECT_UNKNOWN ? 2 : 1);
+    }
     fprintf(stderr, "%s: implementations under test:", target);
     int gpu = 0;
     for (size_t i = 0; i < g_nimpls; i++) {

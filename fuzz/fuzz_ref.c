@@ -43,9 +43,9 @@ static int must_be_e_arg(const spidx_case *c)
         return 1;
     const int rows = p->b > 0 && p->h > 0;
     const int list_nonempty = p->sink > 0 ? p->sk > 0 : 0;
-    return rows && (((c->null_mask & 1u) && p->heavy > 0) ||
-                    ((c->null_mask & 2u) && (list_nonempty || p->heavy > 0 || (p->window > 0 && p->sk > 0))) ||
-                    ((c->null_mask & 4u) && p->sk > 0));
+    return rows && (((c->null_mask & SPIDX_NULL_TOPK) && p->heavy > 0) ||
+                    ((c->null_mask & SPIDX_NULL_LIST) && (list_nonempty || p->heavy > 0 || (p->window > 0 && p->sk > 0))) ||
+                    ((c->null_mask & SPIDX_NULL_WEIGHT) && p->sk > 0));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -91,6 +91,8 @@ void fuzz_check_case(const spidx_case *c, const uint8_t *data, size_t size)
         PROPERTY(case_padding_intact(c, &o), "padding between rows was written");
         const int64_t sk = p->sk, S = p->sink < sk ? p->sink : sk, W = p->window < sk ? p->window : sk;
         const int64_t H = p->heavy, T = S + H + W;
+        /* The bits of 1.0 re-derived from SPEC.md on purpose, not spidx_weight_one_bits:
+         * this target is an oracle independent of ref/. */
         const uint32_t one = p->weight_type == SPIDX_WEIGHT_F32 ? 0x3F800000u
                              : p->weight_type == SPIDX_WEIGHT_F16 ? 0x3C00u
                                                                   : 0x3F80u;

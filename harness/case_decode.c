@@ -119,7 +119,7 @@ static int decode_raw(reader *r, spidx_case *c, const budget *bg)
     p.mode = (int32_t)rd32(r);
     int64_t *strides[] = {&p.topk_sb, &p.topk_sh, &p.list_sb, &p.list_sh, &p.weight_sb, &p.weight_sh};
     for (int i = 0; i < 6; i++) *strides[i] = (int64_t)rd64(r);
-    const unsigned null_mask = rd8(r) & 7u;
+    const unsigned null_mask = rd8(r) & SPIDX_NULL_ALL;
     const int fill = rd8(r) % SPIDX_FILL_COUNT;
     const uint64_t seed = rd64(r);
     if (case_bytes(&p, bg) > bg->max_bytes) return -1;
@@ -145,7 +145,7 @@ static void inject_error(reader *r, spidx_params *p, unsigned *null_mask)
     case 1: p->index_type = 2 + (int32_t)(rd8(r) % 3); break;
     case 2: p->weight_type = rd8(r) & 1 ? -1 : 3; break;
     case 3: p->mode = 2 + (int32_t)(rd8(r) % 3); break;
-    case 4: *null_mask = 1u + rd8(r) % 7u; break;
+    case 4: *null_mask = 1u + rd8(r) % SPIDX_NULL_ALL; break; /* a non-empty subset */
     case 5: {
         int64_t *s[] = {&p->topk_sb, &p->topk_sh, &p->list_sb, &p->list_sh, &p->weight_sb, &p->weight_sh};
         *s[rd8(r) % 6] = -1 - upto(r, 5);
@@ -241,84 +241,150 @@ static void fill_topk(reader *r, spidx_case *c)
     free(row);
 }
 
+/* Shape classes. Each sets b, h, sk, sink, window, heavy and init_offset from the input;
+ * it returns 1 when the class only makes sense in KEEP mode. */
+static int shape_small(reader *r, spidx_params *p)
+{
+    p->b = 1 + upto(r, 2);
+    p->h = 1 + upto(r, 3);
+    p->sk = upto(r, 64);
+    p->sink = upto(r, p->sk + 2);
+    p->window = upto(r, p->sk + 2);
+    p->heavy = upto(r, 16);
+    p->init_offset = rd8(r) % 4 == 0 ? upto(r, p->sk + 2) : 0;
+    return 0;
+}
+
+/* More rows than one wave of blocks: blocks loop over work items. */
+static int shape_rows_beyond_one_wave(reader *r, spidx_params *p)
+{
+    p->b = 1 + upto(r, 1);
+    p->h = (1024 + upto(r, 1024)) / p->b;
+    p->sk = upto(r, 16);
+    p->sink = upto(r, 2);
+    p->window = upto(r, 2);
+    p->heavy = upto(r, 4);
+    p->init_offset = rd8(r) % 4 == 0 ? upto(r, 4) : 0;
+    return 0;
+}
+
+/* Medium: up to a few chunks of 2,048 elements per row. */
+static int shape_medium(reader *r, spidx_params *p)
+{
+    p->b = 1 + upto(r, 1);
+    p->h = 1 + upto(r, 1);
+    p->sk = upto(r, 4608);
+    p->sink = upto(r, 64);
+    p->window = upto(r, 128);
+    p->heavy = upto(r, 128);
+    p->init_offset = upto(r, 64);
+    return 0;
+}
+
+static int shape_list_longer_than_sk(reader *r, spidx_params *p)
+{
+    p->b = 1 + upto(r, 1);
+    p->h = 1 + upto(r, 2);
+    p->sk = upto(r, 8);
+    p->sink = upto(r, 10);
+    p->window = upto(r, 10);
+    p->heavy = 8 + upto(r, 24);
+    return 0;
+}
+
+static int shape_zero_rows(reader *r, spidx_params *p)
+{
+    p->b = rd8(r) & 1 ? 0 : 1 + upto(r, 2);
+    p->h = p->b ? 0 : upto(r, 3);
+    p->sk = upto(r, 16);
+    p->sink = upto(r, 4);
+    p->window = upto(r, 4);
+    p->heavy = upto(r, 4);
+    return 0;
+}
+
+/* Many rows, tiny sk: more than 65,535 rows (grid limits). */
+static int shape_many_rows(reader *r, spidx_params *p)
+{
+    p->b = 1 + upto(r, 1);
+    p->h = (65536 + upto(r, 4000)) / p->b;
+    p->sk = upto(r, 2);
+    p->sink = upto(r, 1);
+    p->window = upto(r, 1);
+    p->heavy = upto(r, 1);
+    return 0;
+}
+
+/* Half: long rows, several blocks' work per row. Half: KEEP lists around and past the
+ * fused kernel's flat limit (kFlatListMax in kernels/fused.cu, 48 Ki entries in all);
+ * past it, KEEP rows of 2-3 chunks go through the block kernel's bitmap. */
+static int shape_long_rows_or_keep_lists(reader *r, spidx_params *p)
+{
+    if (rd8(r) & 1) {
+        p->b = 1;
+        p->h = 1 + upto(r, 1);
+        p->sk = 65537 + upto(r, 8192);
+        p->sink = upto(r, 300);
+        p->window = upto(r, 300);
+        p->heavy = upto(r, 600);
+        p->init_offset = upto(r, 100);
+        return 0;
+    }
+    p->b = 1 + upto(r, 1);
+    p->h = (24 + upto(r, 40)) / p->b;
+    p->sk = 2049 + upto(r, 4096);
+    p->sink = upto(r, 1024);
+    p->window = upto(r, 1024);
+    p->heavy = upto(r, 1024);
+    p->init_offset = upto(r, 64);
+    return 1;
+}
+
+/* The structured decoder's shape classes and their shares of the first byte (out of
+ * 64, in this order). Most inputs are small so execs stay fast. A costly class (many
+ * rows, long rows, long KEEP lists) also needs a second byte to confirm it (1 in 8) and
+ * is small otherwise, so it stays rare in a random mix, yet an empty corpus reaches it
+ * within seconds (the mutation report measures how fast the fuzzer finds the bugs each
+ * class exposes). The error-injection class is small with one status class 1-3 forced. */
+typedef struct {
+    const char *name;
+    int share;   /* values of the first byte (mod 64) that pick the class */
+    int costly;  /* needs the confirming byte */
+    int inject;  /* error injection */
+    int (*shape)(reader *r, spidx_params *p);
+} shape_class;
+
+static const shape_class k_classes[] = {
+    {"small", 47, 0, 0, shape_small},
+    {"rows_beyond_one_wave", 1, 0, 0, shape_rows_beyond_one_wave},
+    {"medium", 4, 0, 0, shape_medium},
+    {"list_longer_than_sk", 4, 0, 0, shape_list_longer_than_sk},
+    {"error_injection", 4, 0, 1, shape_small},
+    {"zero_rows", 2, 0, 0, shape_zero_rows},
+    {"many_rows", 1, 1, 0, shape_many_rows},
+    {"long_rows_or_keep_lists", 1, 1, 0, shape_long_rows_or_keep_lists},
+};
+enum { SHAPE_SHARES = 64 };
+
+static const shape_class *pick_class(reader *r)
+{
+    int sel = rd8(r) % SHAPE_SHARES;
+    size_t i = 0;
+    while (sel >= k_classes[i].share) {
+        sel -= k_classes[i++].share;
+        SPIDX_ASSERT(i < sizeof k_classes / sizeof k_classes[0]); /* the shares add up to SHAPE_SHARES */
+    }
+    if (k_classes[i].costly && rd8(r) % 8 != 5) return &k_classes[0]; /* unconfirmed: small */
+    return &k_classes[i];
+}
+
 static void decode_structured(reader *r, spidx_case *c, const budget *bg)
 {
     spidx_params p;
     memset(&p, 0, sizeof p);
-    /* Shape class. Most inputs are small so execs stay fast; the costly classes (many
-     * rows; long rows or long KEEP lists) need a second byte to confirm them (1 in 8),
-     * so they stay rare in a random mix yet an empty corpus reaches them within seconds
-     * (the mutation report measured how fast the fuzzer finds the bugs each class
-     * exposes). */
-    const int sel = rd8(r) % 64;
-    const int costly = sel >= 62 && rd8(r) % 8 == 5;
-    const int inject = sel >= 56 && sel < 60;
-    int keep_only = 0;
-    if (sel < 47 || inject || (sel >= 62 && !costly)) { /* small: the bulk of the mix */
-        p.b = 1 + upto(r, 2);
-        p.h = 1 + upto(r, 3);
-        p.sk = upto(r, 64);
-        p.sink = upto(r, p.sk + 2);
-        p.window = upto(r, p.sk + 2);
-        p.heavy = upto(r, 16);
-        p.init_offset = rd8(r) % 4 == 0 ? upto(r, p.sk + 2) : 0;
-    } else if (sel == 47) { /* more rows than one wave of blocks: blocks loop over work items */
-        p.b = 1 + upto(r, 1);
-        p.h = (1024 + upto(r, 1024)) / p.b;
-        p.sk = upto(r, 16);
-        p.sink = upto(r, 2);
-        p.window = upto(r, 2);
-        p.heavy = upto(r, 4);
-        p.init_offset = rd8(r) % 4 == 0 ? upto(r, 4) : 0;
-    } else if (sel < 52) { /* medium, up to a few chunks of 2,048 elements per row */
-        p.b = 1 + upto(r, 1);
-        p.h = 1 + upto(r, 1);
-        p.sk = upto(r, 4608);
-        p.sink = upto(r, 64);
-        p.window = upto(r, 128);
-        p.heavy = upto(r, 128);
-        p.init_offset = upto(r, 64);
-    } else if (sel < 56) { /* T > sk */
-        p.b = 1 + upto(r, 1);
-        p.h = 1 + upto(r, 2);
-        p.sk = upto(r, 8);
-        p.sink = upto(r, 10);
-        p.window = upto(r, 10);
-        p.heavy = 8 + upto(r, 24);
-    } else if (sel < 62) { /* zero rows */
-        p.b = rd8(r) & 1 ? 0 : 1 + upto(r, 2);
-        p.h = p.b ? 0 : upto(r, 3);
-        p.sk = upto(r, 16);
-        p.sink = upto(r, 4);
-        p.window = upto(r, 4);
-        p.heavy = upto(r, 4);
-    } else if (sel == 62) { /* many rows, tiny sk: more than 65,535 rows (grid limits) */
-        p.b = 1 + upto(r, 1);
-        p.h = (65536 + upto(r, 4000)) / p.b;
-        p.sk = upto(r, 2);
-        p.sink = upto(r, 1);
-        p.window = upto(r, 1);
-        p.heavy = upto(r, 1);
-    } else if (rd8(r) & 1) { /* long rows: several blocks' work per row */
-        p.b = 1;
-        p.h = 1 + upto(r, 1);
-        p.sk = 65537 + upto(r, 8192);
-        p.sink = upto(r, 300);
-        p.window = upto(r, 300);
-        p.heavy = upto(r, 600);
-        p.init_offset = upto(r, 100);
-    } else { /* KEEP lists around and past the fused kernel's flat limit (kFlatListMax in
-              * kernels/fused.cu, 48 Ki entries in all): past it, KEEP rows of 2-3 chunks
-              * go through the block kernel's bitmap */
-        keep_only = 1;
-        p.b = 1 + upto(r, 1);
-        p.h = (24 + upto(r, 40)) / p.b;
-        p.sk = 2049 + upto(r, 4096);
-        p.sink = upto(r, 1024);
-        p.window = upto(r, 1024);
-        p.heavy = upto(r, 1024);
-        p.init_offset = upto(r, 64);
-    }
+    const shape_class *cls = pick_class(r);
+    const int keep_only = cls->shape(r, &p);
+    const int inject = cls->inject;
     const uint8_t types = rd8(r);
     p.index_type = types & 1;
     p.weight_type = (types >> 1) % 3;

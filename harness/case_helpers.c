@@ -83,7 +83,7 @@ static uint32_t fill_bits(int fill, size_t wsize, int32_t weight_type, uint64_t 
         return (uint32_t)(r & 0x8000u) | 0x7F80u | (uint32_t)(1 + (r >> 33) % 0x7F);
     case SPIDX_FILL_NEGZERO: return f32 ? 0x80000000u : 0x8000u;
     case SPIDX_FILL_ONE:
-        return f32 ? SPIDX_ONE_F32 : weight_type == SPIDX_WEIGHT_F16 ? SPIDX_ONE_F16 : SPIDX_ONE_BF16;
+        return spidx_weight_one_bits(weight_type);
     default: return 0;
     }
 }
@@ -102,6 +102,7 @@ void case_init_fill(spidx_case *c, const spidx_params *p, int fill, uint64_t see
     c->fill_seed = seed;
     c->check = spidx_check(p, &dummy, &dummy, &dummy, &c->shape, NULL);
     if (c->check == SPIDX_OK) {
+        c->strides = spidx_effective_strides(p, &c->shape);
         c->topk_bytes = (size_t)c->shape.topk_span * 8;
         c->list_bytes = (size_t)c->shape.list_span * c->shape.index_size;
         c->weight_bytes = (size_t)c->shape.weight_span * c->shape.weight_size;
@@ -143,22 +144,22 @@ void case_free(spidx_case *c)
     memset(c, 0, sizeof *c);
 }
 
-/* Element offset of (bi, hi, x) for row strides (sb, sh); extent-1 strides are ignored (SPEC). */
-static int64_t offset_of(const spidx_params *p, int64_t sb, int64_t sh, int64_t bi, int64_t hi, int64_t x)
+/* Element offset of (bi, hi, x) for effective row strides (sb, sh). */
+static int64_t offset_of(int64_t sb, int64_t sh, int64_t bi, int64_t hi, int64_t x)
 {
-    return (p->b > 1 ? bi * sb : 0) + (p->h > 1 ? hi * sh : 0) + x;
+    return bi * sb + hi * sh + x;
 }
 
 void case_set_topk(spidx_case *c, int64_t bi, int64_t hi, int64_t k, int64_t value)
 {
-    const int64_t at = offset_of(&c->p, c->p.topk_sb, c->p.topk_sh, bi, hi, k);
+    const int64_t at = offset_of(c->strides.topk_sb, c->strides.topk_sh, bi, hi, k);
     SPIDX_ASSERT(at >= 0 && (size_t)(at + 1) * 8 <= c->topk_bytes);
     c->topk[at] = value;
 }
 
 int64_t case_get_topk(const spidx_case *c, int64_t bi, int64_t hi, int64_t k)
 {
-    const int64_t at = offset_of(&c->p, c->p.topk_sb, c->p.topk_sh, bi, hi, k);
+    const int64_t at = offset_of(c->strides.topk_sb, c->strides.topk_sh, bi, hi, k);
     SPIDX_ASSERT(at >= 0 && (size_t)(at + 1) * 8 <= c->topk_bytes);
     return c->topk[at];
 }
@@ -191,8 +192,8 @@ void case_run(const spidx_impl *impl, const spidx_case *c, spidx_outcome *o)
     unsigned char *list = guarded_new(&gl, c->list_init, c->list_bytes);
     unsigned char *weight = guarded_new(&gw, c->weight_init, c->weight_bytes);
     memset(o, 0, sizeof *o);
-    o->status = impl->run(&c->p, (c->null_mask & 1u) ? NULL : topk, (c->null_mask & 2u) ? NULL : list,
-                          (c->null_mask & 4u) ? NULL : weight, &o->detail);
+    o->status = impl->run(&c->p, (c->null_mask & SPIDX_NULL_TOPK) ? NULL : topk,
+                          (c->null_mask & SPIDX_NULL_LIST) ? NULL : list, (c->null_mask & SPIDX_NULL_WEIGHT) ? NULL : weight, &o->detail);
     o->guards_intact = guarded_intact(&gt) && guarded_intact(&gl) && guarded_intact(&gw);
     o->topk_intact = memcmp(topk, c->topk, c->topk_bytes) == 0;
     o->list = list;
@@ -237,17 +238,17 @@ static uint32_t read_weight(const spidx_case *c, const unsigned char *buf, int64
 
 int64_t outcome_list(const spidx_case *c, const spidx_outcome *o, int64_t bi, int64_t hi, int64_t j)
 {
-    return read_index(c, o->list, offset_of(&c->p, c->p.list_sb, c->p.list_sh, bi, hi, j));
+    return read_index(c, o->list, offset_of(c->strides.list_sb, c->strides.list_sh, bi, hi, j));
 }
 
 uint32_t outcome_weight_bits(const spidx_case *c, const spidx_outcome *o, int64_t bi, int64_t hi, int64_t x)
 {
-    return read_weight(c, o->weight, offset_of(&c->p, c->p.weight_sb, c->p.weight_sh, bi, hi, x));
+    return read_weight(c, o->weight, offset_of(c->strides.weight_sb, c->strides.weight_sh, bi, hi, x));
 }
 
 uint32_t case_init_weight_bits(const spidx_case *c, int64_t bi, int64_t hi, int64_t x)
 {
-    return read_weight(c, c->weight_init, offset_of(&c->p, c->p.weight_sb, c->p.weight_sh, bi, hi, x));
+    return read_weight(c, c->weight_init, offset_of(c->strides.weight_sb, c->strides.weight_sh, bi, hi, x));
 }
 
 int case_padding_intact(const spidx_case *c, const spidx_outcome *o)
@@ -267,11 +268,11 @@ int case_padding_intact(const spidx_case *c, const spidx_outcome *o)
     for (int64_t bi = 0; bi < p->b; bi++)
         for (int64_t hi = 0; hi < p->h; hi++) {
             if (c->shape.T) {
-                const int64_t lrow = offset_of(p, p->list_sb, p->list_sh, bi, hi, 0);
+                const int64_t lrow = offset_of(c->strides.list_sb, c->strides.list_sh, bi, hi, 0);
                 memcpy(l + lrow * isz, c->list_init + lrow * isz, (size_t)c->shape.T * isz);
             }
             if (p->sk) {
-                const int64_t wrow = offset_of(p, p->weight_sb, p->weight_sh, bi, hi, 0);
+                const int64_t wrow = offset_of(c->strides.weight_sb, c->strides.weight_sh, bi, hi, 0);
                 memcpy(w + wrow * wsz, c->weight_init + wrow * wsz, (size_t)p->sk * wsz);
             }
         }
@@ -344,8 +345,8 @@ long case_compare(const spidx_case *c, const char *name_a, const spidx_outcome *
     }
     for (int64_t bi = 0; bi < p->b && c->shape.rows > 0; bi++) {
         for (int64_t hi = 0; hi < p->h; hi++) {
-            const int64_t lrow = offset_of(p, p->list_sb, p->list_sh, bi, hi, 0);
-            const int64_t wrow = offset_of(p, p->weight_sb, p->weight_sh, bi, hi, 0);
+            const int64_t lrow = offset_of(c->strides.list_sb, c->strides.list_sh, bi, hi, 0);
+            const int64_t wrow = offset_of(c->strides.weight_sb, c->strides.weight_sh, bi, hi, 0);
             if (lrow_bytes && memcmp(a->list + lrow * isz, b->list + lrow * isz, lrow_bytes) != 0)
                 for (int64_t j = 0; j < c->shape.T; j++) {
                     const int64_t va = read_index(c, a->list, lrow + j), vb = read_index(c, b->list, lrow + j);
@@ -395,15 +396,17 @@ int case_require_gpu(void)
     return v && strcmp(v, "1") == 0;
 }
 
-size_t case_select_impls(const spidx_impl **impls, size_t cap, FILE *log)
+case_select_status case_select_impls(const spidx_impl **impls, size_t *count, FILE *log, char *err, size_t err_size)
 {
-    size_t count, n = 0;
-    const spidx_impl *all = spidx_impls(&count);
+    size_t nall, n = 0;
+    const spidx_impl *all = spidx_impls(&nall);
     const char *sel = getenv("SPIDX_IMPLS");
     const int require_gpu = case_require_gpu();
     int wanted[SPIDX_MAX_IMPLS];
-    SPIDX_ASSERT(count <= SPIDX_MAX_IMPLS);
-    for (size_t i = 0; i < count; i++) wanted[i] = !(sel && *sel) && !all[i].opt_in;
+    SPIDX_ASSERT(nall <= SPIDX_MAX_IMPLS);
+    *count = 0;
+    if (err && err_size) err[0] = 0;
+    for (size_t i = 0; i < nall; i++) wanted[i] = !(sel && *sel) && !all[i].opt_in;
     if (sel && *sel) {
         /* Every name in the list must exist: a typo must not silently test less. */
         char names[256];
@@ -411,25 +414,26 @@ size_t case_select_impls(const spidx_impl **impls, size_t cap, FILE *log)
         for (char *tok = strtok(names, ","); tok; tok = strtok(NULL, ",")) {
             const spidx_impl *found = spidx_impl_find(tok);
             if (!found) {
-                fprintf(stderr, "SPIDX_IMPLS names an unknown implementation '%s'\n", tok);
-                exit(2);
+                if (err) snprintf(err, err_size, "SPIDX_IMPLS names an unknown implementation '%s'", tok);
+                return CASE_SELECT_UNKNOWN;
             }
             wanted[found - all] = 1;
         }
     }
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0; i < nall; i++) {
         if (!wanted[i]) continue;
         char why[192];
         if (!all[i].available(why, sizeof why)) {
             if (log) fprintf(log, "spidx: %s (%s) unavailable, skipped: %s\n", all[i].name,
                              spidx_impl_kind_name(all[i].kind), why);
             if (require_gpu && all[i].kind == SPIDX_IMPL_GPU) {
-                fprintf(stderr, "SPIDX_REQUIRE_GPU=1 but %s is unavailable: %s\n", all[i].name, why);
-                exit(1);
+                if (err) snprintf(err, err_size, "SPIDX_REQUIRE_GPU=1 but %s is unavailable: %s", all[i].name, why);
+                return CASE_SELECT_UNAVAILABLE;
             }
             continue;
         }
-        if (n < cap) impls[n++] = &all[i];
+        impls[n++] = &all[i];
     }
-    return n;
+    *count = n;
+    return CASE_SELECT_OK;
 }

@@ -30,8 +30,14 @@ uint64_t case_splitmix64(uint64_t *state);
 
 /* One complete call. Buffers hold `*_bytes` bytes: the spans when the params are
  * valid, SPIDX_CASE_ERROR_BYTES each otherwise. A buffer flagged in null_mask is
- * passed as NULL (bit 0 top-k, bit 1 list, bit 2 weight). */
+ * passed as NULL. */
 #define SPIDX_CASE_ERROR_BYTES 64
+
+/* Bits of spidx_case.null_mask (and of the byte and `.case` forms, which store it). */
+#define SPIDX_NULL_TOPK 1u
+#define SPIDX_NULL_LIST 2u
+#define SPIDX_NULL_WEIGHT 4u
+#define SPIDX_NULL_ALL (SPIDX_NULL_TOPK | SPIDX_NULL_LIST | SPIDX_NULL_WEIGHT)
 
 /* How the output buffers start (KEEP mode keeps these bits; padding must keep them). */
 typedef enum spidx_fill {
@@ -53,6 +59,7 @@ typedef struct spidx_case {
     int fill;             /* spidx_fill */
     uint64_t fill_seed;
     spidx_shape shape;    /* valid only when check == SPIDX_OK */
+    spidx_row_strides strides; /* spidx_effective_strides; valid only when check == SPIDX_OK */
     spidx_status check;   /* spidx_check's verdict on p (classes 1-3) */
     int64_t *topk;
     unsigned char *list_init, *weight_init;
@@ -70,11 +77,13 @@ spidx_params case_contiguous_params(int64_t b, int64_t h, int64_t sk, int64_t si
 void case_init_fill(spidx_case *c, const spidx_params *p, int fill, uint64_t seed);
 void case_init(spidx_case *c, const spidx_params *p, uint64_t seed);
 
-/* Top-k element (bi, hi, k) through the case's strides (valid cases only). */
-int64_t case_get_topk(const spidx_case *c, int64_t bi, int64_t hi, int64_t k);
+/* Frees the case's buffers and zeroes *c. */
 void case_free(spidx_case *c);
 
-/* Top-k element (bi, hi, k) through the case's strides. */
+/* Reads top-k element (bi, hi, k) through the case's strides (valid cases only). */
+int64_t case_get_topk(const spidx_case *c, int64_t bi, int64_t hi, int64_t k);
+
+/* Writes value to top-k element (bi, hi, k) through the case's strides (valid cases only). */
 void case_set_topk(spidx_case *c, int64_t bi, int64_t hi, int64_t k, int64_t value);
 
 /* What one implementation did with a case. */
@@ -114,10 +123,19 @@ void case_describe(const spidx_case *c, char *buf, size_t size);
 /* 1 when SPIDX_REQUIRE_GPU=1: a GPU implementation or test must run, not skip; else 0. */
 int case_require_gpu(void);
 
+/* Outcomes of case_select_impls; each program decides what to do with a failure (the
+ * tools and fuzz targets exit 2 on an unknown name and 1 on a required GPU). */
+typedef enum case_select_status {
+    CASE_SELECT_OK = 0,
+    CASE_SELECT_UNAVAILABLE = 1, /* SPIDX_REQUIRE_GPU=1 and a selected GPU implementation cannot run */
+    CASE_SELECT_UNKNOWN = 2      /* SPIDX_IMPLS names an implementation that is not registered */
+} case_select_status;
+
 /* Implementations selected by the environment: SPIDX_IMPLS="ref,fused", or when it is
- * unset all but the opt-in ones (mutants). Fills impls (at most cap) with the available
- * ones, writes one line per unavailable implementation to log, and returns how many were
- * filled. When SPIDX_REQUIRE_GPU=1, an unavailable GPU implementation is fatal. */
-size_t case_select_impls(const spidx_impl **impls, size_t cap, FILE *log);
+ * unset all but the opt-in ones (mutants). Fills impls (at most SPIDX_MAX_IMPLS) with the
+ * available ones and *count with their number, and writes one line per unavailable
+ * implementation to log (NULL: silent). Returns CASE_SELECT_OK, or a failure with the
+ * reason in err (err_size bytes, NUL-terminated). */
+case_select_status case_select_impls(const spidx_impl **impls, size_t *count, FILE *log, char *err, size_t err_size);
 
 #endif /* SPIDX_CASE_HELPERS_H */

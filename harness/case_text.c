@@ -44,8 +44,8 @@ void case_write(FILE *out, const spidx_case *c, const char *comment)
             (long long)p->topk_sb, (long long)p->topk_sh, (long long)p->list_sb, (long long)p->list_sh,
             (long long)p->weight_sb, (long long)p->weight_sh);
     if (c->null_mask)
-        fprintf(out, "null =%s%s%s\n", c->null_mask & 1u ? " topk" : "", c->null_mask & 2u ? " list" : "",
-                c->null_mask & 4u ? " weight" : "");
+        fprintf(out, "null =%s%s%s\n", c->null_mask & SPIDX_NULL_TOPK ? " topk" : "",
+                c->null_mask & SPIDX_NULL_LIST ? " list" : "", c->null_mask & SPIDX_NULL_WEIGHT ? " weight" : "");
     fprintf(out, "fill = %s %llu\n", spidx_fill_name(c->fill), (unsigned long long)c->fill_seed);
     if (c->check != SPIDX_OK || p->heavy == 0) return;
     for (int64_t bi = 0; bi < p->b && c->shape.rows > 0; bi++)
@@ -140,6 +140,146 @@ int case_parse(const char *text, size_t size, spidx_case *c, char *err, size_t e
     return case_parse_bounded(text, size, c, err, err_size, SPIDX_CASE_MAX_BYTES, SPIDX_CASE_MAX_ROWS);
 }
 
+/* What a `.case` text sets besides the top-k rows. */
+typedef struct {
+    spidx_params p;
+    int have_strides[3], have_b, have_h, have_sk;
+    int fill;
+    uint64_t seed;
+    unsigned null_mask;
+} settings;
+
+/* Reads one line as `key = value`: 0 for a blank or comment line, 1 with the key copied
+ * into key[64] and *val at the value, or -1 with a message. */
+static int split_key_value(parser *ps, const char *line, char key[64], const char **val)
+{
+    while (*line == ' ' || *line == '\t') line++;
+    if (*line == 0 || *line == '#') return 0;
+    const char *eq = strchr(line, '=');
+    if (!eq) return perr(ps, "expected 'key = value'");
+    const char *kend = eq;
+    while (kend > line && (kend[-1] == ' ' || kend[-1] == '\t')) kend--;
+    snprintf(key, 64, "%.*s", (int)(kend - line), line);
+    *val = eq + 1;
+    return 1;
+}
+
+static int is_topk_key(const char *key)
+{
+    return strncmp(key, "topk[", 5) == 0;
+}
+
+/* One setting (any key but a top-k row) into *st; 0, or -1 with a message. */
+static int parse_setting(parser *ps, const char *key, const char *val, settings *st)
+{
+    spidx_params *p = &st->p;
+    static const char *const itypes[] = {"int64", "int32"}, *const wtypes[] = {"float32", "float16", "bfloat16"},
+                             *const modes[] = {"zero", "keep"};
+    const struct { const char *name; int64_t *v; int *seen; } sizes[] = {
+        {"b", &p->b, &st->have_b}, {"h", &p->h, &st->have_h}, {"sk", &p->sk, &st->have_sk},
+        {"sink", &p->sink, NULL},  {"window", &p->window, NULL}, {"heavy", &p->heavy, NULL},
+        {"init_offset", &p->init_offset, NULL}};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
+        if (strcmp(key, sizes[k].name) == 0) {
+            if (sizes[k].seen) *sizes[k].seen = 1;
+            if (parse_i64(&val, sizes[k].v) || !at_end(val)) return perr(ps, "%s needs one int64 value", key);
+            return 0;
+        }
+    const char *stride_keys[3] = {"topk_strides", "list_strides", "weight_strides"};
+    int64_t *sb[3] = {&p->topk_sb, &p->list_sb, &p->weight_sb}, *sh[3] = {&p->topk_sh, &p->list_sh, &p->weight_sh};
+    for (int t = 0; t < 3; t++)
+        if (strcmp(key, stride_keys[t]) == 0) {
+            st->have_strides[t] = 1;
+            if (parse_i64(&val, sb[t]) || parse_i64(&val, sh[t]) || !at_end(val))
+                return perr(ps, "%s needs two int64 values: batch stride, head stride", key);
+            return 0;
+        }
+    if (strcmp(key, "index_type") == 0) {
+        if (parse_enum(val, itypes, 2, &p->index_type)) return perr(ps, "index_type is int64, int32 or an integer");
+    } else if (strcmp(key, "weight_type") == 0) {
+        if (parse_enum(val, wtypes, 3, &p->weight_type))
+            return perr(ps, "weight_type is float32, float16, bfloat16 or an integer");
+    } else if (strcmp(key, "mode") == 0) {
+        if (parse_enum(val, modes, 2, &p->mode)) return perr(ps, "mode is zero, keep or an integer");
+    } else if (strcmp(key, "null") == 0) {
+        char words[64];
+        snprintf(words, sizeof words, "%s", val);
+        st->null_mask = 0;
+        for (char *w = strtok(words, " \t"); w; w = strtok(NULL, " \t")) {
+            if (strcmp(w, "topk") == 0) st->null_mask |= SPIDX_NULL_TOPK;
+            else if (strcmp(w, "list") == 0) st->null_mask |= SPIDX_NULL_LIST;
+            else if (strcmp(w, "weight") == 0) st->null_mask |= SPIDX_NULL_WEIGHT;
+            else if (strcmp(w, "none") != 0) return perr(ps, "null lists buffers: topk, list, weight or none");
+        }
+    } else if (strcmp(key, "fill") == 0) {
+        char name[16];
+        unsigned long long sd = 0;
+        const int got = sscanf(val, " %15s %llu", name, &sd);
+        st->fill = -1;
+        for (int f = 0; f < SPIDX_FILL_COUNT && got >= 1; f++)
+            if (strcmp(name, spidx_fill_name(f)) == 0) st->fill = f;
+        if (st->fill < 0) return perr(ps, "fill is one of random, nan, negzero, one, zero, then a seed");
+        st->seed = sd;
+    } else {
+        return perr(ps, "unknown key '%s'", key);
+    }
+    return 0;
+}
+
+/* After the settings: default strides (contiguous [b][h][L] rows), the required keys,
+ * the limits (checked before anything is allocated), then the case's buffers with
+ * top-k rows of zeros. 0, or -1 with a message. */
+static int set_up_case(parser *ps, settings *st, spidx_case *c, size_t max_bytes, int64_t max_rows)
+{
+    spidx_params *p = &st->p;
+    const int64_t S = p->sink < p->sk ? p->sink : p->sk, W = p->window < p->sk ? p->window : p->sk;
+    int64_t T;
+    if (__builtin_add_overflow(S, p->heavy, &T) || __builtin_add_overflow(T, W, &T)) T = -1;
+    const int64_t L[3] = {p->heavy, T, p->sk};
+    int64_t *sb[3] = {&p->topk_sb, &p->list_sb, &p->weight_sb}, *sh[3] = {&p->topk_sh, &p->list_sh, &p->weight_sh};
+    for (int t = 0; t < 3; t++)
+        if (!st->have_strides[t] && p->h >= 0 && L[t] >= 0 && p->h <= INT32_MAX && L[t] <= INT32_MAX) {
+            *sh[t] = L[t];
+            *sb[t] = p->h * L[t];
+        }
+    if (!st->have_b || !st->have_h || !st->have_sk) return perr(ps, "b, h and sk are required");
+    static int64_t dummy;
+    spidx_shape s;
+    if (spidx_check(p, &dummy, &dummy, &dummy, &s, NULL) == SPIDX_OK) {
+        const double bytes = (double)s.topk_span * 8 + (double)s.list_span * (double)s.index_size +
+                             (double)s.weight_span * (double)s.weight_size;
+        if (s.rows > max_rows)
+            return perr(ps, "the case has %lld rows, above the limit of %lld", (long long)s.rows, (long long)max_rows);
+        if (bytes > (double)max_bytes)
+            return perr(ps, "the case needs %.0f bytes of buffers, above the %zu-byte limit", bytes, max_bytes);
+    }
+    case_init_fill(c, p, st->fill, st->seed);
+    c->null_mask = st->null_mask;
+    for (int64_t bi = 0; bi < p->b && c->check == SPIDX_OK && c->shape.rows > 0; bi++)
+        for (int64_t hi = 0; hi < p->h; hi++)
+            for (int64_t k = 0; k < p->heavy; k++) case_set_topk(c, bi, hi, k, 0); /* omitted rows */
+    return 0;
+}
+
+/* One `topk[bi][hi] = v...` row into the case (valid cases only); 0, or -1 with a message. */
+static int parse_topk_row(parser *ps, const char *key, const char *val, spidx_case *c)
+{
+    const spidx_params *p = &c->p;
+    long long bi, hi;
+    char tail;
+    if (sscanf(key, "topk[%lld][%lld]%c", &bi, &hi, &tail) != 2 || bi < 0 || hi < 0 || bi >= p->b || hi >= p->h)
+        return perr(ps, "'%s' is not topk[bi][hi] with bi < b and hi < h", key);
+    for (int64_t k = 0; k < p->heavy; k++) {
+        int64_t v;
+        if (parse_i64(&val, &v))
+            return perr(ps, "top-k row needs %lld int64 values, value %lld is missing or invalid", (long long)p->heavy,
+                        (long long)k);
+        case_set_topk(c, bi, hi, k, v);
+    }
+    if (!at_end(val)) return perr(ps, "top-k row has more than heavy = %lld values", (long long)p->heavy);
+    return 0;
+}
+
 int case_parse_bounded(const char *text, size_t size, spidx_case *c, char *err, size_t err_size, size_t max_bytes,
                        int64_t max_rows)
 {
@@ -149,150 +289,29 @@ int case_parse_bounded(const char *text, size_t size, spidx_case *c, char *err, 
     char *copy;
     int nlines;
     char **lines = split_lines(text, size, &copy, &nlines);
-    spidx_params p;
-    memset(&p, 0, sizeof p);
-    int have_strides[3] = {0, 0, 0}, have_b = 0, have_h = 0, have_sk = 0, fill = SPIDX_FILL_RANDOM, rc = 0;
-    unsigned null_mask = 0;
-    uint64_t seed = 0;
-    static const char *const itypes[] = {"int64", "int32"}, *const wtypes[] = {"float32", "float16", "bfloat16"},
-                             *const modes[] = {"zero", "keep"};
-    if (strcmp(lines[0], k_header) != 0) {
-        rc = perr(&ps, "expected the header '%s'", k_header);
-        goto done;
+    settings st;
+    memset(&st, 0, sizeof st);
+    st.fill = SPIDX_FILL_RANDOM;
+    char key[64];
+    const char *val;
+    int rc = strcmp(lines[0], k_header) == 0 ? 0 : perr(&ps, "expected the header '%s'", k_header);
+    /* Pass 1: the settings, in any order; top-k rows need the shape, so they wait. */
+    for (int i = 1; i < nlines && rc == 0; i++) {
+        ps.line = i + 1;
+        const int kv = split_key_value(&ps, lines[i], key, &val);
+        if (kv < 0) rc = -1;
+        else if (kv > 0 && !is_topk_key(key)) rc = parse_setting(&ps, key, val, &st);
     }
-    for (int pass = 0; pass < 2 && rc == 0; pass++) {
-        if (pass == 1) {
-            /* Defaults for omitted strides: contiguous [b][h][L] rows. */
-            const int64_t S = p.sink < p.sk ? p.sink : p.sk, W = p.window < p.sk ? p.window : p.sk;
-            int64_t T;
-            if (__builtin_add_overflow(S, p.heavy, &T) || __builtin_add_overflow(T, W, &T)) T = -1;
-            const int64_t L[3] = {p.heavy, T, p.sk};
-            int64_t *sb[3] = {&p.topk_sb, &p.list_sb, &p.weight_sb}, *sh[3] = {&p.topk_sh, &p.list_sh, &p.weight_sh};
-            for (int t = 0; t < 3; t++)
-                if (!have_strides[t] && p.h >= 0 && L[t] >= 0 && p.h <= INT32_MAX && L[t] <= INT32_MAX) {
-                    *sh[t] = L[t];
-                    *sb[t] = p.h * L[t];
-                }
-            if (!have_b || !have_h || !have_sk) {
-                ps.line = nlines;
-                rc = perr(&ps, "b, h and sk are required");
-                break;
-            }
-            static int64_t dummy;
-            spidx_shape s;
-            if (spidx_check(&p, &dummy, &dummy, &dummy, &s, NULL) == SPIDX_OK) {
-                const double bytes = (double)s.topk_span * 8 + (double)s.list_span * (double)s.index_size +
-                                     (double)s.weight_span * (double)s.weight_size;
-                if (s.rows > max_rows) {
-                    rc = perr(&ps, "the case has %lld rows, above the limit of %lld", (long long)s.rows,
-                              (long long)max_rows);
-                    break;
-                }
-                if (bytes > (double)max_bytes) {
-                    rc = perr(&ps, "the case needs %.0f bytes of buffers, above the %zu-byte limit", bytes,
-                              max_bytes);
-                    break;
-                }
-            }
-            case_init_fill(c, &p, fill, seed);
-            c->null_mask = null_mask;
-            for (int64_t bi = 0; bi < p.b && c->check == SPIDX_OK && c->shape.rows > 0; bi++)
-                for (int64_t hi = 0; hi < p.h; hi++)
-                    for (int64_t k = 0; k < p.heavy; k++) case_set_topk(c, bi, hi, k, 0); /* omitted rows */
-        }
-        for (int i = 1; i < nlines && rc == 0; i++) {
-            ps.line = i + 1;
-            char *line = lines[i];
-            while (*line == ' ' || *line == '\t') line++;
-            if (*line == 0 || *line == '#') continue;
-            char *eq = strchr(line, '=');
-            if (!eq) {
-                rc = perr(&ps, "expected 'key = value'");
-                break;
-            }
-            /* The key is copied out: lines are read again in the second pass. */
-            const char *kend = eq;
-            while (kend > line && (kend[-1] == ' ' || kend[-1] == '\t')) kend--;
-            char key[64];
-            snprintf(key, sizeof key, "%.*s", (int)(kend - line), line);
-            const char *val = eq + 1;
-            const int is_topk = strncmp(key, "topk[", 5) == 0;
-            if (pass == 1) {
-                if (!is_topk || c->check != SPIDX_OK) continue;
-                long long bi, hi;
-                char tail;
-                if (sscanf(key, "topk[%lld][%lld]%c", &bi, &hi, &tail) != 2 || bi < 0 || hi < 0 || bi >= p.b ||
-                    hi >= p.h) {
-                    rc = perr(&ps, "'%s' is not topk[bi][hi] with bi < b and hi < h", key);
-                    break;
-                }
-                for (int64_t k = 0; k < p.heavy; k++) {
-                    int64_t v;
-                    if (parse_i64(&val, &v)) {
-                        rc = perr(&ps, "top-k row needs %lld int64 values, value %lld is missing or invalid",
-                                  (long long)p.heavy, (long long)k);
-                        break;
-                    }
-                    case_set_topk(c, bi, hi, k, v);
-                }
-                if (rc == 0 && !at_end(val)) rc = perr(&ps, "top-k row has more than heavy = %lld values", (long long)p.heavy);
-                continue;
-            }
-            if (is_topk) continue;
-            struct { const char *name; int64_t *v; int *seen; } sizes[] = {
-                {"b", &p.b, &have_b}, {"h", &p.h, &have_h}, {"sk", &p.sk, &have_sk}, {"sink", &p.sink, NULL},
-                {"window", &p.window, NULL}, {"heavy", &p.heavy, NULL}, {"init_offset", &p.init_offset, NULL}};
-            int done_key = 0;
-            for (size_t k = 0; k < sizeof sizes / sizeof sizes[0] && !done_key; k++)
-                if (strcmp(key, sizes[k].name) == 0) {
-                    if (parse_i64(&val, sizes[k].v) || !at_end(val)) rc = perr(&ps, "%s needs one int64 value", key);
-                    if (sizes[k].seen) *sizes[k].seen = 1;
-                    done_key = 1;
-                }
-            if (done_key) continue;
-            const char *stride_keys[3] = {"topk_strides", "list_strides", "weight_strides"};
-            int64_t *sb[3] = {&p.topk_sb, &p.list_sb, &p.weight_sb}, *sh[3] = {&p.topk_sh, &p.list_sh, &p.weight_sh};
-            for (int t = 0; t < 3 && !done_key; t++)
-                if (strcmp(key, stride_keys[t]) == 0) {
-                    if (parse_i64(&val, sb[t]) || parse_i64(&val, sh[t]) || !at_end(val))
-                        rc = perr(&ps, "%s needs two int64 values: batch stride, head stride", key);
-                    have_strides[t] = 1;
-                    done_key = 1;
-                }
-            if (done_key) continue;
-            if (strcmp(key, "index_type") == 0) {
-                if (parse_enum(val, itypes, 2, &p.index_type)) rc = perr(&ps, "index_type is int64, int32 or an integer");
-            } else if (strcmp(key, "weight_type") == 0) {
-                if (parse_enum(val, wtypes, 3, &p.weight_type))
-                    rc = perr(&ps, "weight_type is float32, float16, bfloat16 or an integer");
-            } else if (strcmp(key, "mode") == 0) {
-                if (parse_enum(val, modes, 2, &p.mode)) rc = perr(&ps, "mode is zero, keep or an integer");
-            } else if (strcmp(key, "null") == 0) {
-                char words[64];
-                snprintf(words, sizeof words, "%s", val);
-                null_mask = 0;
-                for (char *w = strtok(words, " \t"); w && rc == 0; w = strtok(NULL, " \t")) {
-                    if (strcmp(w, "topk") == 0) null_mask |= 1u;
-                    else if (strcmp(w, "list") == 0) null_mask |= 2u;
-                    else if (strcmp(w, "weight") == 0) null_mask |= 4u;
-                    else if (strcmp(w, "none") != 0) rc = perr(&ps, "null lists buffers: topk, list, weight or none");
-                }
-            } else if (strcmp(key, "fill") == 0) {
-                char name[16];
-                unsigned long long sd = 0;
-                int got = sscanf(val, " %15s %llu", name, &sd);
-                fill = -1;
-                for (int f = 0; f < SPIDX_FILL_COUNT && got >= 1; f++)
-                    if (strcmp(name, spidx_fill_name(f)) == 0) fill = f;
-                if (fill < 0) rc = perr(&ps, "fill is one of random, nan, negzero, one, zero, then a seed");
-                seed = sd;
-            } else {
-                rc = perr(&ps, "unknown key '%s'", key);
-            }
-        }
+    if (rc == 0) {
+        ps.line = nlines;
+        rc = set_up_case(&ps, &st, c, max_bytes, max_rows);
+    }
+    /* Pass 2: the top-k rows, into the case's buffers. */
+    for (int i = 1; i < nlines && rc == 0 && c->check == SPIDX_OK; i++) {
+        ps.line = i + 1;
+        if (split_key_value(&ps, lines[i], key, &val) > 0 && is_topk_key(key)) rc = parse_topk_row(&ps, key, val, c);
     }
     if (rc != 0 && c->topk) case_free(c);
-done:
     free(lines);
     free(copy);
     return rc;

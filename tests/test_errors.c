@@ -45,9 +45,9 @@ START_TEST(test_null_non_empty_buffer_is_e_arg)
 {
     const spidx_params p = P(1, 2, 8, 1, 1, 1, 0);
     const expectation e = {.status = SPIDX_E_ARG};
-    expect_with_null_buffers(&p, 1u, &e);
-    expect_with_null_buffers(&p, 2u, &e);
-    expect_with_null_buffers(&p, 4u, &e);
+    expect_with_null_buffers(&p, SPIDX_NULL_TOPK, &e);
+    expect_with_null_buffers(&p, SPIDX_NULL_LIST, &e);
+    expect_with_null_buffers(&p, SPIDX_NULL_WEIGHT, &e);
 }
 END_TEST
 
@@ -56,10 +56,10 @@ START_TEST(test_null_empty_buffers_are_accepted)
     /* heavy = 0: top-k is empty; b = 0: every buffer is empty. */
     spidx_params p = P(1, 1, 4, 1, 0, 0, 0);
     const expectation e1 = {.status = SPIDX_OK, .weights = "1000"};
-    expect_with_null_buffers(&p, 1u, &e1);
+    expect_with_null_buffers(&p, SPIDX_NULL_TOPK, &e1);
     p = P(0, 3, 4, 1, 1, 1, 0);
     const expectation e2 = {.status = SPIDX_OK};
-    expect_with_null_buffers(&p, 7u, &e2);
+    expect_with_null_buffers(&p, SPIDX_NULL_ALL, &e2);
 }
 END_TEST
 

@@ -6,13 +6,6 @@
 
 #include "spidx_gpu.h"
 
-static uint32_t one_bits(int32_t weight_type)
-{
-    return weight_type == SPIDX_WEIGHT_F32 ? SPIDX_ONE_F32
-           : weight_type == SPIDX_WEIGHT_F16 ? SPIDX_ONE_F16
-                                             : SPIDX_ONE_BF16;
-}
-
 static void check_one(const spidx_impl *impl, const spidx_case *c, const expectation *e)
 {
     const spidx_params *p = &c->p;
@@ -44,7 +37,7 @@ static void check_one(const spidx_impl *impl, const spidx_case *c, const expecta
         return;
     }
     ck_assert_msg(case_padding_intact(c, &o), "%s: bytes between rows (padding) were written", nm);
-    const uint32_t one = one_bits(p->weight_type);
+    const uint32_t one = spidx_weight_one_bits(p->weight_type);
     int64_t n = 0;
     for (int64_t bi = 0; bi < p->b; bi++)
         for (int64_t hi = 0; hi < p->h; hi++)
@@ -81,7 +74,7 @@ static int run_all(const spidx_params *p, int64_t (*topk_at)(const spidx_params 
                    unsigned null_mask, const expectation *e)
 {
     const spidx_impl *impls[SPIDX_MAX_IMPLS];
-    const size_t n = case_select_impls(impls, SPIDX_MAX_IMPLS, NULL);
+    const size_t n = test_select_impls(impls, NULL);
     SPIDX_ASSERT(n >= 1);
     spidx_case c;
     case_init(&c, p, 0xC0FFEEu);
@@ -121,10 +114,21 @@ int expect_with_null_buffers(const spidx_params *p, unsigned null_mask, const ex
     return run_all(p, topk_from_array, null_mask, e);
 }
 
+size_t test_select_impls(const spidx_impl **impls, FILE *log)
+{
+    size_t n;
+    char err[256];
+    if (case_select_impls(impls, &n, log, err, sizeof err) != CASE_SELECT_OK) {
+        fprintf(stderr, "%s\n", err);
+        SPIDX_ASSERT(!"the implementations to test could be selected");
+    }
+    return n;
+}
+
 size_t select_gpu_impls(const spidx_impl **impls)
 {
     const spidx_impl *all[SPIDX_MAX_IMPLS];
-    const size_t count = case_select_impls(all, SPIDX_MAX_IMPLS, stdout);
+    const size_t count = test_select_impls(all, stdout);
     size_t n = 0;
     for (size_t i = 0; i < count; i++)
         if (all[i]->kind == SPIDX_IMPL_GPU) impls[n++] = all[i];
@@ -147,7 +151,7 @@ int gpu_test_unavailable(const char *test)
 int run_suite(Suite *s)
 {
     const spidx_impl *impls[SPIDX_MAX_IMPLS];
-    const size_t n = case_select_impls(impls, SPIDX_MAX_IMPLS, stdout);
+    const size_t n = test_select_impls(impls, stdout);
     printf("implementations under test:");
     for (size_t i = 0; i < n; i++) printf(" %s", impls[i]->name);
     printf("\n");

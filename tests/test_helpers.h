@@ -33,9 +33,13 @@ int expect_on_all_impls_fn(const spidx_params *p, int64_t (*topk_at)(const spidx
                                                                       int64_t hi, int64_t k),
                            const expectation *e);
 
-/* Same as expect_on_all_impls with buffers passed as NULL per null_mask (bit 0 top-k,
- * bit 1 list, bit 2 weight). */
+/* Same as expect_on_all_impls with buffers passed as NULL per null_mask (SPIDX_NULL_*). */
 int expect_with_null_buffers(const spidx_params *p, unsigned null_mask, const expectation *e);
+
+/* case_select_impls for a test: the selected available implementations into impls
+ * (SPIDX_MAX_IMPLS entries), their number returned; a selection failure aborts the test
+ * binary with its reason. log: where unavailable implementations are listed (NULL: silent). */
+size_t test_select_impls(const spidx_impl **impls, FILE *log);
 
 /* For a GPU-only test: 0 when a CUDA device can run the kernels. Otherwise prints why
  * and returns the exit code to leave with: 77 (CTest: skipped), or 1 (failed) under

@@ -40,7 +40,7 @@ START_TEST(test_entries_past_the_kernels_are_opt_in_gpu_mutants)
         ck_assert_int_eq(all[i].kind, SPIDX_IMPL_GPU);
     }
     /* The default selection leaves them out: SPIDX_IMPLS unset, and SPIDX_REQUIRE_GPU
-     * too (an unavailable GPU would end the process); both restored afterwards. */
+     * too (an unavailable GPU would fail the selection); both restored afterwards. */
     const char *names[2] = {"SPIDX_IMPLS", "SPIDX_REQUIRE_GPU"};
     char saved[2][256];
     int was_set[2];
@@ -51,11 +51,29 @@ START_TEST(test_entries_past_the_kernels_are_opt_in_gpu_mutants)
         unsetenv(names[i]);
     }
     const spidx_impl *sel[SPIDX_MAX_IMPLS];
-    const size_t k = case_select_impls(sel, SPIDX_MAX_IMPLS, NULL);
+    const size_t k = test_select_impls(sel, NULL);
     for (int i = 0; i < 2; i++)
         if (was_set[i]) setenv(names[i], saved[i], 1);
     ck_assert_uint_ge(k, 1);
     for (size_t i = 0; i < k; i++) ck_assert_int_eq(sel[i]->opt_in, 0);
+}
+END_TEST
+
+START_TEST(test_selection_of_an_unknown_name_returns_an_error_naming_it)
+{
+    const char *v = getenv("SPIDX_IMPLS");
+    char saved[256];
+    snprintf(saved, sizeof saved, "%s", v ? v : "");
+    setenv("SPIDX_IMPLS", "ref,no-such-impl", 1);
+    const spidx_impl *sel[SPIDX_MAX_IMPLS];
+    size_t k = 99;
+    char err[256];
+    const case_select_status st = case_select_impls(sel, &k, NULL, err, sizeof err);
+    if (v) setenv("SPIDX_IMPLS", saved, 1);
+    else unsetenv("SPIDX_IMPLS");
+    ck_assert_int_eq(st, CASE_SELECT_UNKNOWN);
+    ck_assert_uint_eq(k, 0);
+    ck_assert_str_eq(err, "SPIDX_IMPLS names an unknown implementation 'no-such-impl'");
 }
 END_TEST
 
@@ -93,6 +111,7 @@ int main(void)
     TCase *tc = tcase_create("registry");
     tcase_add_test(tc, test_registry_lists_reference_first_then_both_kernels);
     tcase_add_test(tc, test_find_returns_null_for_unknown_names);
+    tcase_add_test(tc, test_selection_of_an_unknown_name_returns_an_error_naming_it);
     tcase_add_test(tc, test_entries_past_the_kernels_are_opt_in_gpu_mutants);
     tcase_add_test(tc, test_unavailable_gpu_implementation_validates_then_writes_nothing);
     suite_add_tcase(s, tc);

@@ -15,7 +15,7 @@ static spidx_params typed(int32_t weight_type, int32_t mode)
 static uint32_t bits_at(const spidx_params *p, int64_t x)
 {
     const spidx_impl *impls[SPIDX_MAX_IMPLS];
-    const size_t n = case_select_impls(impls, SPIDX_MAX_IMPLS, NULL);
+    const size_t n = test_select_impls(impls, NULL);
     uint32_t first = 0;
     for (size_t i = 0; i < n; i++) {
         spidx_case c;

@@ -19,9 +19,7 @@ static void mismatch_class(const spidx_case *c, const spidx_outcome *want, const
     }
     if (c->check != SPIDX_OK) return;
     const spidx_params *p = &c->p;
-    const uint32_t one = p->weight_type == SPIDX_WEIGHT_F32   ? SPIDX_ONE_F32
-                         : p->weight_type == SPIDX_WEIGHT_F16 ? SPIDX_ONE_F16
-                                                              : SPIDX_ONE_BF16;
+    const uint32_t one = spidx_weight_one_bits(p->weight_type);
     for (int64_t bi = 0; bi < p->b; bi++)
         for (int64_t hi = 0; hi < p->h; hi++) {
             if (strcmp(field, "list") == 0) {

@@ -113,7 +113,13 @@ int main(int argc, char **argv)
     }
 
     const spidx_impl *impls[SPIDX_MAX_IMPLS];
-    const size_t nimpl = case_select_impls(impls, SPIDX_MAX_IMPLS, stdout);
+    size_t nimpl;
+    char err[256];
+    const case_select_status st = case_select_impls(impls, &nimpl, stdout, err, sizeof err);
+    if (st != CASE_SELECT_OK) {
+        fprintf(stderr, "spidx_compare: %s\n", err);
+        return st == CASE_SELECT_UNKNOWN ? 2 : 1;
+    }
     const spidx_impl *ref = spidx_impl_find("ref");
     printf("%-28s %-20s", "case", "reference status");
     for (size_t i = 0; i < nimpl; i++) printf(" %-10s", impls[i]->name);

@@ -48,7 +48,7 @@ static uint8_t *read_all(const char *path, size_t *size)
     return buf;
 }
 
-/* .npy (format 1.0) of a logical [b][h][len] tensor read through strides. */
+/* .npy (format 1.0) of a logical [b][h][len] tensor read through effective strides. */
 static int write_npy(const char *dir, const char *name, const char *descr, const spidx_case *c, const void *buf,
                      size_t esize, int64_t sb, int64_t sh, int64_t len)
 {
@@ -69,7 +69,7 @@ static int write_npy(const char *dir, const char *name, const char *descr, const
     for (int64_t bi = 0; bi < p->b && c->shape.rows > 0; bi++)
         for (int64_t hi = 0; hi < p->h; hi++)
             if (len > 0) {
-                const int64_t at = (p->b > 1 ? bi * sb : 0) + (p->h > 1 ? hi * sh : 0);
+                const int64_t at = bi * sb + hi * sh;
                 fwrite((const char *)buf + at * (int64_t)esize, esize, (size_t)len, f);
             }
     return fclose(f);
@@ -90,185 +90,237 @@ static void json_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
-int main(int argc, char **argv)
+/* The command line. */
+typedef struct options {
+    const char *impls, *dump, *minimize_out, *to_case, *from_case, *input;
+    int signature_only;
+} options;
+
+/* Returns 0, or the exit code of a usage error (printed). */
+static int parse_options(int argc, char **argv, options *o)
 {
-    const char *impl_list = NULL, *dump = NULL, *minimize_out = NULL, *to_case = NULL, *from_case = NULL,
-               *input = NULL;
-    int signature_only = 0;
+    memset(o, 0, sizeof *o);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--signature") == 0) {
-            signature_only = 1;
+            o->signature_only = 1;
             continue;
         }
-        const char **slot = strcmp(a, "--impls") == 0      ? &impl_list
-                            : strcmp(a, "--dump") == 0     ? &dump
-                            : strcmp(a, "--minimize") == 0 ? &minimize_out
-                            : strcmp(a, "--to-case") == 0  ? &to_case
-                            : strcmp(a, "--from-case") == 0 ? &from_case
+        const char **slot = strcmp(a, "--impls") == 0      ? &o->impls
+                            : strcmp(a, "--dump") == 0     ? &o->dump
+                            : strcmp(a, "--minimize") == 0 ? &o->minimize_out
+                            : strcmp(a, "--to-case") == 0  ? &o->to_case
+                            : strcmp(a, "--from-case") == 0 ? &o->from_case
                                                             : NULL;
         if (slot) {
             if (i + 1 >= argc) return usage("an option needs a value");
             *slot = argv[++i];
         } else if (a[0] == '-' && a[1]) {
             return usage("unknown option");
-        } else if (input) {
+        } else if (o->input) {
             return usage("more than one INPUT");
         } else {
-            input = a;
+            o->input = a;
         }
     }
-    if (!input) return usage("no INPUT");
+    return o->input ? 0 : usage("no INPUT");
+}
+
+/* Reads INPUT as `.case` text or fuzzer bytes into *c; 0, or -1 with a message. */
+static int load_case(const char *input, spidx_case *c)
+{
     size_t size = 0;
     uint8_t *data = read_all(input, &size);
     if (!data) {
         fprintf(stderr, "spidx_repro: cannot read %s: %s\n", input, strerror(errno));
-        return EXIT_UNUSABLE;
+        return -1;
     }
-    spidx_case c;
+    int rc = 0;
     if (case_is_text(data, size)) {
         char err[200];
-        if (case_parse((const char *)data, size, &c, err, sizeof err) != 0) {
+        if (case_parse((const char *)data, size, c, err, sizeof err) != 0) {
             fprintf(stderr, "spidx_repro: %s: %s\n", input, err);
-            free(data);
-            return EXIT_UNUSABLE;
+            rc = -1;
         }
     } else {
-        case_decode(data, size, &c);
+        case_decode(data, size, c);
     }
     free(data);
+    return rc;
+}
 
-    if (from_case && !case_fits_fuzz_budget(&c)) {
+/* --to-case or --from-case: writes c in the other form; returns the exit code. */
+static int convert(const options *o, const spidx_case *c)
+{
+    const char *out = o->to_case ? o->to_case : o->from_case;
+    if (o->from_case && !case_fits_fuzz_budget(c)) {
         fprintf(stderr,
                 "spidx_repro: %s is larger than fuzz_diff's budget (%zu bytes, %lld rows): its raw bytes "
                 "would not decode back to it\n",
-                input, SPIDX_FUZZ_MAX_BYTES, (long long)SPIDX_FUZZ_MAX_ROWS);
-        case_free(&c);
+                o->input, SPIDX_FUZZ_MAX_BYTES, (long long)SPIDX_FUZZ_MAX_ROWS);
         return EXIT_UNUSABLE;
     }
-    if (to_case || from_case) {
-        FILE *f = fopen(to_case ? to_case : from_case, "wb");
-        if (!f) {
-            fprintf(stderr, "spidx_repro: cannot write %s\n", to_case ? to_case : from_case);
-            return EXIT_UNUSABLE;
-        }
-        if (to_case) {
-            char note[600];
-            snprintf(note, sizeof note, "converted from %s", input);
-            case_write(f, &c, note);
-        } else {
-            size_t n;
-            uint8_t *bytes = case_encode(&c, &n);
-            fwrite(bytes, 1, n, f);
-            free(bytes);
-        }
-        fclose(f);
-        printf("wrote %s\n", to_case ? to_case : from_case);
-        case_free(&c);
-        return EXIT_AGREE;
+    FILE *f = fopen(out, "wb");
+    if (!f) {
+        fprintf(stderr, "spidx_repro: cannot write %s\n", out);
+        return EXIT_UNUSABLE;
     }
-
-    if (impl_list) setenv("SPIDX_IMPLS", impl_list, 1);
-    const spidx_impl *impls[SPIDX_MAX_IMPLS];
-    size_t n = case_select_impls(impls, SPIDX_MAX_IMPLS, stdout);
-    if (!spidx_impl_find("ref")) return usage("no reference implementation");
-
-    if (signature_only) {
-        char sig[128];
-        const int differ = case_signature(&c, impls, n, sig, sizeof sig);
-        printf("signature: %s\n", sig);
-        case_free(&c);
-        return differ ? EXIT_MISMATCH : EXIT_AGREE;
+    if (o->to_case) {
+        char note[600];
+        snprintf(note, sizeof note, "converted from %s", o->input);
+        case_write(f, c, note);
+    } else {
+        size_t n;
+        uint8_t *bytes = case_encode(c, &n);
+        fwrite(bytes, 1, n, f);
+        free(bytes);
     }
-    printf("---- case (%s)\n", input);
-    case_write(stdout, &c, NULL);
+    fclose(f);
+    printf("wrote %s\n", out);
+    return EXIT_AGREE;
+}
+
+/* Runs c on the reference (*want) and on every other selected implementation (outs[i]
+ * for impls[i]; the reference's own slot is left unused), prints the verdicts and the
+ * first mismatches; returns 1 when some implementation disagrees. */
+static int run_verdicts(const spidx_case *c, const spidx_impl *const *impls, size_t n, spidx_outcome *want,
+                        spidx_outcome *outs)
+{
     const spidx_impl *ref = spidx_impl_find("ref");
-    spidx_outcome want;
-    case_run(ref, &c, &want);
-    printf("---- verdicts\n%-10s %-20s %s\n", "ref", spidx_status_name(want.status), want.detail.message);
+    case_run(ref, c, want);
+    printf("---- verdicts\n%-10s %-20s %s\n", "ref", spidx_status_name(want->status), want->detail.message);
     int mismatch = 0;
-    spidx_outcome outs[SPIDX_MAX_IMPLS];
     for (size_t i = 0; i < n; i++) {
         if (impls[i] == ref) continue;
-        case_run(impls[i], &c, &outs[i]);
-        const long bad = case_compare(&c, "ref", &want, impls[i]->name, &outs[i], NULL, 0, NULL);
+        case_run(impls[i], c, &outs[i]);
+        const long bad = case_compare(c, "ref", want, impls[i]->name, &outs[i], NULL, 0, NULL);
         printf("%-10s %-20s %s\n", impls[i]->name, spidx_status_name(outs[i].status),
                bad ? "MISMATCH" : "agrees with ref");
         if (bad) {
             printf("  %ld mismatches, first ones:\n", bad);
-            case_compare(&c, "ref", &want, impls[i]->name, &outs[i], stdout, 12, NULL);
+            case_compare(c, "ref", want, impls[i]->name, &outs[i], stdout, 12, NULL);
             mismatch = 1;
         }
     }
+    return mismatch;
+}
 
-    if (dump) {
-        mkdir(dump, 0777);
-        char path[1024];
-        snprintf(path, sizeof path, "%s/status.json", dump);
-        FILE *f = fopen(path, "w");
-        if (!f) {
-            fprintf(stderr, "spidx_repro: cannot write %s\n", path);
-            return EXIT_UNUSABLE;
-        }
-        fprintf(f, "{");
-        for (size_t i = 0; i <= n; i++) {
-            const spidx_outcome *o = i == 0 ? &want : &outs[i - 1];
-            const char *name = i == 0 ? "ref" : impls[i - 1]->name;
-            if (i > 0 && impls[i - 1] == ref) continue;
-            fprintf(f, "%s\"%s\": {\"status\": \"%s\", \"bi\": %lld, \"hi\": %lld, \"j\": %lld, \"value\": %lld, "
-                       "\"message\": ",
-                    i ? ", " : "", name, spidx_status_name(o->status), (long long)o->detail.bi,
-                    (long long)o->detail.hi, (long long)o->detail.j, (long long)o->detail.value);
-            json_string(f, o->detail.message);
-            fprintf(f, "}");
-            if (c.check == SPIDX_OK) {
-                const spidx_params *p = &c.p;
-                char nm[128];
-                snprintf(nm, sizeof nm, "%s.list", name);
-                write_npy(dump, nm, p->index_type == SPIDX_INDEX_I32 ? "<i4" : "<i8", &c, o->list,
-                          c.shape.index_size, p->list_sb, p->list_sh, c.shape.T);
-                snprintf(nm, sizeof nm, "%s.weight", name);
-                write_npy(dump, nm, weight_descr(p->weight_type), &c, o->weight, c.shape.weight_size, p->weight_sb,
-                          p->weight_sh, p->sk);
-            }
-        }
-        fprintf(f, "}\n");
-        fclose(f);
-        if (c.check == SPIDX_OK) {
-            write_npy(dump, "topk", "<i8", &c, c.topk, 8, c.p.topk_sb, c.p.topk_sh, c.p.heavy);
-            write_npy(dump, "weight_init", weight_descr(c.p.weight_type), &c, c.weight_init, c.shape.weight_size,
-                      c.p.weight_sb, c.p.weight_sh, c.p.sk);
-        }
-        printf("---- dumped to %s (bfloat16 weights as raw uint16 bits)\n", dump);
+/* --dump DIR: status.json with every verdict, and .npy files of the inputs and of each
+ * implementation's outputs (valid cases). Returns 0, or -1 when DIR cannot be written. */
+static int dump_outcomes(const char *dir, const spidx_case *c, const spidx_impl *const *impls, size_t n,
+                         const spidx_outcome *want, const spidx_outcome *outs)
+{
+    const spidx_impl *ref = spidx_impl_find("ref");
+    const spidx_row_strides *rs = &c->strides;
+    mkdir(dir, 0777);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/status.json", dir);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "spidx_repro: cannot write %s\n", path);
+        return -1;
     }
+    fprintf(f, "{");
+    for (size_t i = 0; i <= n; i++) {
+        if (i > 0 && impls[i - 1] == ref) continue;
+        const spidx_outcome *o = i == 0 ? want : &outs[i - 1];
+        const char *name = i == 0 ? "ref" : impls[i - 1]->name;
+        fprintf(f, "%s\"%s\": {\"status\": \"%s\", \"bi\": %lld, \"hi\": %lld, \"j\": %lld, \"value\": %lld, "
+                   "\"message\": ",
+                i ? ", " : "", name, spidx_status_name(o->status), (long long)o->detail.bi, (long long)o->detail.hi,
+                (long long)o->detail.j, (long long)o->detail.value);
+        json_string(f, o->detail.message);
+        fprintf(f, "}");
+        if (c->check == SPIDX_OK) {
+            char nm[128];
+            snprintf(nm, sizeof nm, "%s.list", name);
+            write_npy(dir, nm, c->p.index_type == SPIDX_INDEX_I32 ? "<i4" : "<i8", c, o->list, c->shape.index_size,
+                      rs->list_sb, rs->list_sh, c->shape.T);
+            snprintf(nm, sizeof nm, "%s.weight", name);
+            write_npy(dir, nm, weight_descr(c->p.weight_type), c, o->weight, c->shape.weight_size, rs->weight_sb,
+                      rs->weight_sh, c->p.sk);
+        }
+    }
+    fprintf(f, "}\n");
+    fclose(f);
+    if (c->check == SPIDX_OK) {
+        write_npy(dir, "topk", "<i8", c, c->topk, 8, rs->topk_sb, rs->topk_sh, c->p.heavy);
+        write_npy(dir, "weight_init", weight_descr(c->p.weight_type), c, c->weight_init, c->shape.weight_size,
+                  rs->weight_sb, rs->weight_sh, c->p.sk);
+    }
+    printf("---- dumped to %s (bfloat16 weights as raw uint16 bits)\n", dir);
+    return 0;
+}
+
+/* --minimize OUT: shrinks *c while the disagreement stays and writes it; 0 or -1. */
+static int minimize_to(const char *out, const char *input, spidx_case *c, const spidx_impl *const *impls, size_t n)
+{
+    const int64_t before[4] = {c->p.b * c->p.h, c->p.sk, c->check == SPIDX_OK ? c->shape.T : -1, c->p.heavy};
+    case_minimize(c, impls, n, stdout);
+    char sig[96];
+    case_signature(c, impls, n, sig, sizeof sig);
+    FILE *f = fopen(out, "w");
+    if (!f) {
+        fprintf(stderr, "spidx_repro: cannot write %s\n", out);
+        return -1;
+    }
+    char note[400];
+    snprintf(note, sizeof note, "minimized from %s; disagreement %s", input, sig);
+    case_write(f, c, note);
+    fclose(f);
+    printf("---- minimized: rows %lld -> %lld, sk %lld -> %lld, T %lld -> %lld, heavy %lld -> %lld; wrote %s\n",
+           (long long)before[0], (long long)(c->p.b * c->p.h), (long long)before[1], (long long)c->p.sk,
+           (long long)before[2], (long long)(c->check == SPIDX_OK ? c->shape.T : -1), (long long)before[3],
+           (long long)c->p.heavy, out);
+    case_write(stdout, c, note);
+    return 0;
+}
+
+/* Everything but the conversions: verdicts (or the signature alone), dump, minimize. */
+static int reproduce(const options *o, spidx_case *c)
+{
+    if (o->impls) setenv("SPIDX_IMPLS", o->impls, 1);
+    const spidx_impl *impls[SPIDX_MAX_IMPLS];
+    size_t n;
+    char err[256];
+    const case_select_status st = case_select_impls(impls, &n, stdout, err, sizeof err);
+    if (st != CASE_SELECT_OK) {
+        fprintf(stderr, "spidx_repro: %s\n", err);
+        return st == CASE_SELECT_UNKNOWN ? EXIT_UNUSABLE : EXIT_MISMATCH;
+    }
+    if (o->signature_only) {
+        char sig[128];
+        const int differ = case_signature(c, impls, n, sig, sizeof sig);
+        printf("signature: %s\n", sig);
+        return differ ? EXIT_MISMATCH : EXIT_AGREE;
+    }
+    printf("---- case (%s)\n", o->input);
+    case_write(stdout, c, NULL);
+    spidx_outcome want, outs[SPIDX_MAX_IMPLS];
+    const int mismatch = run_verdicts(c, impls, n, &want, outs);
+    const int dumped = o->dump ? dump_outcomes(o->dump, c, impls, n, &want, outs) : 0;
+    const spidx_impl *ref = spidx_impl_find("ref");
     for (size_t i = 0; i < n; i++)
         if (impls[i] != ref) outcome_free(&outs[i]);
     outcome_free(&want);
-
-    if (minimize_out) {
-        if (!mismatch) {
+    if (dumped != 0) return EXIT_UNUSABLE;
+    if (o->minimize_out) {
+        if (!mismatch)
             printf("---- nothing to minimize: every implementation agrees with ref\n");
-        } else {
-            const int64_t before[4] = {c.p.b * c.p.h, c.p.sk, c.check == SPIDX_OK ? c.shape.T : -1, c.p.heavy};
-            case_minimize(&c, impls, n, stdout);
-            char sig[96];
-            case_signature(&c, impls, n, sig, sizeof sig);
-            FILE *f = fopen(minimize_out, "w");
-            if (!f) {
-                fprintf(stderr, "spidx_repro: cannot write %s\n", minimize_out);
-                return EXIT_UNUSABLE;
-            }
-            char note[400];
-            snprintf(note, sizeof note, "minimized from %s; disagreement %s", input, sig);
-            case_write(f, &c, note);
-            fclose(f);
-            printf("---- minimized: rows %lld -> %lld, sk %lld -> %lld, T %lld -> %lld, heavy %lld -> %lld; wrote %s\n",
-                   (long long)before[0], (long long)(c.p.b * c.p.h), (long long)before[1], (long long)c.p.sk,
-                   (long long)before[2], (long long)(c.check == SPIDX_OK ? c.shape.T : -1), (long long)before[3],
-                   (long long)c.p.heavy, minimize_out);
-            case_write(stdout, &c, note);
-        }
+        else if (minimize_to(o->minimize_out, o->input, c, impls, n) != 0)
+            return EXIT_UNUSABLE;
     }
-    case_free(&c);
     return mismatch ? EXIT_MISMATCH : EXIT_AGREE;
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    const int bad_usage = parse_options(argc, argv, &o);
+    if (bad_usage) return bad_usage;
+    spidx_case c;
+    if (load_case(o.input, &c) != 0) return EXIT_UNUSABLE;
+    const int rc = o.to_case || o.from_case ? convert(&o, &c) : reproduce(&o, &c);
+    case_free(&c);
+    return rc;
 }
