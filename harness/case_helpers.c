@@ -269,11 +269,11 @@ int case_padding_intact(const spidx_case *c, const spidx_outcome *o)
         for (int64_t hi = 0; hi < p->h; hi++) {
             if (c->shape.T) {
                 const int64_t lrow = offset_of(c->strides.list_sb, c->strides.list_sh, bi, hi, 0);
-                memcpy(l + lrow * isz, c->list_init + lrow * isz, (size_t)c->shape.T * isz);
+                memcpy(l + (size_t)lrow * isz, c->list_init + (size_t)lrow * isz, (size_t)c->shape.T * isz);
             }
             if (p->sk) {
                 const int64_t wrow = offset_of(c->strides.weight_sb, c->strides.weight_sh, bi, hi, 0);
-                memcpy(w + wrow * wsz, c->weight_init + wrow * wsz, (size_t)p->sk * wsz);
+                memcpy(w + (size_t)wrow * wsz, c->weight_init + (size_t)wrow * wsz, (size_t)p->sk * wsz);
             }
         }
     const int ok = memcmp(l, c->list_init, c->list_bytes) == 0 && memcmp(w, c->weight_init, c->weight_bytes) == 0;
@@ -347,14 +347,14 @@ long case_compare(const spidx_case *c, const char *name_a, const spidx_outcome *
         for (int64_t hi = 0; hi < p->h; hi++) {
             const int64_t lrow = offset_of(c->strides.list_sb, c->strides.list_sh, bi, hi, 0);
             const int64_t wrow = offset_of(c->strides.weight_sb, c->strides.weight_sh, bi, hi, 0);
-            if (lrow_bytes && memcmp(a->list + lrow * isz, b->list + lrow * isz, lrow_bytes) != 0)
+            if (lrow_bytes && memcmp(a->list + (size_t)lrow * isz, b->list + (size_t)lrow * isz, lrow_bytes) != 0)
                 for (int64_t j = 0; j < c->shape.T; j++) {
                     const int64_t va = read_index(c, a->list, lrow + j), vb = read_index(c, b->list, lrow + j);
                     if (va != vb)
                         REPORT("list", "  list (bi=%lld, hi=%lld, j=%lld): %s=%lld %s=%lld\n", (long long)bi,
                                (long long)hi, (long long)j, name_a, (long long)va, name_b, (long long)vb);
                 }
-            if (wrow_bytes && memcmp(a->weight + wrow * wsz, b->weight + wrow * wsz, wrow_bytes) != 0)
+            if (wrow_bytes && memcmp(a->weight + (size_t)wrow * wsz, b->weight + (size_t)wrow * wsz, wrow_bytes) != 0)
                 for (int64_t x = 0; x < p->sk; x++) {
                     const uint32_t va = read_weight(c, a->weight, wrow + x), vb = read_weight(c, b->weight, wrow + x);
                     if (va != vb)
@@ -362,8 +362,8 @@ long case_compare(const spidx_case *c, const char *name_a, const spidx_outcome *
                                (long long)hi, (long long)x, name_a, (int)wsz * 2, va, name_b, (int)wsz * 2, vb);
                 }
             if (padded) {
-                if (lrow_bytes) memcpy(lb + lrow * isz, a->list + lrow * isz, lrow_bytes);
-                if (wrow_bytes) memcpy(wb + wrow * wsz, a->weight + wrow * wsz, wrow_bytes);
+                if (lrow_bytes) memcpy(lb + (size_t)lrow * isz, a->list + (size_t)lrow * isz, lrow_bytes);
+                if (wrow_bytes) memcpy(wb + (size_t)wrow * wsz, a->weight + (size_t)wrow * wsz, wrow_bytes);
             }
         }
     }

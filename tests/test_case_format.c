@@ -146,7 +146,7 @@ START_TEST(test_exact_forms_at_the_budget_are_taken_as_written)
 {
     spidx_case c;
     parse_one_row(1048576, &c); /* 4 MiB of float32 weights: exactly the budget */
-    ck_assert_int_eq(c.weight_bytes, (size_t)4 << 20);
+    ck_assert_uint_eq(c.weight_bytes, (size_t)4 << 20);
     ck_assert_int_eq(exact_forms_taken_as_written(&c), 2);
     case_free(&c);
 }

@@ -86,8 +86,9 @@ START_TEST(test_more_than_65535_rows_are_all_written)
 }
 END_TEST
 
-/* One long row: sk = 300,001 (several 65,536-element chunks and far more than a block's
- * threads), heavy = 5,000 values t = (k * 61) % 299,000 spread over the row, offset 1000. */
+/* One long row: sk = 300,001 (three or more of the fused kernel's chunks of at most
+ * 131,072 elements, and far more than a block's threads), heavy = 5,000 values
+ * t = (k * 61) % 299,000 spread over the row, offset 1000. */
 enum { LONG_SK = 300001, LONG_SINK = 3, LONG_WINDOW = 2, LONG_HEAVY = 5000, LONG_OFF = 1000 };
 static int64_t long_topk(const spidx_params *p, int64_t bi, int64_t hi, int64_t k)
 {
