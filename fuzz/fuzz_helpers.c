@@ -15,12 +15,14 @@ static char g_prefix[512] = "./";
 static const spidx_impl *g_impls[SPIDX_MAX_IMPLS];
 static size_t g_nimpls;
 static int g_ready;
+static const char *g_target = "";
 void (*fuzz_fail_continue)(void);
 
 void fuzz_setup(const char *target, int argc, char **argv)
 {
     if (g_ready) return;
     g_ready = 1;
+    g_target = target;
 #ifdef __GLIBC__
     /* Every exec allocates and frees buffers of up to a few MiB. Past glibc's default
      * thresholds each would be a fresh mmap or a trimmed heap, so every exec would pay
@@ -34,7 +36,7 @@ void fuzz_setup(const char *target, int argc, char **argv)
     const case_select_status st = case_select_impls(g_impls, &g_nimpls, stderr, err, sizeof err);
     if (st != CASE_SELECT_OK) {
         fprintf(stderr, "%s: %s\n", target, err);
-        exit(st == CASE_SELECT_UNKNOWN ? 2 : 1);
+        exit(2);
     }
     fprintf(stderr, "%s: implementations under test:", target);
     int gpu = 0;
@@ -50,6 +52,14 @@ const spidx_impl *const *fuzz_impls(size_t *count)
 {
     *count = g_nimpls;
     return g_impls;
+}
+
+void fuzz_describe_checks(char *buf, size_t size)
+{
+    if (strcmp(g_target, "fuzz_ref") == 0)
+        snprintf(buf, size, "ref, against the properties of ref/SPEC.md");
+    else
+        case_describe_impls(g_impls, g_nimpls, buf, size);
 }
 
 int fuzz_impl_index(const spidx_impl *impl)

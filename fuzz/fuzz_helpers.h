@@ -17,6 +17,10 @@ void fuzz_setup(const char *target, int argc, char **argv);
 /* The implementations selected at setup (available ones only). */
 const spidx_impl *const *fuzz_impls(size_t *count);
 
+/* What the target checks, for a summary line: "ref, fused, baseline" (a differential
+ * target; with the reference alone it says so), or fuzz_ref's property checks. */
+void fuzz_describe_checks(char *buf, size_t size);
+
 /* Registry index of an implementation (for coverage counters). */
 int fuzz_impl_index(const spidx_impl *impl);
 

@@ -3,7 +3,9 @@
  * directories named (sorted, recursive), so the corpus is a regression suite.
  * Usage: fuzz_diff_replay [--keep-going] corpus/seed corpus/regress   (exit 0 when every
  * input passed; a failing input aborts, as under libFuzzer, unless --keep-going: then
- * each failure is counted, the remaining inputs still run, and the exit code is 1).
+ * each failure is counted, the remaining inputs still run, and the exit code is 1; exit
+ * 2 when a path cannot be read, no input was found, or SPIDX_IMPLS names an
+ * implementation that cannot run here). The last line names what was compared.
  * `.case` files run as written (fuzz_check_case); one that does not parse fails. */
 #define _DEFAULT_SOURCE /* DT_DIR */
 #include <dirent.h>
@@ -145,14 +147,20 @@ int main(int argc, char **argv)
     LLVMFuzzerInitialize(&argc, &argv);
     int rc = 0;
     for (int i = first; i < argc; i++) rc |= run_path(argv[i]);
+    char checks[512];
+    fuzz_describe_checks(checks, sizeof checks);
     if (rc) {
-        printf("replayed %ld inputs: some paths could not be read\n", g_files);
+        printf("replayed %ld inputs on %s: some paths could not be read\n", g_files, checks);
+        return 2;
+    }
+    if (g_files == 0) {
+        printf("replayed no input: nothing was checked\n");
         return 2;
     }
     if (g_failed) {
-        printf("replayed %ld inputs: %ld failed\n", g_files, g_failed);
+        printf("replayed %ld inputs on %s: %ld failed\n", g_files, checks, g_failed);
         return 1;
     }
-    printf("replayed %ld inputs: all passed\n", g_files);
+    printf("replayed %ld inputs on %s: all passed\n", g_files, checks);
     return 0;
 }

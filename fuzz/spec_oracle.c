@@ -54,8 +54,9 @@ static void tensors_of(const spidx_params *p, tensor t[3])
 static int stride_rule_holds(const tensor *t, int64_t b, int64_t h, const char **why)
 {
     if (t->L == 0 || (i128)b * h < 2) return 1; /* strides ignored */
-    /* The dimensions of extent > 1, sorted by stride (inner first). */
-    struct { i128 extent, stride; } dim[2];
+    /* The dimensions of extent > 1, sorted by stride (inner first); b * h >= 2 makes at
+     * least one. */
+    struct { i128 extent, stride; } dim[2] = {{0, 0}, {0, 0}};
     int n = 0;
     if (b > 1) dim[n].extent = b, dim[n].stride = t->sb, n++;
     if (h > 1) dim[n].extent = h, dim[n].stride = t->sh, n++;

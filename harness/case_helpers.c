@@ -401,13 +401,13 @@ case_select_status case_select_impls(const spidx_impl **impls, size_t *count, FI
     size_t nall, n = 0;
     const spidx_impl *all = spidx_impls(&nall);
     const char *sel = getenv("SPIDX_IMPLS");
-    const int require_gpu = case_require_gpu();
+    const int named = sel && *sel, require_gpu = case_require_gpu();
     int wanted[SPIDX_MAX_IMPLS];
     SPIDX_ASSERT(nall <= SPIDX_MAX_IMPLS);
     *count = 0;
     if (err && err_size) err[0] = 0;
-    for (size_t i = 0; i < nall; i++) wanted[i] = !(sel && *sel) && !all[i].opt_in;
-    if (sel && *sel) {
+    for (size_t i = 0; i < nall; i++) wanted[i] = !named && !all[i].opt_in;
+    if (named) {
         /* Every name in the list must exist: a typo must not silently test less. */
         char names[256];
         snprintf(names, sizeof names, "%s", sel);
@@ -424,16 +424,32 @@ case_select_status case_select_impls(const spidx_impl **impls, size_t *count, FI
         if (!wanted[i]) continue;
         char why[192];
         if (!all[i].available(why, sizeof why)) {
-            if (log) fprintf(log, "spidx: %s (%s) unavailable, skipped: %s\n", all[i].name,
-                             spidx_impl_kind_name(all[i].kind), why);
-            if (require_gpu && all[i].kind == SPIDX_IMPL_GPU) {
-                if (err) snprintf(err, err_size, "SPIDX_REQUIRE_GPU=1 but %s is unavailable: %s", all[i].name, why);
+            /* A named implementation must run: a gate that names one and compares
+             * nothing must not pass. */
+            if (named || (require_gpu && all[i].kind == SPIDX_IMPL_GPU)) {
+                if (err)
+                    snprintf(err, err_size, "%s %s is unavailable here: %s",
+                             named ? "SPIDX_IMPLS names" : "SPIDX_REQUIRE_GPU=1 but", all[i].name, why);
                 return CASE_SELECT_UNAVAILABLE;
             }
+            if (log) fprintf(log, "spidx: %s (%s) unavailable, skipped: %s\n", all[i].name,
+                             spidx_impl_kind_name(all[i].kind), why);
             continue;
         }
         impls[n++] = &all[i];
     }
     *count = n;
     return CASE_SELECT_OK;
+}
+
+void case_describe_impls(const spidx_impl *const *impls, size_t n, char *buf, size_t size)
+{
+    size_t at = 0;
+    int others = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < n && at < size; i++) {
+        at += (size_t)snprintf(buf + at, size - at, "%s%s", i ? ", " : "", impls[i]->name);
+        others |= !impls[i]->is_reference;
+    }
+    if (!others && at < size) snprintf(buf + at, size - at, " (reference only: no differential comparison)");
 }

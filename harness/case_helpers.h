@@ -123,19 +123,24 @@ void case_describe(const spidx_case *c, char *buf, size_t size);
 /* 1 when SPIDX_REQUIRE_GPU=1: a GPU implementation or test must run, not skip; else 0. */
 int case_require_gpu(void);
 
-/* Outcomes of case_select_impls; each program decides what to do with a failure (the
- * tools and fuzz targets exit 2 on an unknown name and 1 on a required GPU). */
+/* Outcomes of case_select_impls. Each program decides what a failure means; every
+ * program of spidx exits 2 on either, with the reason. */
 typedef enum case_select_status {
     CASE_SELECT_OK = 0,
-    CASE_SELECT_UNAVAILABLE = 1, /* SPIDX_REQUIRE_GPU=1 and a selected GPU implementation cannot run */
+    CASE_SELECT_UNAVAILABLE = 1, /* a named implementation cannot run here, or SPIDX_REQUIRE_GPU=1 and a GPU one cannot */
     CASE_SELECT_UNKNOWN = 2      /* SPIDX_IMPLS names an implementation that is not registered */
 } case_select_status;
 
-/* Implementations selected by the environment: SPIDX_IMPLS="ref,fused", or when it is
- * unset all but the opt-in ones (mutants). Fills impls (at most SPIDX_MAX_IMPLS) with the
- * available ones and *count with their number, and writes one line per unavailable
- * implementation to log (NULL: silent). Returns CASE_SELECT_OK, or a failure with the
- * reason in err (err_size bytes, NUL-terminated). */
+/* Implementations selected by the environment. SPIDX_IMPLS="ref,fused" names them: each
+ * must exist and be available here. When it is unset, all but the opt-in ones (mutants)
+ * that are available here; those that are not are skipped with a line to log (NULL:
+ * silent), unless SPIDX_REQUIRE_GPU=1 and one is a GPU implementation. Fills impls (room
+ * for SPIDX_MAX_IMPLS) and *count. Returns CASE_SELECT_OK, or a failure with the reason
+ * in err (err_size bytes, NUL-terminated) and *count = 0. */
 case_select_status case_select_impls(const spidx_impl **impls, size_t *count, FILE *log, char *err, size_t err_size);
+
+/* "ref, fused, baseline": the names of impls[0..n) into buf; with the reference alone,
+ * followed by " (reference only: no differential comparison)". Never fails. */
+void case_describe_impls(const spidx_impl *const *impls, size_t n, char *buf, size_t size);
 
 #endif /* SPIDX_CASE_HELPERS_H */

@@ -1,7 +1,8 @@
 /* test_gpu_errors.c - CUDA failures become a clear status: a call whose staging needs
  * more device memory than the GPU has returns SPIDX_E_DEVICE naming cudaMalloc, writes
- * nothing, and the next call still works. Exits 77 (skipped) without a device, or 1
- * under SPIDX_REQUIRE_GPU=1. Run: ctest -L gpu. */
+ * nothing, and the next call still works; on each GPU implementation SPIDX_IMPLS selects
+ * (default: all). Exits 77 (skipped) without a device, or 1 under SPIDX_REQUIRE_GPU=1 or
+ * when SPIDX_IMPLS names a GPU implementation. Run: ctest -L gpu. */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS, MAP_NORESERVE */
 #include "test_helpers.h"
 
@@ -23,8 +24,9 @@ START_TEST(test_out_of_device_memory_is_e_device_and_recoverable)
     spidx_params p = case_contiguous_params(2, 1, sk, 1, 0, 1, 0);
     p.weight_sb = stride;
     int64_t list[4] = {-7, -7, -7, -7};
-    const spidx_impl *gpu[] = {spidx_impl_find("fused"), spidx_impl_find("baseline")};
-    for (int i = 0; i < 2; i++) {
+    const spidx_impl *gpu[SPIDX_MAX_IMPLS];
+    const size_t ngpu = select_gpu_impls(gpu);
+    for (size_t i = 0; i < ngpu; i++) {
         spidx_detail d;
         const spidx_status st = gpu[i]->run(&p, NULL, list, weight, &d);
         ck_assert_msg(st == SPIDX_E_DEVICE, "%s: %s, expected SPIDX_E_DEVICE", gpu[i]->name, spidx_status_name(st));
@@ -38,7 +40,7 @@ START_TEST(test_out_of_device_memory_is_e_device_and_recoverable)
 
     /* The failure is not sticky: a normal call afterwards succeeds on both. */
     const spidx_params q = case_contiguous_params(1, 1, 4, 1, 0, 1, 0);
-    for (int i = 0; i < 2; i++) {
+    for (size_t i = 0; i < ngpu; i++) {
         int64_t l[2];
         uint32_t w[4] = {9, 9, 9, 9};
         spidx_detail d;

@@ -135,12 +135,26 @@ size_t select_gpu_impls(const spidx_impl **impls)
     return n;
 }
 
+/* 1 when SPIDX_IMPLS names a GPU implementation. */
+static int gpu_impl_named(void)
+{
+    const char *sel = getenv("SPIDX_IMPLS");
+    char names[256];
+    snprintf(names, sizeof names, "%s", sel ? sel : "");
+    for (char *tok = strtok(names, ","); tok; tok = strtok(NULL, ",")) {
+        const spidx_impl *impl = spidx_impl_find(tok);
+        if (impl && impl->kind == SPIDX_IMPL_GPU) return 1;
+    }
+    return 0;
+}
+
 int gpu_test_unavailable(const char *test)
 {
     char why[192];
     if (spidx_gpu_available(why, sizeof why)) return 0;
-    if (case_require_gpu()) {
-        printf("SPIDX_REQUIRE_GPU=1 but %s has no CUDA device: %s\n", test, why);
+    if (case_require_gpu() || gpu_impl_named()) {
+        printf("%s but %s has no CUDA device: %s\n",
+               case_require_gpu() ? "SPIDX_REQUIRE_GPU=1" : "SPIDX_IMPLS names a GPU implementation", test, why);
         return EXIT_FAILURE;
     }
     printf("SKIPPED: %s needs a CUDA device: %s\n", test, why);
@@ -151,9 +165,9 @@ int run_suite(Suite *s)
 {
     const spidx_impl *impls[SPIDX_MAX_IMPLS];
     const size_t n = test_select_impls(impls, stdout);
-    printf("implementations under test:");
-    for (size_t i = 0; i < n; i++) printf(" %s", impls[i]->name);
-    printf("\n");
+    char names[512];
+    case_describe_impls(impls, n, names, sizeof names);
+    printf("implementations under test: %s\n", names);
     fflush(stdout);
     SRunner *sr = srunner_create(s);
     if (!getenv("CK_FORK")) srunner_set_fork_status(sr, CK_NOFORK);

@@ -43,7 +43,8 @@ size_t test_select_impls(const spidx_impl **impls, FILE *log);
 
 /* For a GPU-only test: 0 when a CUDA device can run the kernels. Otherwise prints why
  * and returns the exit code to leave with: 77 (CTest: skipped), or 1 (failed) under
- * SPIDX_REQUIRE_GPU=1, which promises that every GPU test runs. */
+ * SPIDX_REQUIRE_GPU=1, which promises that every GPU test runs, or when SPIDX_IMPLS
+ * names a GPU implementation. */
 int gpu_test_unavailable(const char *test);
 
 /* The GPU implementations SPIDX_IMPLS selects (default: fused and baseline), in impls

@@ -1,7 +1,8 @@
 /* spidx_compare.c - spidx_compare: runs every available implementation over a
  * table of hand-written adversarial cases and compares each with the reference bit
- * for bit. Usage: spidx_compare [-v] [NAME...]   (exit 0: all agree, 1: mismatch).
- * The implementations are picked by SPIDX_IMPLS (default: all available). */
+ * for bit. Usage: spidx_compare [-v] [NAME...]   (exit 0: all agree, 1: mismatch, 2: no
+ * case named matches, or SPIDX_IMPLS names one that cannot run). The implementations
+ * are picked by SPIDX_IMPLS (default: all available); the last line names them. */
 #define _POSIX_C_SOURCE 200809L /* fmemopen */
 #include <stdlib.h>
 #include <string.h>
@@ -118,7 +119,7 @@ int main(int argc, char **argv)
     const case_select_status st = case_select_impls(impls, &nimpl, stdout, err, sizeof err);
     if (st != CASE_SELECT_OK) {
         fprintf(stderr, "spidx_compare: %s\n", err);
-        return st == CASE_SELECT_UNKNOWN ? 2 : 1;
+        return 2;
     }
     const spidx_impl *ref = spidx_impl_find("ref");
     printf("%-28s %-20s", "case", "reference status");
@@ -164,6 +165,12 @@ int main(int argc, char **argv)
         case_free(&c);
         ran++;
     }
-    printf("%ld cases x %zu implementations: %ld mismatching\n", ran, nimpl, failures);
+    char compared[512];
+    case_describe_impls(impls, nimpl, compared, sizeof compared);
+    if (ran == 0) {
+        printf("no case named matches: nothing was compared\n");
+        return 2;
+    }
+    printf("%ld cases on %s: %ld mismatching\n", ran, compared, failures);
     return failures ? 1 : 0;
 }

@@ -202,6 +202,9 @@ static int run_verdicts(const spidx_case *c, const spidx_impl *const *impls, siz
             mismatch = 1;
         }
     }
+    char compared[512];
+    case_describe_impls(impls, n, compared, sizeof compared);
+    printf("---- compared: %s\n", compared);
     return mismatch;
 }
 
@@ -286,7 +289,7 @@ static int reproduce(const options *o, spidx_case *c)
     const case_select_status st = case_select_impls(impls, &n, stdout, err, sizeof err);
     if (st != CASE_SELECT_OK) {
         fprintf(stderr, "spidx_repro: %s\n", err);
-        return st == CASE_SELECT_UNKNOWN ? EXIT_UNUSABLE : EXIT_MISMATCH;
+        return EXIT_UNUSABLE;
     }
     if (o->signature_only) {
         char sig[128];
