@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""fuzz/mutation.py - mutation testing: runs every mutant of kernels/mutants/mutants.h
+"""fuzz/mutation.py - mutation testing: runs every mutant of the build's mutant table
+(<build>/kernels/mutants/mutants.json, which CMake writes from kernels/mutants/mutants.h)
 through each layer of spidx (unit tests, corpus replay, fuzz_diff from the seed corpus and
 from an empty corpus, compute-sanitizer, the >2^31-element test) and writes
 reports/mutation/<UTC>.md and .json: per mutant and layer, caught or not and how fast.
 Needs a GPU and a mutant build: cmake --preset mutants && cmake --build --preset mutants.
 Usage: python3 fuzz/mutation.py [--only 1,5] [--fuzz-seconds 120] [--seeds 1,2,3]
+       python3 fuzz/mutation.py --list   (the mutant table and the layers each gets; no GPU needed)
 Exit: 0 every mutant killed by some layer, 1 a mutant survived every layer, 2 a control
 failed a layer or a layer could not judge a surviving mutant."""
 
@@ -26,7 +28,10 @@ import time
 import campaign  # fuzz/campaign.py: the GPU names and the commit, as campaign reports give them
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MUTANT_ROW = re.compile(r'X\((\d+), (\w+), "([^"]+)", "([^"]+)"\)')
+# A mutant's reach (the row's column in mutants.h) says which inputs can show its bug:
+# fuzz: any layer, the fuzzer included; grid: more rows than 65,535 x 8 work items
+# (test_gpu_grid, in the gpu layer); large: more than 2^31 weight elements (test_gpu_large).
+REACHES = ("fuzz", "grid", "large")
 SANITIZERS = ("memcheck", "racecheck")
 # Layers in the order a change meets them: pre-merge (unit, gpu, replay, sanitizers), then fuzzing.
 # "gpu" is ctest's gpu label but test_gpu_large, which is the "large" layer of its own.
@@ -40,10 +45,28 @@ def log(msg):
     print(f"[mutation] {msg}", flush=True)
 
 
-def read_mutants():
-    with open(os.path.join(ROOT, "kernels", "mutants", "mutants.h")) as f:
-        rows = MUTANT_ROW.findall(f.read())
-    return [{"number": int(n), "source": src, "name": name, "bug": bug} for n, src, name, bug in rows]
+class TableError(Exception):
+    pass
+
+
+def read_mutants(build):
+    """The mutant table CMake wrote into the build: [{number, source, name, reach, bug}]."""
+    path = os.path.join(build, "kernels", "mutants", "mutants.json")
+    if not os.path.exists(path):
+        configure = ("cmake --preset mutants" if build == os.path.join(ROOT, "build", "mutants")
+                     else f"cmake -S {ROOT} -B {build} -DSPIDX_ENABLE_MUTANTS=ON")
+        raise TableError(f"missing {path}: configure a mutants build first: {configure}")
+    with open(path) as f:
+        mutants = json.load(f)
+    for m in mutants:
+        if m.get("reach") not in REACHES:
+            raise TableError(f"{path}: mutant {m.get('number')} has reach {m.get('reach')!r}, "
+                             f"not one of {', '.join(REACHES)}")
+    return mutants
+
+
+def numbers(text):
+    return {int(x) for x in text.split(",") if x}
 
 
 def run_timed(cmd, env, cwd, timeout):
@@ -65,7 +88,9 @@ class Runner:
         self.work = tempfile.mkdtemp(prefix="spidx-mutation-")
         self.results = []
         self.lock = threading.Lock()
-        self.journal = open(os.path.join(self.work, "journal.jsonl"), "w")
+        self.journal = os.path.join(self.work, "journal.jsonl")  # one line per result, as it comes
+        with open(self.journal, "w"):
+            pass
         self.deadline = time.monotonic() + args.deadline_minutes * 60
 
     def env(self, impls):
@@ -78,8 +103,8 @@ class Runner:
         r = {"impl": impl, "layer": layer, "run": run, "caught": caught, "seconds": round(seconds, 2), **extra}
         with self.lock:
             self.results.append(r)
-            self.journal.write(json.dumps(r) + "\n")
-            self.journal.flush()
+            with open(self.journal, "a") as f:
+                f.write(json.dumps(r) + "\n")
         verdict = {True: "CAUGHT", False: "missed", None: "ERROR"}[caught]
         log(f"{impl:34s} {layer:10s} {run:8s} {verdict:6s} {seconds:7.1f} s  {extra.get('detail', '')}")
         return r
@@ -298,9 +323,11 @@ def main():
     ap.add_argument("--seeds", default="1,2,3", help="libFuzzer seeds, one run per corpus mode each")
     ap.add_argument("--lanes", type=int, default=6, help="concurrent non-fuzz runs")
     ap.add_argument("--fuzz-lanes", type=int, default=4, help="concurrent fuzz_diff runs (they share the GPU)")
-    ap.add_argument("--large", default="7", help="mutant numbers that also run test_gpu_large (needs ~13 GB host)")
-    ap.add_argument("--no-fuzz", default="7,9", help="mutant numbers the fuzzer cannot reach (sizes past its "
-                    "budget: 2^31 elements, 65,535 x 8 rows)")
+    ap.add_argument("--large", default=None, help="mutant numbers that also run test_gpu_large (needs ~13 GB "
+                    "host; default: those whose reach is large)")
+    ap.add_argument("--no-fuzz", default=None, help="mutant numbers the fuzzer does not run (default: those whose "
+                    "reach is not fuzz: sizes past its budget, 2^31 elements or 65,535 x 8 rows)")
+    ap.add_argument("--list", action="store_true", help="print the mutant table and the layers each gets, then exit")
     ap.add_argument("--controls", default="fused,baseline", help="real implementations run as controls")
     ap.add_argument("--control-fuzz-seconds", type=int, default=60)
     ap.add_argument("--deadline-minutes", type=float, default=1e9, help="schedule nothing new after this")
@@ -308,6 +335,27 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "reports", "mutation"))
     args = ap.parse_args()
 
+    args.build = os.path.abspath(args.build)
+    try:
+        table = read_mutants(args.build)
+    except (TableError, OSError, ValueError) as e:
+        log(str(e))
+        return 2
+    # Defaults from the reach column, over the whole table (not only --only's mutants).
+    large = numbers(args.large) if args.large is not None else {m["number"] for m in table if m["reach"] == "large"}
+    no_fuzz = (numbers(args.no_fuzz) if args.no_fuzz is not None
+               else {m["number"] for m in table if m["reach"] != "fuzz"})
+    mutants = table
+    if args.only:
+        keep = numbers(args.only)
+        mutants = [m for m in mutants if m["number"] in keep]
+    if args.list:
+        print(f"{len(mutants)} mutants from {os.path.join(args.build, 'kernels', 'mutants', 'mutants.json')}")
+        for m in mutants:
+            extra = ([] if m["number"] in no_fuzz else ["fuzz"]) + (["large"] if m["number"] in large else [])
+            print(f"{m['number']:3d}  {m['name']:34s} {m['source']:9s} reach {m['reach']:6s} "
+                  f"layers: unit,gpu,replay,memcheck,racecheck{''.join(',' + x for x in extra)}  {m['bug']}")
+        return 0
     for tool in ("ctest", "compute-sanitizer"):
         if not shutil.which(tool):
             log(f"{tool} not found")
@@ -317,15 +365,9 @@ def main():
         if not os.access(os.path.join(args.build, b), os.X_OK):
             log(f"missing {args.build}/{b}: build the `mutants` preset first")
             return 2
-    mutants = read_mutants()
-    if args.only:
-        keep = {int(x) for x in args.only.split(",")}
-        mutants = [m for m in mutants if m["number"] in keep]
     controls = [{"number": -i, "source": c, "name": c, "bug": "control: the real implementation"}
                 for i, c in enumerate(filter(None, args.controls.split(",")))]
     seeds = [int(s) for s in args.seeds.split(",")]
-    large = {int(x) for x in args.large.split(",") if x}
-    no_fuzz = {int(x) for x in args.no_fuzz.split(",") if x}
     runner = Runner(args)
     started = datetime.datetime.now(datetime.timezone.utc)
     t0 = time.monotonic()
