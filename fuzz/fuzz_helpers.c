@@ -38,13 +38,12 @@ void fuzz_setup(const char *target, int argc, char **argv)
         fprintf(stderr, "%s: %s\n", target, err);
         exit(2);
     }
-    fprintf(stderr, "%s: implementations under test:", target);
+    char checks[512];
+    fuzz_describe_checks(checks, sizeof checks);
     int gpu = 0;
-    for (size_t i = 0; i < g_nimpls; i++) {
-        fprintf(stderr, " %s", g_impls[i]->name);
-        gpu |= g_impls[i]->kind == SPIDX_IMPL_GPU;
-    }
-    fprintf(stderr, "%s\n", gpu ? "" : " (no GPU implementation available: CPU-only run)");
+    for (size_t i = 0; i < g_nimpls; i++) gpu |= g_impls[i]->kind == SPIDX_IMPL_GPU;
+    fprintf(stderr, "%s: implementations under test: %s%s\n", target, checks,
+            gpu || strcmp(target, "fuzz_ref") == 0 ? "" : " (no GPU implementation available: CPU-only run)");
     coverage_install(target);
 }
 

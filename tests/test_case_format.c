@@ -55,22 +55,55 @@ END_TEST
 
 START_TEST(test_decoding_is_deterministic)
 {
-    const uint8_t bytes[] = {3, 0x41, 9, 200, 7, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
-    spidx_case a, b;
-    case_decode(bytes, sizeof bytes, &a);
-    case_decode(bytes, sizeof bytes, &b);
-    ck_assert(case_equal(&a, &b));
-    ck_assert_int_eq(memcmp(a.list_init, b.list_init, a.list_bytes), 0);
-    case_free(&a);
-    case_free(&b);
+    /* Inputs for several shape classes (first byte mod 64: 3 small, 47 rows beyond one
+     * wave, 50 medium, 57 error injection, 62 and 63 costly classes confirmed by 5), the
+     * raw form, and random NaN fills: the same bytes give the same case, buffers included. */
+    const uint8_t inputs[][24] = {
+        {3, 0x41, 9, 200, 7, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16},
+        {47, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20},
+        {50, 99, 1, 77, 3, 200, 5, 9, 1, 1, 1, 250, 6, 1, 1, 0x0B, 1, 7, 3, 2, 1},
+        {57, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 4, 9, 9, 9},
+        {62, 5, 1, 0, 2, 0, 1, 0, 1, 1, 1, 8, 3, 0, 0, 0, 0, 0, 0, 0, 0},
+        {63, 5, 0, 1, 0, 1, 0, 7, 7, 7, 7, 7, 7, 7, 7, 0x0A, 1, 2, 3, 4, 5},
+        {SPIDX_RAW_TAG, 1, 2, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+        spidx_case a, b;
+        case_decode(inputs[i], sizeof inputs[i], &a);
+        case_decode(inputs[i], sizeof inputs[i], &b);
+        ck_assert_msg(case_equal(&a, &b), "input %zu", i);
+        ck_assert_uint_eq(a.topk_bytes, b.topk_bytes);
+        ck_assert_uint_eq(a.list_bytes, b.list_bytes);
+        ck_assert_uint_eq(a.weight_bytes, b.weight_bytes);
+        ck_assert_int_eq(memcmp(a.topk, b.topk, a.topk_bytes), 0);
+        ck_assert_int_eq(memcmp(a.list_init, b.list_init, a.list_bytes), 0);
+        ck_assert_int_eq(memcmp(a.weight_init, b.weight_init, a.weight_bytes), 0);
+        case_free(&a);
+        case_free(&b);
+    }
 }
 END_TEST
 
-START_TEST(test_empty_input_decodes_to_a_case)
+START_TEST(test_empty_input_decodes_to_an_empty_contiguous_case)
 {
+    /* Past the end every read is 0: the small class with b = h = 1 + 0, sk = sink =
+     * window = heavy = init_offset = 0, int64 list, float32 ZERO weights, contiguous
+     * rows of length 0 (every stride 0), no NULL buffer, random fill from seed 0. */
     spidx_case c;
     case_decode(NULL, 0, &c);
-    ck_assert_int_ge(c.p.b, 0);
+    const spidx_params *p = &c.p;
+    ck_assert_int_eq(p->b, 1);
+    ck_assert_int_eq(p->h, 1);
+    ck_assert_int_eq(p->sk + p->sink + p->window + p->heavy + p->init_offset, 0);
+    ck_assert_int_eq(p->index_type, SPIDX_INDEX_I64);
+    ck_assert_int_eq(p->weight_type, SPIDX_WEIGHT_F32);
+    ck_assert_int_eq(p->mode, SPIDX_MODE_ZERO);
+    ck_assert_int_eq(p->topk_sb | p->topk_sh | p->list_sb | p->list_sh | p->weight_sb | p->weight_sh, 0);
+    ck_assert_uint_eq(c.null_mask, 0);
+    ck_assert_int_eq(c.fill, SPIDX_FILL_RANDOM);
+    ck_assert_uint_eq(c.fill_seed, 0);
+    ck_assert_int_eq(c.check, SPIDX_OK);
+    ck_assert_int_eq(c.shape.T, 0);
     case_free(&c);
 }
 END_TEST
@@ -200,7 +233,7 @@ int main(void)
     TCase *rt = tcase_create("round_trips");
     tcase_add_test(rt, test_decoded_bytes_round_trip_through_text_and_raw_forms);
     tcase_add_test(rt, test_decoding_is_deterministic);
-    tcase_add_test(rt, test_empty_input_decodes_to_a_case);
+    tcase_add_test(rt, test_empty_input_decodes_to_an_empty_contiguous_case);
     suite_add_tcase(s, rt);
     TCase *txt = tcase_create("text");
     tcase_add_test(txt, test_malformed_text_reports_the_line);

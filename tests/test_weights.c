@@ -11,15 +11,16 @@ static spidx_params typed(int32_t weight_type, int32_t mode)
     return p;
 }
 
-/* Raw weight bits at (0, 0, x) from every selected implementation; all must agree. */
-static uint32_t bits_at(const spidx_params *p, int64_t x)
+/* Raw weight bits at (0, 0, x) from every selected implementation, every weight starting
+ * as fill (SPIDX_FILL_*); all must agree. */
+static uint32_t bits_at_fill(const spidx_params *p, int fill, int64_t x)
 {
     const spidx_impl *impls[SPIDX_MAX_IMPLS];
     const size_t n = test_select_impls(impls, NULL);
     uint32_t first = 0;
     for (size_t i = 0; i < n; i++) {
         spidx_case c;
-        case_init(&c, p, 42);
+        case_init_fill(&c, p, fill, 42);
         case_set_topk(&c, 0, 0, 0, 2);
         case_set_topk(&c, 0, 1, 0, 3);
         spidx_outcome o;
@@ -32,6 +33,11 @@ static uint32_t bits_at(const spidx_params *p, int64_t x)
         case_free(&c);
     }
     return first;
+}
+
+static uint32_t bits_at(const spidx_params *p, int64_t x)
+{
+    return bits_at_fill(p, SPIDX_FILL_RANDOM, x);
 }
 
 START_TEST(test_one_has_the_exact_bits_of_each_type)
@@ -59,7 +65,8 @@ START_TEST(test_zero_mode_writes_positive_zero_over_negative_zero)
         const expectation e = {.status = SPIDX_OK, .weights = "101001" "100101", .prefill = 1,
                                .prefill_bits = neg_zero[i]};
         expect_on_all_impls(&p, topk, &e);
-        ck_assert_uint_eq(bits_at(&p, 1), 0u);
+        ck_assert_uint_eq(bits_at_fill(&p, SPIDX_FILL_NEGZERO, 1), 0u);
+        ck_assert_uint_eq(bits_at_fill(&p, SPIDX_FILL_NEGZERO, 4), 0u);
     }
 }
 END_TEST
