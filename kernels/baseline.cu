@@ -1,5 +1,5 @@
 /* baseline.cu - the naive multi-launch implementation of ref/SPEC.md, in the order of
- * the PyTorch path it stands for. Variants (launches of one call, in order):
+ * the PyTorch path it stands for. Its kernels (the launches of one call, in order):
  *   baseline_zero_kernel      ZERO mode only: write +0.0 over every weight row (memset)
  *   baseline_sink_kernel      list[:, :, :S] = arange(S)
  *   baseline_heavy_kernel     list[:, :, S:S+H] = topk + init_offset, -1 where out of range
@@ -115,11 +115,11 @@ template <typename IndexT, typename WordT>
 cudaError_t baseline_launch_typed(const spidx_params *p, const spidx_shape *s, const gpu_buffers *d, WordT one,
                                   cudaStream_t stream)
 {
-    /* Extent-1 dimensions never multiply a non-zero index: zero their strides. */
-    const long long zb = p->b > 1, zh = p->h > 1;
-    const row_map tm = {p->h, zb * p->topk_sb, zh * p->topk_sh};
-    const row_map lm = {p->h, zb * p->list_sb, zh * p->list_sh};
-    const row_map wm = {p->h, zb * p->weight_sb, zh * p->weight_sh};
+    /* Extent-1 dimensions and empty tensors have stride 0 (their strides are ignored). */
+    const spidx_row_strides rs = spidx_effective_strides(p, s);
+    const row_map tm = {p->h, rs.topk_sb, rs.topk_sh};
+    const row_map lm = {p->h, rs.list_sb, rs.list_sh};
+    const row_map wm = {p->h, rs.weight_sb, rs.weight_sh};
     IndexT *list = (IndexT *)d->list;
     WordT *w = (WordT *)d->weight;
     const long long rows = s->rows;
@@ -159,12 +159,12 @@ cudaError_t baseline_launch_typed(const spidx_params *p, const spidx_shape *s, c
 cudaError_t baseline_launch(const spidx_params *p, const spidx_shape *s, const gpu_buffers *d, cudaStream_t stream)
 {
     const bool i32 = p->index_type == SPIDX_INDEX_I32;
+    const uint32_t one = spidx_weight_one_bits(p->weight_type);
     if (p->weight_type == SPIDX_WEIGHT_F32)
-        return i32 ? baseline_launch_typed<int32_t, uint32_t>(p, s, d, SPIDX_ONE_F32, stream)
-                   : baseline_launch_typed<int64_t, uint32_t>(p, s, d, SPIDX_ONE_F32, stream);
-    const uint16_t one = p->weight_type == SPIDX_WEIGHT_F16 ? SPIDX_ONE_F16 : SPIDX_ONE_BF16;
-    return i32 ? baseline_launch_typed<int32_t, uint16_t>(p, s, d, one, stream)
-               : baseline_launch_typed<int64_t, uint16_t>(p, s, d, one, stream);
+        return i32 ? baseline_launch_typed<int32_t, uint32_t>(p, s, d, one, stream)
+                   : baseline_launch_typed<int64_t, uint32_t>(p, s, d, one, stream);
+    return i32 ? baseline_launch_typed<int32_t, uint16_t>(p, s, d, (uint16_t)one, stream)
+               : baseline_launch_typed<int64_t, uint16_t>(p, s, d, (uint16_t)one, stream);
 }
 
 } // namespace

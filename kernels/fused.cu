@@ -1,33 +1,38 @@
-/* fused.cu - the fused single-launch implementation of ref/SPEC.md.
- * Variants (one set of kernels; variant 0 serves spidx_fused_run, the others switch off
- * one of its ideas so the benchmark can time each side by side, see kernels/NOTES.md):
- *   v12-keep-marks (default) ZERO mode as v9. KEEP mode takes the same bitmap path (the
- *                  bitmap, then the chunk written in address order) but writes only the
- *                  marked weights, one coalesced store per bitmap word with a mark; KEEP
- *                  lists of at most kFlatListMax entries in all go flat as in v11.
- *   v11-flat-list  v9 with KEEP mode (and ZERO mode with sk = 0) as a flat map over all
- *                  rows' list entries: one thread per entry, one block per 256 entries.
- *   v9-early-topk  ZERO mode: a row of up to 2,048 weights goes to one warp with its own
- *                  shared-memory bitmap and only warp barriers; a longer row goes in chunks
- *                  (a whole row up to 128 Ki weights) to blocks. The bitmap starts with the
- *                  sink and window bits set; heavy bits are set while the heavy list entries
- *                  are written (one top-k read, 8 loads in flight per thread); then the chunk
- *                  is written once (1.0 or +0.0) with 16-byte stores, each vector's marks
- *                  read as one bit field. When one batch of loads holds a row's heavy list,
- *                  the block kernel issues it before the bitmap set-up. KEEP mode goes in
- *                  items of up to 1,024 list entries of one row to blocks.
- *   v8-warp-rows   v9 with the top-k loads always after the set-up.
- *   v8-blocks-only v8 without the warp kernel: every ZERO-mode row in chunks to blocks.
- *   v8-no-batch    v8-blocks-only with one top-k load in flight per thread.
- * In every variant no other block or warp writes a chunk that goes through a bitmap, so
- * zeroing and marking cannot race; the list kernels compute each entry and scatter 1.0
- * directly.
- * Every list entry is computed in registers; the list is never read back. SPIDX_MUT marks
- * are mutation points (kernels/mutation.h): outside mutant builds they are the code as written.
- * Run through spidx_fused_run (kernels/spidx_gpu.h) or spidx_fused_launch_device
- * (kernels/spidx_gpu_device.h). */
+/* fused.cu - the fused implementation of ref/SPEC.md: each call is one kernel launch that
+ * writes the list and the weights of every row. Its kernels:
+ *   fused_list_kernel    one thread per list entry, flat over all rows' entries: computes
+ *                        the entry (sink, heavy from the top-k, or window), stores it and,
+ *                        in KEEP mode, stores 1.0 at that weight.
+ *   fused_rows_kernel    one warp per row, a 2,048-bit shared-memory bitmap per warp, warp
+ *                        barriers only.
+ *   fused_chunks_kernel  one block per (row, chunk) work item with a 16 KiB bitmap; chunks
+ *                        of kChunkMax (128 Ki) weights, halved down to kChunkMin while the
+ *                        grid would not fill the device.
+ * The rows and chunks kernels loop grid-stride over their work items.
+ * Dispatch (fused_launch), one kernel per call:
+ *   - KEEP mode with at most kFlatListMax (48 Ki) list entries in all, and ZERO mode with
+ *     sk = 0: fused_list_kernel;
+ *   - otherwise (ZERO mode, and KEEP mode past kFlatListMax) the bitmap path: rows of up
+ *     to kWarpRowMax (2,048) weights to fused_rows_kernel, longer rows in chunks to
+ *     fused_chunks_kernel.
+ * The bitmap path: each work item writes its share of the row's list; its bitmap starts
+ * with the chunk's sink and window bits set, and the heavy bits are set while the heavy
+ * list entries are written (one top-k read, kBatch = 8 loads in flight per thread); after
+ * a barrier the chunk is written in address order. ZERO mode writes every weight (1.0 or
+ * +0.0) with 16-byte stores, each vector's marks read as one bit field; KEEP mode writes
+ * only the marked weights, one coalesced store per bitmap word with a mark. When one
+ * batch of loads holds a row's heavy list, fused_chunks_kernel issues it before the
+ * bitmap set-up (Early). No other block or warp writes a chunk that goes through a
+ * bitmap, so zeroing and marking cannot race; concurrent KEEP stores of the list kernel
+ * write the same 1.0. Every list entry is computed in registers; the list is never read
+ * back.
+ * SPIDX_MUT and SPIDX_MUTANT_IS are mutation points (kernels/mutation.h, the bugs listed
+ * in kernels/mutants/mutants.h); outside mutant builds they are the code as written.
+ * Run through spidx_fused_run (kernels/spidx_gpu.h: host buffers, staged through the
+ * device) or spidx_fused_launch_device (kernels/spidx_gpu_device.h: device buffers,
+ * queued on a stream); kernels/bench/spidx_bench times it. The versions tried, their
+ * measurements and the reasons for each choice are in kernels/NOTES.md. */
 #include <stdint.h>
-#include <stdio.h>
 
 #include "gpu_helpers.h"
 #include "mutation.h"
@@ -38,14 +43,16 @@ namespace {
 
 constexpr int kThreads = 256;
 constexpr int kWarps = kThreads / 32;
-constexpr long long kChunkMax = 131072;           /* weight elements per ZERO-mode chunk (16 KiB bitmap) */
+constexpr long long kChunkMax = 131072;           /* weight elements per chunk of the chunks kernel (16 KiB bitmap) */
 constexpr long long kChunkMin = 2048;
-constexpr long long kWarpRowMax = 2048;           /* ZERO-mode rows up to this long go one per warp */
+constexpr long long kWarpRowMax = 2048;           /* bitmap-path rows up to this long go one per warp */
 constexpr int kWarpWords = (int)(kWarpRowMax / 32); /* bitmap words per warp */
-constexpr long long kListPerBlock = 4 * kThreads; /* KEEP mode: list entries per block */
 constexpr int kBlocksPerSm = 4; /* resident blocks per SM: launch bounds cap registers at 64 per thread */
 constexpr long long kFlatListMax = 48 * 1024; /* KEEP mode: lists of up to this many entries in all go flat */
 constexpr int kListBlocksPerSm = 8; /* list kernel: launch bounds for 2,048 threads per SM (32 registers each) */
+/* Top-k loads in flight per thread (kernels/NOTES.md v6); 16 made the rows kernel spill
+ * (NOTES: v8 with 16 loads in flight). */
+constexpr int kBatch = 8;
 
 struct fused_args {
     const int64_t *topk;
@@ -53,10 +60,9 @@ struct fused_args {
     void *weight;
     unsigned long long *first_bad;
     long long h, sk, S, H, W, T, init_offset;
-    long long topk_sb, topk_sh, list_sb, list_sh, weight_sb, weight_sh;
-    long long rows, nchunks, chunk; /* block kernel's work item = (row, chunk index); warp kernel: chunk = sk */
+    spidx_row_strides rs; /* in elements, from spidx_effective_strides */
+    long long rows, nchunks, chunk; /* chunks kernel's work item = (row, chunk index); rows kernel: chunk = sk */
     int keep;
-    int keep_marks; /* KEEP mode goes through the bitmap kernels, not the list kernels */
     uint32_t one;
 };
 
@@ -86,10 +92,10 @@ __device__ __forceinline__ fused_row<IndexT, WordT> fused_row_at(const fused_arg
 {
     long long bi, hi;
     fused_divmod(row, a.h, &bi, &hi);
-    const long long woff = bi * a.weight_sb + hi * a.weight_sh;
+    const long long woff = bi * a.rs.weight_sb + hi * a.rs.weight_sh;
     fused_row<IndexT, WordT> r;
-    r.topk = a.topk ? a.topk + bi * a.topk_sb + hi * a.topk_sh : nullptr;
-    r.list = a.list ? (IndexT *)a.list + bi * a.list_sb + hi * a.list_sh : nullptr;
+    r.topk = a.topk ? a.topk + bi * a.rs.topk_sb + hi * a.rs.topk_sh : nullptr;
+    r.list = a.list ? (IndexT *)a.list + bi * a.rs.list_sb + hi * a.rs.list_sh : nullptr;
     r.weight = a.weight ? (WordT *)a.weight + SPIDX_MUT(7, woff, (long long)(int)woff) : nullptr;
     return r;
 }
@@ -174,23 +180,23 @@ __device__ void fused_write_vec16(WordT *base, const uint32_t *marks, int n, Wor
     if (!SPIDX_MUTANT_IS(14)) fused_write_scalar<G>(base, marks, head + nvec * kVec, n, one, rank);
 }
 
-/* Loads top-k entries kb + u * G (u < Batch) of a row, -1 past the end. */
-template <int G, int Batch>
+/* Loads top-k entries kb + u * G (u < kBatch) of a row, -1 past the end. */
+template <int G>
 __device__ __forceinline__ void fused_load_topk(const fused_args &a, const int64_t *trow, long long kb, long long *t)
 {
 #pragma unroll
-    for (int u = 0; u < Batch; u++) {
+    for (int u = 0; u < kBatch; u++) {
         const long long k = kb + (long long)u * G;
         t[u] = k < a.H ? trow[k] : -1;
     }
 }
 
 /* Sets the bit of every valid heavy position in [c0, c1) and writes heavy list entries
- * [k0, k1). Each thread has Batch top-k values in flight before it uses any, so it waits
- * on memory once per Batch entries instead of once per entry (stores to the list could
+ * [k0, k1). Each thread has kBatch top-k values in flight before it uses any, so it waits
+ * on memory once per kBatch entries instead of once per entry (stores to the list could
  * alias the top-k as far as the compiler knows, so it would not batch the loads itself).
  * t holds the thread's first batch, loaded by the caller. */
-template <int G, int Batch, typename IndexT>
+template <int G, typename IndexT>
 __device__ void fused_mark_heavy(const fused_args &a, const int64_t *trow, IndexT *lrow, long long row,
                                  uint32_t *marks, long long c0, long long c1, long long k0, long long k1, int rank,
                                  long long *t)
@@ -198,10 +204,10 @@ __device__ void fused_mark_heavy(const fused_args &a, const int64_t *trow, Index
     /* Unsigned differences fold each pair of bound tests into one. */
     const unsigned long long kn = (unsigned long long)max(0LL, k1 - k0), n = (unsigned long long)(c1 - c0);
     IndexT *lheavy = lrow + a.S;
-    for (long long kb = rank; kb < a.H; kb += (long long)Batch * G) {
-        if (kb != rank) fused_load_topk<G, Batch>(a, trow, kb, t);
+    for (long long kb = rank; kb < a.H; kb += (long long)kBatch * G) {
+        if (kb != rank) fused_load_topk<G>(a, trow, kb, t);
 #pragma unroll
-        for (int u = 0; u < Batch; u++) {
+        for (int u = 0; u < kBatch; u++) {
             const long long k = kb + (long long)u * G;
             if (k >= a.H) break;
             const bool valid = gpu_topk_valid(t[u], a.sk, a.init_offset);
@@ -236,17 +242,17 @@ __device__ void fused_write_marked(WordT *base, const uint32_t *marks, int n, Wo
 
 /* Chunk c of a row, by a group of G threads (a block or a warp) that alone writes weights
  * [c0, c1) and owns `marks`; `first` is the group's first work item. ZERO mode writes
- * every weight of the chunk, KEEP mode (keep_marks) only the marked ones. The bitmap
+ * every weight of the chunk, KEEP mode only the marked ones. The bitmap
  * starts with the sink and window bits set, so that ZERO-mode writing reads one bit
  * field per vector and tests no bounds. */
-template <int G, int Batch, bool Early, typename IndexT, typename WordT>
+template <int G, bool Early, typename IndexT, typename WordT>
 __device__ void fused_marks_chunk(const fused_args &a, uint32_t *marks, long long row, long long c,
                                  const fused_row<IndexT, WordT> &r, int rank, bool first)
 {
     /* Early: the first top-k loads go out before anything else, so that their wait
      * overlaps the list stores, the bitmap set-up and the barrier (kernels/NOTES.md v9). */
-    long long t[Batch];
-    if (Early) fused_load_topk<G, Batch>(a, r.topk, rank, t);
+    long long t[kBatch];
+    if (Early) fused_load_topk<G>(a, r.topk, rank, t);
     /* Sink and window list entries, spread over the row's chunks; heavy ones come with
      * the marks. T = S + H + W. */
     const long long win_start = fused_window_start(a);
@@ -269,8 +275,8 @@ __device__ void fused_marks_chunk(const fused_args &a, uint32_t *marks, long lon
     /* This chunk also writes heavy list entries [k0, k1): one read of the top-k per chunk. */
     const long long hshare = SPIDX_MUT(16, (a.H + a.nchunks - 1) / a.nchunks, a.H / a.nchunks);
     const long long k0 = c * hshare, k1 = min(a.H, k0 + hshare);
-    if (!Early) fused_load_topk<G, Batch>(a, r.topk, rank, t);
-    fused_mark_heavy<G, Batch>(a, r.topk, r.list, row, marks, c0, c1, k0, k1, rank, t);
+    if (!Early) fused_load_topk<G>(a, r.topk, rank, t);
+    fused_mark_heavy<G>(a, r.topk, r.list, row, marks, c0, c1, k0, k1, rank, t);
     if (!SPIDX_MUTANT_IS(10)) fused_group_sync<G>();
     if (a.keep)
         fused_write_marked<G>(r.weight + c0, marks, n, (WordT)a.one, rank);
@@ -279,36 +285,12 @@ __device__ void fused_marks_chunk(const fused_args &a, uint32_t *marks, long lon
     fused_group_sync<G>(); /* marks is reused by the group's next item */
 }
 
-/* KEEP mode, or ZERO mode with sk = 0: list entries [c * kThreads, T) in steps of
- * nchunks * kThreads, and in KEEP mode 1.0 at each valid one. Batch entries per thread
- * are computed (their top-k loaded) before any is stored. */
-template <int Batch, typename IndexT, typename WordT>
-__device__ void fused_list_chunk(const fused_args &a, long long row, long long c, const fused_row<IndexT, WordT> &r)
-{
-    const long long step = a.nchunks * kThreads;
-    for (long long jb = c * kThreads + threadIdx.x; jb < a.T; jb += Batch * step) {
-        long long v[Batch];
-#pragma unroll
-        for (int u = 0; u < Batch; u++) {
-            const long long j = jb + u * step;
-            v[u] = j < a.T ? fused_entry(a, r.topk, row, j) : -1;
-        }
-#pragma unroll
-        for (int u = 0; u < Batch; u++) {
-            const long long j = jb + u * step;
-            if (j >= a.T) break;
-            r.list[j] = (IndexT)v[u];
-            /* identical values: concurrent writes of one weight are benign */
-            if (a.keep && SPIDX_MUT(18, v[u] >= 0, true)) r.weight[v[u]] = (WordT)a.one;
-        }
-    }
-}
-
-/* KEEP mode, or ZERO mode with sk = 0 (no weights): one thread per list entry, flat over
- * the rows * T entries of all rows, so that a few short rows still fill the device
- * (kernels/NOTES.md v11). One entry per thread: at 30 registers 2,048 threads fit on an
- * SM, while a batch of 2 or 4 loads per thread spilled under that 32-register cap.
- * Concurrent KEEP writes of one weight store the same value, so they need no order. */
+/* KEEP lists of at most kFlatListMax entries in all, and ZERO mode with sk = 0 (no
+ * weights): one thread per list entry, flat over the rows * T entries of all rows, so
+ * that a few short rows still fill the device (kernels/NOTES.md v11). One entry per
+ * thread: at 30 registers 2,048 threads fit on an SM, while a batch of 2 or 4 loads per
+ * thread spilled under that 32-register cap. Concurrent KEEP writes of one weight store
+ * the same value, so they need no order. */
 template <typename IndexT, typename WordT>
 __global__ void __launch_bounds__(kThreads, kListBlocksPerSm) fused_list_kernel(fused_args a)
 {
@@ -324,24 +306,21 @@ __global__ void __launch_bounds__(kThreads, kListBlocksPerSm) fused_list_kernel(
 }
 
 /* One block per work item (row, chunk), grid-stride. */
-template <typename IndexT, typename WordT, int Batch, bool Early>
-__global__ void __launch_bounds__(kThreads, kBlocksPerSm) fused_kernel(fused_args a)
+template <typename IndexT, typename WordT, bool Early>
+__global__ void __launch_bounds__(kThreads, kBlocksPerSm) fused_chunks_kernel(fused_args a)
 {
     __shared__ uint32_t marks[kChunkMax / 32];
     const long long items = a.rows * a.nchunks;
     for (long long item = blockIdx.x; item < items; item += SPIDX_MUT(9, gridDim.x, items)) {
         const long long row = item / a.nchunks, c = item % a.nchunks;
         const fused_row<IndexT, WordT> r = fused_row_at<IndexT, WordT>(a, row);
-        if (a.sk == 0 || (a.keep && !a.keep_marks))
-            fused_list_chunk<Batch>(a, row, c, r);
-        else
-            fused_marks_chunk<kThreads, Batch, Early>(a, marks, row, c, r, threadIdx.x, item == blockIdx.x);
+        fused_marks_chunk<kThreads, Early>(a, marks, row, c, r, threadIdx.x, item == blockIdx.x);
     }
 }
 
-/* ZERO mode, rows of 1..kWarpRowMax weights: one warp per row, grid-stride over rows.
+/* Bitmap-path rows of 1..kWarpRowMax weights: one warp per row, grid-stride over rows.
  * A block-per-row item would pay three block barriers and a top-k wait per short row. */
-template <typename IndexT, typename WordT, int Batch>
+template <typename IndexT, typename WordT>
 __global__ void __launch_bounds__(kThreads, kBlocksPerSm) fused_rows_kernel(fused_args a)
 {
     __shared__ uint32_t marks[kWarps * kWarpWords];
@@ -350,63 +329,42 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) fused_rows_kernel(fuse
     const long long first = (long long)blockIdx.x * kWarps + warp;
     for (long long row = first; row < a.rows; row += SPIDX_MUT(9, (long long)gridDim.x * kWarps, a.rows)) {
         const fused_row<IndexT, WordT> r = fused_row_at<IndexT, WordT>(a, row);
-        fused_marks_chunk<32, Batch, false>(a, wmarks, row, 0, r, lane, row == first);
+        fused_marks_chunk<32, false>(a, wmarks, row, 0, r, lane, row == first);
     }
 }
 
-/* One row of the variant table in the file comment. */
-struct fused_variant {
-    const char *name;
-    int batch;           /* top-k loads in flight per thread */
-    bool warp_rows;      /* ZERO mode: rows up to kWarpRowMax one per warp */
-    bool early_topk;     /* block kernel: first top-k loads before the set-up when one batch holds them all */
-    bool flat_list;      /* KEEP mode (and sk = 0): one thread per list entry, not (row, chunk) items */
-    bool keep_marks;     /* KEEP mode past kFlatListMax entries through the bitmap, writing only marked weights */
-};
-constexpr fused_variant kVariants[] = {
-    {"v12-keep-marks", 8, true, true, true, true},
-    {"v11-flat-list", 8, true, true, true, false},
-    {"v9-early-topk", 8, true, true, false, false},
-    {"v8-warp-rows", 8, true, false, false, false},
-    {"v8-blocks-only", 8, false, false, false, false},
-    {"v8-no-batch", 1, false, false, false, false},
-};
-constexpr int kVariantCount = sizeof kVariants / sizeof kVariants[0];
-static_assert(kVariantCount > 0, "variant 0 serves spidx_fused_run");
+/* Which kernel serves a call (the dispatch in the file comment). */
+enum class fused_path { list, rows, chunks };
 
-/* Each variant instantiates its own kernels only. */
-template <int V, typename IndexT, typename WordT>
-cudaError_t fused_launch_typed(const fused_args &a, bool flat_list, bool warp_rows, cudaStream_t stream)
+template <typename IndexT, typename WordT>
+cudaError_t fused_launch_typed(const fused_args &a, fused_path path, cudaStream_t stream)
 {
-    constexpr int B = kVariants[V].batch;
-    if (flat_list) {
+    if (path == fused_path::list) {
         /* A block per kThreads entries, not a grid of resident blocks looping over them:
          * measured side by side, the uncapped grid was 2-8% faster on large and manyrow
          * (kernels/NOTES.md v11). Past 2^31 - 1 blocks the kernel's loop takes the rest. */
         const long long blocks = (a.rows * a.T + kThreads - 1) / kThreads;
         const unsigned grid = (unsigned)min(blocks, 0x7fffffffLL);
         fused_list_kernel<IndexT, WordT><<<grid, kThreads, 0, stream>>>(a);
-    } else if (warp_rows) {
+    } else if (path == fused_path::rows) {
         const long long blocks = (a.rows + kWarps - 1) / kWarps;
         const unsigned grid = SPIDX_MUT(9, gpu_grid_for(blocks, kBlocksPerSm), (unsigned)min(blocks, 65535LL));
-        fused_rows_kernel<IndexT, WordT, B><<<grid, kThreads, 0, stream>>>(a);
+        fused_rows_kernel<IndexT, WordT><<<grid, kThreads, 0, stream>>>(a);
     } else {
         const long long items = a.rows * a.nchunks;
         const unsigned grid = SPIDX_MUT(9, gpu_grid_for(items, kBlocksPerSm), (unsigned)min(items, 65535LL));
         /* Early top-k loads when one batch holds the row's heavy list: side by side in the
          * benchmark they helped there (mid) and cost 4% with two batches (large). */
-        if (kVariants[V].early_topk && a.H <= (long long)B * kThreads)
-            fused_kernel<IndexT, WordT, B, true><<<grid, kThreads, 0, stream>>>(a);
+        if (a.H <= (long long)kBatch * kThreads)
+            fused_chunks_kernel<IndexT, WordT, true><<<grid, kThreads, 0, stream>>>(a);
         else
-            fused_kernel<IndexT, WordT, B, false><<<grid, kThreads, 0, stream>>>(a);
+            fused_chunks_kernel<IndexT, WordT, false><<<grid, kThreads, 0, stream>>>(a);
     }
     return cudaGetLastError();
 }
 
-template <int V>
 cudaError_t fused_launch(const spidx_params *p, const spidx_shape *s, const gpu_buffers *d, cudaStream_t stream)
 {
-    constexpr const fused_variant &v = kVariants[V];
     fused_args a;
     a.topk = d->topk;
     a.list = d->list;
@@ -419,110 +377,72 @@ cudaError_t fused_launch(const spidx_params *p, const spidx_shape *s, const gpu_
     a.W = s->W;
     a.T = s->T;
     a.init_offset = p->init_offset;
-    a.topk_sb = p->topk_sb;
-    a.topk_sh = p->topk_sh;
-    a.list_sb = p->list_sb;
-    a.list_sh = p->list_sh;
-    a.weight_sb = p->weight_sb;
-    a.weight_sh = p->weight_sh;
+    /* Extent-1 dimensions and empty tensors have stride 0, so that an arbitrary (ignored)
+     * stride cannot overflow the row offset arithmetic. */
+    a.rs = spidx_effective_strides(p, s);
+    if (SPIDX_MUTANT_IS(6)) { /* rows assumed contiguous */
+        a.rs.topk_sb = p->h * s->H, a.rs.topk_sh = s->H;
+        a.rs.list_sb = p->h * s->T, a.rs.list_sh = s->T;
+        a.rs.weight_sb = p->h * p->sk, a.rs.weight_sh = p->sk;
+    }
     a.rows = s->rows;
     a.keep = p->mode == SPIDX_MODE_KEEP;
-    a.one = p->weight_type == SPIDX_WEIGHT_F32 ? SPIDX_ONE_F32
-            : p->weight_type == SPIDX_WEIGHT_F16 ? SPIDX_ONE_F16
-                                                 : SPIDX_MUT(12, SPIDX_ONE_BF16, SPIDX_ONE_F16);
-    /* Extents of 1 never multiply a non-zero index; zero their strides so that an
-     * arbitrary (ignored) stride cannot overflow the row offset arithmetic. */
-    if (p->b == 1) a.topk_sb = a.list_sb = a.weight_sb = 0;
-    if (p->h == 1) a.topk_sh = a.list_sh = a.weight_sh = 0;
-    if (SPIDX_MUTANT_IS(6)) { /* rows assumed contiguous */
-        a.topk_sb = p->h * s->H, a.topk_sh = s->H;
-        a.list_sb = p->h * s->T, a.list_sh = s->T;
-        a.weight_sb = p->h * p->sk, a.weight_sh = p->sk;
-    }
+    const uint32_t one = spidx_weight_one_bits(p->weight_type);
+    a.one = SPIDX_MUT(12, one, p->weight_type == SPIDX_WEIGHT_BF16 ? SPIDX_ONE_F16 : one);
+    if (a.rows == 0) return cudaSuccess;
 
-    /* KEEP mode: up to kFlatListMax list entries in all go flat (kernels/NOTES.md v12). */
-    a.keep_marks = a.keep && v.keep_marks && a.rows * a.T > kFlatListMax;
-    const bool marks = a.sk > 0 && (!a.keep || a.keep_marks);
-    /* The warp kernel's bitmap holds kWarpRowMax bits per warp. */
-    const bool warp_rows = v.warp_rows && marks && a.sk <= SPIDX_MUT(20, kWarpRowMax, kWarpRowMax + 32);
-    const bool flat_list = v.flat_list && !marks;
-    if (flat_list) {
-        a.chunk = 0;
-        a.nchunks = a.T > 0 ? 1 : 0; /* unused past the empty-list return below */
-    } else if (a.keep && !a.keep_marks) {
-        a.chunk = 0;
-        a.nchunks = a.T > 0 ? (a.T + kListPerBlock - 1) / kListPerBlock : 0;
-    } else if (warp_rows) {
+    /* KEEP lists of up to kFlatListMax entries in all go flat: below that, a bitmap item's
+     * set-up, top-k wait and barrier cost more than scattered stores (kernels/NOTES.md v12). */
+    fused_path path;
+    if (a.sk == 0 || (a.keep && a.rows * a.T <= kFlatListMax)) {
+        if (a.T == 0) return cudaSuccess; /* nothing to write */
+        path = fused_path::list;
+        a.chunk = a.nchunks = 0; /* the list kernel has no chunks */
+    } else if (a.sk <= SPIDX_MUT(20, kWarpRowMax, kWarpRowMax + 32)) { /* the warp's bitmap: kWarpRowMax bits */
+        path = fused_path::rows;
         a.chunk = a.sk;
         a.nchunks = 1;
     } else {
+        path = fused_path::chunks;
         /* Smaller chunks until the grid can fill the device. */
         long long chunk = kChunkMax;
         const long long target = gpu_sm_count(); /* chunks for one block per SM (NOTES: v3, v8 chunks) */
         while (chunk > kChunkMin && a.rows * ((a.sk + chunk - 1) / chunk) < target) chunk /= 2;
         a.chunk = chunk;
+        /* sk > kWarpRowMax here, so a row has at least one chunk. */
         a.nchunks = SPIDX_MUT(8, (a.sk + chunk - 1) / chunk, max(1LL, a.sk / chunk));
-        if (a.nchunks == 0 && a.T > 0) a.nchunks = 1; /* sk = 0: the list still needs writing */
     }
-    if (a.nchunks == 0 || a.rows == 0) return cudaSuccess;
 
     const bool i32 = p->index_type == SPIDX_INDEX_I32;
     const bool w32 = p->weight_type == SPIDX_WEIGHT_F32;
     if (i32)
-        return w32 ? fused_launch_typed<V, int32_t, uint32_t>(a, flat_list, warp_rows, stream)
-                   : fused_launch_typed<V, int32_t, uint16_t>(a, flat_list, warp_rows, stream);
-    return w32 ? fused_launch_typed<V, int64_t, uint32_t>(a, flat_list, warp_rows, stream)
-               : fused_launch_typed<V, int64_t, uint16_t>(a, flat_list, warp_rows, stream);
+        return w32 ? fused_launch_typed<int32_t, uint32_t>(a, path, stream)
+                   : fused_launch_typed<int32_t, uint16_t>(a, path, stream);
+    return w32 ? fused_launch_typed<int64_t, uint32_t>(a, path, stream)
+               : fused_launch_typed<int64_t, uint16_t>(a, path, stream);
 }
 
 } // namespace
+
 #if SPIDX_MUTANT
-/* A mutant build's copy (kernels/mutants/): the default variant with bug SPIDX_MUTANT,
- * behind one entry point with spidx_fused_run's contract. */
+/* A mutant build's copy (kernels/mutants/): the kernel with bug SPIDX_MUTANT, behind one
+ * entry point with spidx_fused_run's contract. */
 extern "C" spidx_status SPIDX_MUTANT_RUN_NAME(SPIDX_MUTANT)(const spidx_params *p, const int64_t *topk, void *list,
                                                            void *weight, spidx_detail *detail)
 {
-    return gpu_run("mutant", fused_launch<0>, p, topk, list, weight, detail);
+    return gpu_run("mutant", fused_launch, p, topk, list, weight, detail);
 }
 #else
-namespace {
-constexpr gpu_launch_fn kVariantLaunch[] = {fused_launch<0>, fused_launch<1>, fused_launch<2>, fused_launch<3>,
-                                             fused_launch<4>, fused_launch<5>};
-static_assert(sizeof kVariantLaunch / sizeof kVariantLaunch[0] == kVariantCount, "one launcher per variant");
-} // namespace
-
 extern "C" spidx_status spidx_fused_run(const spidx_params *p, const int64_t *topk, void *list, void *weight,
                                         spidx_detail *detail)
 {
-    return gpu_run("fused", fused_launch<0>, p, topk, list, weight, detail);
-}
-
-extern "C" int spidx_fused_variant_count(void) { return kVariantCount; }
-
-extern "C" const char *spidx_fused_variant_name(int variant)
-{
-    return variant >= 0 && variant < kVariantCount ? kVariants[variant].name : nullptr;
-}
-
-extern "C" spidx_status spidx_fused_variant_launch_device(int variant, const spidx_params *p, const int64_t *topk,
-                                                          void *list, void *weight, unsigned long long *first_bad,
-                                                          cudaStream_t stream, spidx_detail *detail)
-{
-    if (variant < 0 || variant >= kVariantCount) {
-        if (detail) {
-            spidx_detail_clear(detail);
-            snprintf(detail->message, sizeof detail->message, "fused: no variant %d", variant);
-        }
-        return SPIDX_E_ARG;
-    }
-    return gpu_launch_device(kVariants[variant].name, kVariantLaunch[variant], p, topk, list, weight, first_bad,
-                             stream, detail);
+    return gpu_run("fused", fused_launch, p, topk, list, weight, detail);
 }
 
 extern "C" spidx_status spidx_fused_launch_device(const spidx_params *p, const int64_t *topk, void *list,
                                                   void *weight, unsigned long long *first_bad, cudaStream_t stream,
                                                   spidx_detail *detail)
 {
-    return spidx_fused_variant_launch_device(0, p, topk, list, weight, first_bad, stream, detail);
+    return gpu_launch_device("fused", fused_launch, p, topk, list, weight, first_bad, stream, detail);
 }
 #endif /* SPIDX_MUTANT */

@@ -254,13 +254,9 @@ spidx_status gpu_run(const char *impl, gpu_launch_fn launch, const spidx_params 
     const long long idx = (long long)first_bad;
     const long long row = idx / s.H, j = idx % s.H;
     if (detail) {
-        detail->bi = row / p->h;
-        detail->hi = row % p->h;
-        detail->j = j;
-        detail->value = topk[detail->bi * p->topk_sb + detail->hi * p->topk_sh + j];
-        snprintf(detail->message, sizeof detail->message,
-                 "top-k value %lld at (bi=%lld, hi=%lld, j=%lld) is outside [0, sk - init_offset)",
-                 (long long)detail->value, (long long)detail->bi, (long long)detail->hi, (long long)detail->j);
+        const long long bi = row / p->h, hi = row % p->h;
+        const spidx_row_strides rs = spidx_effective_strides(p, &s);
+        spidx_detail_set_heavy_range(detail, bi, hi, j, topk[bi * rs.topk_sb + hi * rs.topk_sh + j]);
     }
     return SPIDX_E_HEAVY_RANGE;
 }

@@ -27,17 +27,6 @@ spidx_status spidx_baseline_launch_device(const spidx_params *p, const int64_t *
                                           unsigned long long *first_bad, cudaStream_t stream,
                                           spidx_detail *detail);
 
-/* Earlier versions of the fused kernel, kept so the benchmark can time them side by
- * side with the current one (kernels/NOTES.md). Variant 0 is what spidx_fused_run and
- * spidx_fused_launch_device use. Same contract as spidx_fused_launch_device; SPIDX_E_ARG
- * for a variant outside [0, spidx_fused_variant_count()). */
-int spidx_fused_variant_count(void);
-/* Short name of a variant ("v8-no-batch"), or NULL outside the range. */
-const char *spidx_fused_variant_name(int variant);
-spidx_status spidx_fused_variant_launch_device(int variant, const spidx_params *p, const int64_t *topk, void *list,
-                                               void *weight, unsigned long long *first_bad, cudaStream_t stream,
-                                               spidx_detail *detail);
-
 #ifdef __cplusplus
 }
 #endif

@@ -1,7 +1,8 @@
-/* spidx_bench.cu - times every fused-kernel variant, the baseline, three KEEP-mode
- * references (scatter-only, sector-rmw, keep-traffic) and two floors (an empty kernel
- * launch; cudaMemsetAsync of the weight rows plus the list) on a fixed shape table,
- * after checking each implementation bit for bit against the reference.
+/* spidx_bench.cu - times the fused kernel, the baseline, three KEEP-mode references
+ * (scatter-only, sector-rmw, keep-traffic) and two floors (an empty kernel launch;
+ * cudaMemsetAsync of the weight rows plus the list) on a fixed shape table. main runs
+ * four steps: parse_options; for each configuration validate_config, which checks each
+ * implementation bit for bit against the reference, before time_config; write_report.
  * Usage: spidx_bench [--validate-only] [--samples N] [--only SUBSTR] [--report-dir DIR] [--commit SHA]
  * Writes DIR/<UTC>.md and .json with --report-dir; exit 0 ok, 1 mismatch (or no GPU under
  * SPIDX_REQUIRE_GPU=1), 77 no GPU. */
@@ -41,7 +42,8 @@ struct shape_row {
     const char *name;
     long long b, h, sk, sink, heavy, window;
 };
-/* The issue's table; init_offset = sink (heavy hitters are ranked after the sink). */
+/* The shapes the targets name (the report's Targets); init_offset = sink (heavy hitters
+ * are ranked after the sink). */
 const shape_row kShapes[] = {
     {"decode", 1, 32, 8192, 128, 256, 128},
     {"mid", 4, 32, 32768, 64, 1024, 256},
@@ -155,8 +157,8 @@ config make_config(const shape_row *sh, int wt, int mode)
     return c;
 }
 
-/* Bytes any implementation must write (the issue's floor): ZERO writes every weight and
- * the list; KEEP writes the list and one 32-byte sector per list entry. */
+/* Bytes any implementation must write (the targets' bytes floor): ZERO writes every
+ * weight and the list; KEEP writes the list and one 32-byte sector per list entry. */
 double floor_bytes(const config &c)
 {
     if (c.mode == SPIDX_MODE_ZERO) return (double)c.weight_bytes + (double)c.list_bytes;
@@ -188,47 +190,48 @@ std::vector<int64_t> make_topk(const config &c)
     return topk;
 }
 
-typedef spidx_status (*device_launch_fn)(const config &c, const device_set &d, cudaStream_t st, int variant);
+typedef spidx_status (*device_launch_fn)(const config &c, const device_set &d, cudaStream_t st);
 
-spidx_status launch_fused(const config &c, const device_set &d, cudaStream_t st, int variant)
+spidx_status launch_fused(const config &c, const device_set &d, cudaStream_t st)
 {
     spidx_detail det;
-    return spidx_fused_variant_launch_device(variant, &c.p, d.topk, d.list, d.weight, d.first_bad, st, &det);
+    return spidx_fused_launch_device(&c.p, d.topk, d.list, d.weight, d.first_bad, st, &det);
 }
 
-spidx_status launch_baseline(const config &c, const device_set &d, cudaStream_t st, int)
+spidx_status launch_baseline(const config &c, const device_set &d, cudaStream_t st)
 {
     spidx_detail det;
     return spidx_baseline_launch_device(&c.p, d.topk, d.list, d.weight, d.first_bad, st, &det);
 }
 
-spidx_status launch_empty(const config &, const device_set &, cudaStream_t st, int)
+spidx_status launch_empty(const config &, const device_set &, cudaStream_t st)
 {
     bench_empty_kernel<<<1, 32, 0, st>>>();
     return cudaGetLastError() == cudaSuccess ? SPIDX_OK : SPIDX_E_DEVICE;
 }
 
-spidx_status launch_memset(const config &c, const device_set &d, cudaStream_t st, int)
+spidx_status launch_memset(const config &c, const device_set &d, cudaStream_t st)
 {
     if (cudaMemsetAsync(d.weight, 0, c.weight_bytes, st) != cudaSuccess) return SPIDX_E_DEVICE;
     if (cudaMemsetAsync(d.list, 0, c.list_bytes, st) != cudaSuccess) return SPIDX_E_DEVICE;
     return SPIDX_OK;
 }
 
-spidx_status launch_scatter(const config &c, const device_set &d, cudaStream_t st, int)
+spidx_status launch_scatter(const config &c, const device_set &d, cudaStream_t st)
 {
     const long long n = c.s.rows * c.s.T;
     const unsigned grid = (unsigned)std::min<long long>((n + 255) / 256, 132LL * 16);
+    const uint32_t one = spidx_weight_one_bits(c.weight_type);
     if (c.weight_type == SPIDX_WEIGHT_F32)
         bench_scatter_kernel<uint32_t><<<grid, 256, 0, st>>>((uint32_t *)d.weight, (const int64_t *)d.list, c.s.rows,
-                                                            c.s.T, c.p.sk, SPIDX_ONE_F32);
+                                                            c.s.T, c.p.sk, one);
     else
         bench_scatter_kernel<uint16_t><<<grid, 256, 0, st>>>((uint16_t *)d.weight, (const int64_t *)d.list, c.s.rows,
-                                                            c.s.T, c.p.sk, (uint16_t)SPIDX_ONE_BF16);
+                                                            c.s.T, c.p.sk, (uint16_t)one);
     return cudaGetLastError() == cudaSuccess ? SPIDX_OK : SPIDX_E_DEVICE;
 }
 
-spidx_status launch_sector_rmw(const config &, const device_set &d, cudaStream_t st, int)
+spidx_status launch_sector_rmw(const config &, const device_set &d, cudaStream_t st)
 {
     if (d.nsectors == 0) return SPIDX_OK;
     const unsigned grid = (unsigned)std::min<long long>((d.nsectors + 255) / 256, 0x7fffffffLL);
@@ -236,7 +239,7 @@ spidx_status launch_sector_rmw(const config &, const device_set &d, cudaStream_t
     return cudaGetLastError() == cudaSuccess ? SPIDX_OK : SPIDX_E_DEVICE;
 }
 
-spidx_status launch_keep_traffic(const config &c, const device_set &d, cudaStream_t st, int)
+spidx_status launch_keep_traffic(const config &c, const device_set &d, cudaStream_t st)
 {
     const long long nlist = c.s.rows * c.s.T, n = std::max(d.nsectors, nlist);
     if (n == 0) return SPIDX_OK;
@@ -266,8 +269,8 @@ std::vector<uint32_t> marked_sectors(const config &c, const std::vector<unsigned
 struct impl_row {
     const char *name;
     device_launch_fn launch;
-    int variant;
-    bool validate; /* floors compute nothing to compare */
+    bool validate;  /* floors and references compute nothing to compare */
+    bool keep_only; /* a KEEP-mode reference: timed in KEEP mode only */
 };
 
 /* Runs one implementation on set 0 from the given initial weights and compares list,
@@ -284,7 +287,7 @@ bool validate(const config &c, const impl_row &im, const device_set &d, const st
     CUDA_CHECK(cudaMemsetAsync(d.list, 0xCD, c.list_bytes, st)); /* poison: every list entry must be written */
     CUDA_CHECK(cudaMemcpyAsync(d.weight, w_init.data(), c.weight_bytes, cudaMemcpyHostToDevice, st));
     CUDA_CHECK(cudaMemsetAsync(d.first_bad, 0xff, sizeof *d.first_bad, st));
-    BENCH_CHECK(im.launch(c, d, st, im.variant) == SPIDX_OK);
+    BENCH_CHECK(im.launch(c, d, st) == SPIDX_OK);
     CUDA_CHECK(cudaMemcpyAsync(list.data(), d.list, c.list_bytes, cudaMemcpyDeviceToHost, st));
     CUDA_CHECK(cudaMemcpyAsync(weight.data(), d.weight, c.weight_bytes, cudaMemcpyDeviceToHost, st));
     CUDA_CHECK(cudaMemcpyAsync(&first_bad, d.first_bad, sizeof first_bad, cudaMemcpyDeviceToHost, st));
@@ -336,12 +339,12 @@ timing time_b2b(const config &c, const impl_row &im, const std::vector<device_se
     CUDA_CHECK(cudaEventCreate(&e0));
     CUDA_CHECK(cudaEventCreate(&e1));
     size_t k = 0;
-    for (size_t w = 0; w < 2 * sets.size() + 3; w++) BENCH_CHECK(im.launch(c, sets[k++ % sets.size()], st, im.variant) == SPIDX_OK);
+    for (size_t w = 0; w < 2 * sets.size() + 3; w++) BENCH_CHECK(im.launch(c, sets[k++ % sets.size()], st) == SPIDX_OK);
     std::vector<double> us;
     for (int s = 0; s < samples; s++) {
         CUDA_CHECK(cudaEventRecord(e0, st));
         for (int i = 0; i < kOpsPerSample; i++)
-            BENCH_CHECK(im.launch(c, sets[k++ % sets.size()], st, im.variant) == SPIDX_OK);
+            BENCH_CHECK(im.launch(c, sets[k++ % sets.size()], st) == SPIDX_OK);
         CUDA_CHECK(cudaEventRecord(e1, st));
         CUDA_CHECK(cudaEventSynchronize(e1));
         float ms = 0;
@@ -362,7 +365,7 @@ timing time_graph(const config &c, const impl_row &im, const std::vector<device_
     cudaGraphExec_t exec;
     CUDA_CHECK(cudaStreamBeginCapture(st, cudaStreamCaptureModeThreadLocal));
     for (int i = 0; i < kOpsPerSample; i++)
-        BENCH_CHECK(im.launch(c, sets[(size_t)i % sets.size()], st, im.variant) == SPIDX_OK);
+        BENCH_CHECK(im.launch(c, sets[(size_t)i % sets.size()], st) == SPIDX_OK);
     CUDA_CHECK(cudaStreamEndCapture(st, &graph));
     CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
     cudaEvent_t e0, e1;
@@ -432,71 +435,311 @@ void read_clocks(char *out, size_t n)
     out[strcspn(out, "\n")] = 0;
 }
 
-} // namespace
-
-int main(int argc, char **argv)
-{
+/* Step 1: the command line. */
+struct options {
     bool validate_only = false;
     int samples = 25;
     const char *report_dir = nullptr, *only = nullptr;
     const char *commit = getenv("SPIDX_COMMIT");
+};
+
+/* Fills *o from argv; returns 0, or the exit status 2 after a message. */
+int parse_options(int argc, char **argv, options *o)
+{
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--validate-only"))
-            validate_only = true;
+            o->validate_only = true;
         else if (!strcmp(argv[i], "--samples") && i + 1 < argc)
-            samples = atoi(argv[++i]);
+            o->samples = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--only") && i + 1 < argc)
-            only = argv[++i];
+            o->only = argv[++i];
         else if (!strcmp(argv[i], "--report-dir") && i + 1 < argc)
-            report_dir = argv[++i];
+            o->report_dir = argv[++i];
         else if (!strcmp(argv[i], "--commit") && i + 1 < argc)
-            commit = argv[++i];
+            o->commit = argv[++i];
         else {
             fprintf(stderr, "usage: spidx_bench [--validate-only] [--samples N>=20] [--only SUBSTR] [--report-dir DIR] "
                             "[--commit SHA]\n");
             return 2;
         }
     }
-    if (samples < 20) {
+    if (o->samples < 20) {
         fprintf(stderr, "spidx_bench: --samples must be at least 20\n");
         return 2;
     }
+    return 0;
+}
+
+/* 0 with a CUDA device; otherwise, after a message, the exit status: 77 (skipped), or 1
+ * under SPIDX_REQUIRE_GPU=1 (the `gpu` test preset: no skipping). */
+int gpu_missing_status(void)
+{
     char why[160];
-    if (!spidx_gpu_available(why, sizeof why)) {
-        const char *req = getenv("SPIDX_REQUIRE_GPU"); /* the `gpu` test preset: no skipping */
-        if (req && strcmp(req, "1") == 0) {
-            printf("spidx_bench: SPIDX_REQUIRE_GPU=1 but no CUDA device: %s\n", why);
-            return 1;
-        }
-        printf("spidx_bench: skipped: %s\n", why);
-        return 77;
+    if (spidx_gpu_available(why, sizeof why)) return 0;
+    const char *req = getenv("SPIDX_REQUIRE_GPU");
+    if (req && strcmp(req, "1") == 0) {
+        printf("spidx_bench: SPIDX_REQUIRE_GPU=1 but no CUDA device: %s\n", why);
+        return 1;
     }
+    printf("spidx_bench: skipped: %s\n", why);
+    return 77;
+}
+
+/* The device, as the report names it. */
+struct device_info {
     cudaDeviceProp prop;
-    CUDA_CHECK(cudaGetDeviceProperties(&prop, 0));
     char clocks[256];
-    read_clocks(clocks, sizeof clocks);
+};
+
+/* The rows of the tables, in timing order. The floors come last, floor-memset after
+ * floor-launch (time_config reads them there). */
+std::vector<impl_row> bench_impls(void)
+{
+    return {
+        {"fused", launch_fused, true, false},
+        {"baseline", launch_baseline, true, false},
+        {"scatter-only", launch_scatter, false, true},  /* KEEP: what bounds a scatter */
+        {"sector-rmw", launch_sector_rmw, false, true}, /* KEEP: the weight traffic any design makes */
+        {"keep-traffic", launch_keep_traffic, false, true}, /* KEEP: sector-rmw + top-k + list; after
+                                                               scatter-only, since it rewrites the lists */
+        {"floor-launch", launch_empty, false, false},
+        {"floor-memset", launch_memset, false, false}, /* last: it overwrites the lists */
+    };
+}
+
+/* One configuration's device buffer sets and its reference output. */
+struct config_data {
+    std::vector<device_set> sets;
+    std::vector<int64_t> topk;
+    std::vector<unsigned char> w_init, ref_list, ref_weight;
+};
+
+/* Allocates the rotation's buffer sets (top-k loaded, weights zeroed) and computes the
+ * reference from random initial weights (KEEP must keep them, ZERO must overwrite them). */
+config_data prepare_config(const config &c, cudaStream_t st)
+{
+    BENCH_CHECK(c.p.index_type == SPIDX_INDEX_I64 && c.weight_bytes / 32 <= UINT32_MAX); /* marked_sectors */
+    config_data cd;
+    const size_t set_bytes = c.topk_bytes + c.list_bytes + c.weight_bytes + 256;
+    const int nsets = (int)std::min<size_t>(kMaxSets, std::max<size_t>(2, kRotateBytes / set_bytes + 1));
+    cd.sets.resize((size_t)nsets);
+    cd.topk = make_topk(c);
+    for (device_set &d : cd.sets) {
+        CUDA_CHECK(cudaMalloc(&d.topk, c.topk_bytes));
+        CUDA_CHECK(cudaMalloc(&d.list, c.list_bytes));
+        CUDA_CHECK(cudaMalloc(&d.weight, c.weight_bytes));
+        CUDA_CHECK(cudaMalloc(&d.first_bad, sizeof *d.first_bad));
+        d.sectors = nullptr;
+        d.nsectors = 0;
+        CUDA_CHECK(cudaMemcpyAsync(d.topk, cd.topk.data(), c.topk_bytes, cudaMemcpyHostToDevice, st));
+        CUDA_CHECK(cudaMemsetAsync(d.first_bad, 0xff, sizeof *d.first_bad, st));
+        CUDA_CHECK(cudaMemsetAsync(d.weight, 0, c.weight_bytes, st));
+    }
+    CUDA_CHECK(cudaStreamSynchronize(st));
+    cd.w_init.resize(c.weight_bytes);
+    for (size_t i = 0; i < c.weight_bytes; i++) cd.w_init[i] = (unsigned char)rng_next();
+    cd.ref_list.assign(c.list_bytes, 0xCD);
+    cd.ref_weight = cd.w_init;
+    spidx_detail det;
+    BENCH_CHECK(spidx_ref_run(&c.p, cd.topk.data(), cd.ref_list.data(), cd.ref_weight.data(), &det) == SPIDX_OK);
+    return cd;
+}
+
+/* Step 2: every implementation that computes, bit for bit against the reference. */
+bool validate_config(const config &c, const char *cname, const std::vector<impl_row> &impls, const config_data &cd,
+                     cudaStream_t st)
+{
+    bool ok = true;
+    for (const impl_row &im : impls) {
+        if (!im.validate) continue;
+        if (!validate(c, im, cd.sets[0], cd.topk, cd.w_init, cd.ref_list, cd.ref_weight, st)) {
+            printf("%-26s %-14s MISMATCH against the reference: not timed\n", cname, im.name);
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+/* What the references read: scatter-only the lists, so every set gets the reference
+ * list; sector-rmw its own copy of the marked sectors. */
+void load_reference_inputs(const config &c, config_data &cd, cudaStream_t st)
+{
+    const std::vector<uint32_t> sectors =
+        c.mode == SPIDX_MODE_KEEP ? marked_sectors(c, cd.ref_list) : std::vector<uint32_t>();
+    for (device_set &d : cd.sets) {
+        CUDA_CHECK(cudaMemcpyAsync(d.list, cd.ref_list.data(), c.list_bytes, cudaMemcpyHostToDevice, st));
+        if (sectors.empty()) continue;
+        d.nsectors = (long long)sectors.size();
+        CUDA_CHECK(cudaMalloc(&d.sectors, sectors.size() * sizeof sectors[0]));
+        CUDA_CHECK(cudaMemcpyAsync(d.sectors, sectors.data(), sectors.size() * sizeof sectors[0],
+                                   cudaMemcpyHostToDevice, st));
+    }
+    CUDA_CHECK(cudaStreamSynchronize(st));
+}
+
+void free_config(config_data &cd)
+{
+    for (device_set &d : cd.sets) {
+        CUDA_CHECK(cudaFree(d.topk));
+        CUDA_CHECK(cudaFree(d.list));
+        CUDA_CHECK(cudaFree(d.weight));
+        CUDA_CHECK(cudaFree(d.first_bad));
+        CUDA_CHECK(cudaFree(d.sectors)); /* nullptr outside KEEP: a no-op */
+    }
+}
+
+/* Step 3: times each implementation both ways, prints one line each, appends the rows. */
+void time_config(const config &c, const char *cname, const std::vector<impl_row> &impls,
+                 const std::vector<device_set> &sets, cudaStream_t st, int samples, double memset_bw,
+                 std::vector<result> &results)
+{
+    std::vector<result> rows;
+    for (const impl_row &im : impls) {
+        if (im.keep_only && c.mode != SPIDX_MODE_KEEP) continue;
+        result r;
+        snprintf(r.config, sizeof r.config, "%s", cname);
+        snprintf(r.impl, sizeof r.impl, "%s", im.name);
+        r.b2b = time_b2b(c, im, sets, st, samples);
+        r.graph = time_graph(c, im, sets, st, samples);
+        r.bytes = floor_bytes(c);
+        rows.push_back(r);
+    }
+    /* Floor: the larger of the launch floor and the bytes floor (ZERO: the memset
+     * timing; KEEP: its bytes at the measured memset bandwidth). */
+    const result &fl = rows[rows.size() - 2], &fm = rows[rows.size() - 1];
+    const double keep_bytes_us = floor_bytes(c) / memset_bw;
+    const double fb = std::max(fl.b2b.median_us, c.mode == SPIDX_MODE_ZERO ? fm.b2b.median_us : keep_bytes_us);
+    const double fg = std::max(fl.graph.median_us, c.mode == SPIDX_MODE_ZERO ? fm.graph.median_us : keep_bytes_us);
+    for (result &r : rows) {
+        r.floor_b2b_us = fb;
+        r.floor_graph_us = fg;
+        printf("%-26s %-14s %10.2f %6.1f%% %10.2f %6.1f%% %8.0f %8.2f %8.2f\n", r.config, r.impl, r.b2b.median_us,
+               100.0 * (r.b2b.max_us - r.b2b.min_us) / r.b2b.median_us, r.graph.median_us,
+               100.0 * (r.graph.max_us - r.graph.min_us) / r.graph.median_us, r.bytes / r.graph.median_us / 1e3,
+               r.graph.median_us / fg, r.b2b.median_us / fb);
+        results.push_back(r);
+    }
+    fflush(stdout);
+}
+
+/* What every report names besides its rows. */
+struct report_meta {
+    const device_info *dev;
+    const char *commit;
+    const char *stamp;
+    int samples;
+    double memset_bw;
+};
+
+void write_json_report(const char *path, const report_meta &m, const std::vector<result> &results)
+{
+    FILE *j = fopen(path, "w");
+    BENCH_CHECK(j != nullptr);
+    fprintf(j, "{\n  \"gpu\": \"%s\",\n  \"sms\": %d,\n  \"clocks\": \"%s\",\n  \"commit\": \"%s\",\n",
+            m.dev->prop.name, m.dev->prop.multiProcessorCount, m.dev->clocks, m.commit ? m.commit : "unknown");
+    fprintf(j, "  \"utc\": \"%s\",\n  \"samples\": %d,\n  \"ops_per_sample\": %d,\n  \"memset_gbps\": %.1f,\n",
+            m.stamp, m.samples, kOpsPerSample, m.memset_bw / 1e3);
+    fprintf(j, "  \"rows\": [\n");
+    for (size_t i = 0; i < results.size(); i++) {
+        const result &r = results[i];
+        fprintf(j,
+                "    {\"config\": \"%s\", \"impl\": \"%s\", \"bytes\": %.0f, "
+                "\"b2b_us\": {\"median\": %.3f, \"min\": %.3f, \"max\": %.3f}, "
+                "\"graph_us\": {\"median\": %.3f, \"min\": %.3f, \"max\": %.3f}, "
+                "\"floor_b2b_us\": %.3f, \"floor_graph_us\": %.3f}%s\n",
+                r.config, r.impl, r.bytes, r.b2b.median_us, r.b2b.min_us, r.b2b.max_us, r.graph.median_us,
+                r.graph.min_us, r.graph.max_us, r.floor_b2b_us, r.floor_graph_us, i + 1 < results.size() ? "," : "");
+    }
+    fprintf(j, "  ]\n}\n");
+    BENCH_CHECK(fclose(j) == 0);
+}
+
+void write_markdown_report(const char *path, const report_meta &meta, const std::vector<result> &results)
+{
+    FILE *m = fopen(path, "w");
+    BENCH_CHECK(m != nullptr);
+    fprintf(m, "# spidx_bench %s\n\n- GPU: %s (%d SMs)\n- clocks as found (sm, mem, max sm, max mem, temp, "
+               "power): %s\n- commit: %s\n- %d samples of %d launches each (rotating over buffer sets larger "
+               "than L2), after warm-up; median and spread (max - min) / median\n- memset bandwidth (1 GiB): "
+               "%.0f GB/s\n- GB/s = floor bytes (ZERO: weights + list; KEEP: list + 32 B per list entry) / "
+               "graph median\n- x floor = time / max(launch floor, bytes floor), per timing method\n\n",
+            meta.stamp, meta.dev->prop.name, meta.dev->prop.multiProcessorCount, meta.dev->clocks,
+            meta.commit ? meta.commit : "unknown", meta.samples, kOpsPerSample, meta.memset_bw / 1e3);
+    fprintf(m, "| config | impl | back-to-back us | spread | graph us | spread | GB/s | x floor (graph) | x "
+               "floor (b2b) |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (const result &r : results)
+        fprintf(m, "| %s | %s | %.2f | %.1f%% | %.2f | %.1f%% | %.0f | %.2f | %.2f |\n", r.config, r.impl,
+                r.b2b.median_us, 100.0 * (r.b2b.max_us - r.b2b.min_us) / r.b2b.median_us, r.graph.median_us,
+                100.0 * (r.graph.max_us - r.graph.min_us) / r.graph.median_us, r.bytes / r.graph.median_us / 1e3,
+                r.graph.median_us / r.floor_graph_us, r.b2b.median_us / r.floor_b2b_us);
+    fprintf(m, "\n## Targets\n\nfused: x floor <= 1.15 (ZERO), <= 1.2 (KEEP); baseline / fused >= 3 on decode "
+               "and manyrow, >= 1.4 on large (mid has no speed-up target).\n\n| config | fused x floor "
+               "(graph / b2b) | floor target | baseline / fused (graph / b2b) | speed-up target |\n"
+               "|---|---:|---:|---:|---:|\n");
+    for (const result &f : results) {
+        if (strcmp(f.impl, "fused") != 0) continue;
+        const result *bl = nullptr;
+        for (const result &r : results)
+            if (!strcmp(r.config, f.config) && !strcmp(r.impl, "baseline")) bl = &r;
+        BENCH_CHECK(bl != nullptr);
+        const bool keep = strstr(f.config, "/keep") != nullptr;
+        const double ft = keep ? 1.2 : 1.15;
+        const double st_target = !strncmp(f.config, "large", 5) ? 1.4 : !strncmp(f.config, "mid", 3) ? 0.0 : 3.0;
+        const double xg = f.graph.median_us / f.floor_graph_us, xb = f.b2b.median_us / f.floor_b2b_us;
+        const double sg = bl->graph.median_us / f.graph.median_us, sb = bl->b2b.median_us / f.b2b.median_us;
+        char spd[48];
+        if (st_target > 0)
+            snprintf(spd, sizeof spd, ">= %.1f %s", st_target, sg >= st_target && sb >= st_target ? "met" : "MISSED");
+        else
+            snprintf(spd, sizeof spd, "-");
+        fprintf(m, "| %s | %.2f / %.2f | <= %.2f %s | %.2f / %.2f | %s |\n", f.config, xg, xb, ft,
+                xg <= ft && xb <= ft ? "met" : "MISSED", sg, sb, spd);
+    }
+    BENCH_CHECK(fclose(m) == 0);
+}
+
+/* Step 4: DIR/<UTC>.json and DIR/<UTC>.md. */
+void write_report(const char *dir, const report_meta &meta_in, const std::vector<result> &results)
+{
+    char stamp[32], path[512];
+    const time_t now = time(nullptr);
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime(&now));
+    report_meta meta = meta_in;
+    meta.stamp = stamp;
+    snprintf(path, sizeof path, "%s/%s.json", dir, stamp);
+    write_json_report(path, meta, results);
+    snprintf(path, sizeof path, "%s/%s.md", dir, stamp);
+    write_markdown_report(path, meta, results);
+    printf("spidx_bench: wrote %s/%s.{md,json}\n", dir, stamp);
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    options o;
+    const int usage_status = parse_options(argc, argv, &o);
+    if (usage_status != 0) return usage_status;
+    const int gpu_status = gpu_missing_status();
+    if (gpu_status != 0) return gpu_status;
+
+    device_info dev;
+    CUDA_CHECK(cudaGetDeviceProperties(&dev.prop, 0));
+    read_clocks(dev.clocks, sizeof dev.clocks);
     cudaStream_t st;
     CUDA_CHECK(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking));
-    const double memset_bw = validate_only ? 0.0 : measure_memset_bandwidth(st, samples);
+    const double memset_bw = o.validate_only ? 0.0 : measure_memset_bandwidth(st, o.samples);
+    const std::vector<impl_row> impls = bench_impls();
 
-    std::vector<impl_row> impls;
-    for (int v = 0; v < spidx_fused_variant_count(); v++)
-        impls.push_back({v == 0 ? "fused" : spidx_fused_variant_name(v), launch_fused, v, true});
-    impls.push_back({"baseline", launch_baseline, 0, true});
-    impls.push_back({"scatter-only", launch_scatter, 0, false}); /* KEEP: what bounds a scatter */
-    impls.push_back({"sector-rmw", launch_sector_rmw, 0, false}); /* KEEP: the weight traffic any design makes */
-    impls.push_back({"keep-traffic", launch_keep_traffic, 0, false}); /* KEEP: sector-rmw + top-k + list; after
-                                                                        scatter-only, since it rewrites the lists */
-    impls.push_back({"floor-launch", launch_empty, 0, false});
-    impls.push_back({"floor-memset", launch_memset, 0, false}); /* last: it overwrites the lists */
-
-    std::vector<result> results;
-    bool all_valid = true;
-    printf("spidx_bench on %s (%d SMs); clocks (sm, mem, max sm, max mem, temp, power): %s\n", prop.name,
-           prop.multiProcessorCount, clocks[0] ? clocks : "unknown");
-    if (!validate_only) printf("memset bandwidth (1 GiB, median of %d): %.0f GB/s\n", samples, memset_bw / 1e3);
+    printf("spidx_bench on %s (%d SMs); clocks (sm, mem, max sm, max mem, temp, power): %s\n", dev.prop.name,
+           dev.prop.multiProcessorCount, dev.clocks[0] ? dev.clocks : "unknown");
+    if (!o.validate_only) printf("memset bandwidth (1 GiB, median of %d): %.0f GB/s\n", o.samples, memset_bw / 1e3);
     printf("%-26s %-14s %10s %7s %10s %7s %8s %8s %8s\n", "config", "impl", "b2b_us", "spread", "graph_us",
            "spread", "GB/s", "x_floor", "b2b_xfl");
+    /* Each configuration is validated before it is timed; after a mismatch the rest are
+     * validated only. */
+    std::vector<result> results;
+    bool all_valid = true;
     for (const shape_row &sh : kShapes)
         for (int wt : kWeightTypes)
             for (int mode : kModes) {
@@ -504,165 +747,21 @@ int main(int argc, char **argv)
                 char cname[64];
                 snprintf(cname, sizeof cname, "%s/%s/%s", sh.name, wt == SPIDX_WEIGHT_F32 ? "f32" : "bf16",
                          spidx_mode_name(mode));
-                if (only && !strstr(cname, only)) continue; /* e.g. --only large/f32/keep for a profiler */
-                BENCH_CHECK(c.p.index_type == SPIDX_INDEX_I64 && c.weight_bytes / 32 <= UINT32_MAX); /* marked_sectors */
-                const size_t set_bytes = c.topk_bytes + c.list_bytes + c.weight_bytes + 256;
-                const int nsets = (int)std::min<size_t>(kMaxSets, std::max<size_t>(2, kRotateBytes / set_bytes + 1));
-                std::vector<device_set> sets((size_t)nsets);
-                const std::vector<int64_t> topk = make_topk(c);
-                for (device_set &d : sets) {
-                    CUDA_CHECK(cudaMalloc(&d.topk, c.topk_bytes));
-                    CUDA_CHECK(cudaMalloc(&d.list, c.list_bytes));
-                    CUDA_CHECK(cudaMalloc(&d.weight, c.weight_bytes));
-                    CUDA_CHECK(cudaMalloc(&d.first_bad, sizeof *d.first_bad));
-                    d.sectors = nullptr;
-                    d.nsectors = 0;
-                    CUDA_CHECK(cudaMemcpyAsync(d.topk, topk.data(), c.topk_bytes, cudaMemcpyHostToDevice, st));
-                    CUDA_CHECK(cudaMemsetAsync(d.first_bad, 0xff, sizeof *d.first_bad, st));
-                    CUDA_CHECK(cudaMemsetAsync(d.weight, 0, c.weight_bytes, st));
-                }
-                CUDA_CHECK(cudaStreamSynchronize(st));
-                /* Reference from random initial weights (KEEP must keep them, ZERO must overwrite them). */
-                std::vector<unsigned char> w_init(c.weight_bytes), ref_list(c.list_bytes, 0xCD), ref_weight;
-                for (size_t i = 0; i < c.weight_bytes; i++) w_init[i] = (unsigned char)rng_next();
-                ref_weight = w_init;
-                spidx_detail det;
-                BENCH_CHECK(spidx_ref_run(&c.p, topk.data(), ref_list.data(), ref_weight.data(), &det) == SPIDX_OK);
-                for (const impl_row &im : impls) {
-                    if (!im.validate) continue;
-                    if (!validate(c, im, sets[0], topk, w_init, ref_list, ref_weight, st)) {
-                        printf("%-26s %-14s MISMATCH against the reference: not timed\n", cname, im.name);
-                        all_valid = false;
-                    }
-                }
-                /* scatter-only reads the lists: give every set the reference list; sector-rmw
-                 * reads its own copy of the marked sectors. */
-                const std::vector<uint32_t> sectors =
-                    mode == SPIDX_MODE_KEEP ? marked_sectors(c, ref_list) : std::vector<uint32_t>();
-                for (device_set &d : sets) {
-                    CUDA_CHECK(cudaMemcpyAsync(d.list, ref_list.data(), c.list_bytes, cudaMemcpyHostToDevice, st));
-                    if (sectors.empty()) continue;
-                    d.nsectors = (long long)sectors.size();
-                    CUDA_CHECK(cudaMalloc(&d.sectors, sectors.size() * sizeof sectors[0]));
-                    CUDA_CHECK(cudaMemcpyAsync(d.sectors, sectors.data(), sectors.size() * sizeof sectors[0],
-                                               cudaMemcpyHostToDevice, st));
-                }
-                CUDA_CHECK(cudaStreamSynchronize(st));
-                if (!validate_only && all_valid) {
-                    std::vector<result> rows;
-                    for (const impl_row &im : impls) {
-                        const bool keep_only = im.launch == launch_scatter || im.launch == launch_sector_rmw ||
-                                               im.launch == launch_keep_traffic;
-                        if (keep_only && mode != SPIDX_MODE_KEEP) continue;
-                        result r;
-                        snprintf(r.config, sizeof r.config, "%s", cname);
-                        snprintf(r.impl, sizeof r.impl, "%s", im.name);
-                        r.b2b = time_b2b(c, im, sets, st, samples);
-                        r.graph = time_graph(c, im, sets, st, samples);
-                        r.bytes = floor_bytes(c);
-                        rows.push_back(r);
-                    }
-                    /* Floor: the larger of the launch floor and the bytes floor (ZERO: the memset
-                     * timing; KEEP: its bytes at the measured memset bandwidth). */
-                    const result &fl = rows[rows.size() - 2], &fm = rows[rows.size() - 1];
-                    const double keep_bytes_us = floor_bytes(c) / memset_bw;
-                    const double fb = std::max(fl.b2b.median_us, mode == SPIDX_MODE_ZERO ? fm.b2b.median_us : keep_bytes_us);
-                    const double fg =
-                        std::max(fl.graph.median_us, mode == SPIDX_MODE_ZERO ? fm.graph.median_us : keep_bytes_us);
-                    for (result &r : rows) {
-                        r.floor_b2b_us = fb;
-                        r.floor_graph_us = fg;
-                        printf("%-26s %-14s %10.2f %6.1f%% %10.2f %6.1f%% %8.0f %8.2f %8.2f\n", r.config, r.impl,
-                               r.b2b.median_us, 100.0 * (r.b2b.max_us - r.b2b.min_us) / r.b2b.median_us,
-                               r.graph.median_us, 100.0 * (r.graph.max_us - r.graph.min_us) / r.graph.median_us,
-                               r.bytes / r.graph.median_us / 1e3, r.graph.median_us / fg, r.b2b.median_us / fb);
-                        results.push_back(r);
-                    }
-                    fflush(stdout);
-                }
-                for (device_set &d : sets) {
-                    CUDA_CHECK(cudaFree(d.topk));
-                    CUDA_CHECK(cudaFree(d.list));
-                    CUDA_CHECK(cudaFree(d.weight));
-                    CUDA_CHECK(cudaFree(d.first_bad));
-                    CUDA_CHECK(cudaFree(d.sectors)); /* nullptr outside KEEP: a no-op */
-                }
+                if (o.only && !strstr(cname, o.only)) continue; /* e.g. --only large/f32/keep for a profiler */
+                config_data cd = prepare_config(c, st);
+                if (!validate_config(c, cname, impls, cd, st)) all_valid = false;
+                load_reference_inputs(c, cd, st);
+                if (!o.validate_only && all_valid)
+                    time_config(c, cname, impls, cd.sets, st, o.samples, memset_bw, results);
+                free_config(cd);
             }
-    if (validate_only) {
+
+    if (o.validate_only) {
         printf("spidx_bench: %s\n", all_valid ? "every implementation matches the reference on every configuration"
                                                 : "MISMATCH");
         return all_valid ? 0 : 1;
     }
     if (!all_valid) return 1;
-
-    if (report_dir) {
-        char stamp[32], path[512];
-        const time_t now = time(nullptr);
-        strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime(&now));
-        snprintf(path, sizeof path, "%s/%s.json", report_dir, stamp);
-        FILE *j = fopen(path, "w");
-        BENCH_CHECK(j != nullptr);
-        fprintf(j, "{\n  \"gpu\": \"%s\",\n  \"sms\": %d,\n  \"clocks\": \"%s\",\n  \"commit\": \"%s\",\n", prop.name,
-                prop.multiProcessorCount, clocks, commit ? commit : "unknown");
-        fprintf(j, "  \"utc\": \"%s\",\n  \"samples\": %d,\n  \"ops_per_sample\": %d,\n  \"memset_gbps\": %.1f,\n",
-                stamp, samples, kOpsPerSample, memset_bw / 1e3);
-        fprintf(j, "  \"rows\": [\n");
-        for (size_t i = 0; i < results.size(); i++) {
-            const result &r = results[i];
-            fprintf(j,
-                    "    {\"config\": \"%s\", \"impl\": \"%s\", \"bytes\": %.0f, "
-                    "\"b2b_us\": {\"median\": %.3f, \"min\": %.3f, \"max\": %.3f}, "
-                    "\"graph_us\": {\"median\": %.3f, \"min\": %.3f, \"max\": %.3f}, "
-                    "\"floor_b2b_us\": %.3f, \"floor_graph_us\": %.3f}%s\n",
-                    r.config, r.impl, r.bytes, r.b2b.median_us, r.b2b.min_us, r.b2b.max_us, r.graph.median_us,
-                    r.graph.min_us, r.graph.max_us, r.floor_b2b_us, r.floor_graph_us,
-                    i + 1 < results.size() ? "," : "");
-        }
-        fprintf(j, "  ]\n}\n");
-        BENCH_CHECK(fclose(j) == 0);
-
-        snprintf(path, sizeof path, "%s/%s.md", report_dir, stamp);
-        FILE *m = fopen(path, "w");
-        BENCH_CHECK(m != nullptr);
-        fprintf(m, "# spidx_bench %s\n\n- GPU: %s (%d SMs)\n- clocks as found (sm, mem, max sm, max mem, temp, "
-                   "power): %s\n- commit: %s\n- %d samples of %d launches each (rotating over buffer sets larger "
-                   "than L2), after warm-up; median and spread (max - min) / median\n- memset bandwidth (1 GiB): "
-                   "%.0f GB/s\n- GB/s = floor bytes (ZERO: weights + list; KEEP: list + 32 B per list entry) / "
-                   "graph median\n- x floor = time / max(launch floor, bytes floor), per timing method\n\n",
-                stamp, prop.name, prop.multiProcessorCount, clocks, commit ? commit : "unknown", samples,
-                kOpsPerSample, memset_bw / 1e3);
-        fprintf(m, "| config | impl | back-to-back us | spread | graph us | spread | GB/s | x floor (graph) | x "
-                   "floor (b2b) |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
-        for (const result &r : results)
-            fprintf(m, "| %s | %s | %.2f | %.1f%% | %.2f | %.1f%% | %.0f | %.2f | %.2f |\n", r.config, r.impl,
-                    r.b2b.median_us, 100.0 * (r.b2b.max_us - r.b2b.min_us) / r.b2b.median_us, r.graph.median_us,
-                    100.0 * (r.graph.max_us - r.graph.min_us) / r.graph.median_us, r.bytes / r.graph.median_us / 1e3,
-                    r.graph.median_us / r.floor_graph_us, r.b2b.median_us / r.floor_b2b_us);
-        fprintf(m, "\n## Targets\n\nfused: x floor <= 1.15 (ZERO), <= 1.2 (KEEP); baseline / fused >= 3 on decode "
-                   "and manyrow, >= 1.4 on large (mid has no speed-up target).\n\n| config | fused x floor "
-                   "(graph / b2b) | floor target | baseline / fused (graph / b2b) | speed-up target |\n"
-                   "|---|---:|---:|---:|---:|\n");
-        for (const result &f : results) {
-            if (strcmp(f.impl, "fused") != 0) continue;
-            const result *bl = nullptr;
-            for (const result &r : results)
-                if (!strcmp(r.config, f.config) && !strcmp(r.impl, "baseline")) bl = &r;
-            BENCH_CHECK(bl != nullptr);
-            const bool keep = strstr(f.config, "/keep") != nullptr;
-            const double ft = keep ? 1.2 : 1.15;
-            const double st_target = !strncmp(f.config, "large", 5) ? 1.4 : !strncmp(f.config, "mid", 3) ? 0.0 : 3.0;
-            const double xg = f.graph.median_us / f.floor_graph_us, xb = f.b2b.median_us / f.floor_b2b_us;
-            const double sg = bl->graph.median_us / f.graph.median_us, sb = bl->b2b.median_us / f.b2b.median_us;
-            char spd[48];
-            if (st_target > 0)
-                snprintf(spd, sizeof spd, ">= %.1f %s", st_target, sg >= st_target && sb >= st_target ? "met" : "MISSED");
-            else
-                snprintf(spd, sizeof spd, "-");
-            fprintf(m, "| %s | %.2f / %.2f | <= %.2f %s | %.2f / %.2f | %s |\n", f.config, xg, xb, ft,
-                    xg <= ft && xb <= ft ? "met" : "MISSED", sg, sb, spd);
-        }
-        BENCH_CHECK(fclose(m) == 0);
-        printf("spidx_bench: wrote %s/%s.{md,json}\n", report_dir, stamp);
-    }
+    if (o.report_dir) write_report(o.report_dir, {&dev, o.commit, nullptr, o.samples, memset_bw}, results);
     return 0;
 }
