@@ -3,6 +3,8 @@
  * that all of them reject exactly the same inputs; tested by tests/test_errors.c. */
 #include "spidx.h"
 
+#include "ref_mutants.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,8 +44,9 @@ static int rows_disjoint(const tensor_layout *t, int64_t b, int64_t h, spidx_det
     int64_t ext[2] = {0, 0}, str[2] = {0, 0};
     const char *nm[2] = {"", ""};
     int n = 0;
-    if (b > 1) { ext[n] = b; str[n] = t->sb; nm[n] = "sb"; n++; }
-    if (h > 1) { ext[n] = h; str[n] = t->sh; nm[n] = "sh"; n++; }
+    const int64_t taking_part = SPIDX_REF_MUT(3, 1, 0); /* extents above this take part */
+    if (b > taking_part) { ext[n] = b; str[n] = t->sb; nm[n] = "sb"; n++; }
+    if (h > taking_part) { ext[n] = h; str[n] = t->sh; nm[n] = "sh"; n++; }
     for (int i = 0; i < n; i++) {
         if (str[i] < 0) {
             fail(d, SPIDX_E_STRIDE, "%s_%s = %lld is negative", t->name, nm[i], (long long)str[i]);
@@ -52,14 +55,14 @@ static int rows_disjoint(const tensor_layout *t, int64_t b, int64_t h, spidx_det
     }
     int inner = 0;
     if (n == 2 && str[1] < str[0]) inner = 1;
-    if (t->l_overflow || str[inner] < t->L) {
+    if (t->l_overflow || str[inner] < SPIDX_REF_MUT(2, t->L, t->L - 1)) {
         fail(d, SPIDX_E_STRIDE, "%s rows overlap: %s_%s = %lld is smaller than the row length", t->name,
              t->name, nm[inner], (long long)str[inner]);
         return 0;
     }
     if (n == 2) {
         int outer = 1 - inner;
-        if (!ge_product(str[outer], ext[inner], str[inner])) {
+        if (!ge_product(str[outer], SPIDX_REF_MUT(1, ext[inner], ext[outer]), str[inner])) {
             fail(d, SPIDX_E_STRIDE, "%s rows overlap: %s_%s = %lld is smaller than %lld x %s_%s = %lld x %lld",
                  t->name, t->name, nm[outer], (long long)str[outer], (long long)ext[inner], t->name, nm[inner],
                  (long long)ext[inner], (long long)str[inner]);
@@ -100,7 +103,7 @@ spidx_status spidx_check(const spidx_params *p, const void *topk, const void *li
         {"init_offset", p->init_offset},
     };
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
-        if (sizes[i].v < 0) return fail(d, SPIDX_E_ARG, "%s = %lld is negative", sizes[i].name, (long long)sizes[i].v);
+        if (sizes[i].v < 0 && !(SPIDX_REF_MUTANT == 7 && i == 6)) return fail(d, SPIDX_E_ARG, "%s = %lld is negative", sizes[i].name, (long long)sizes[i].v);
     if (p->index_type != SPIDX_INDEX_I64 && p->index_type != SPIDX_INDEX_I32)
         return fail(d, SPIDX_E_ARG, "index_type = %d is not a spidx_index_type", (int)p->index_type);
     if (p->weight_type != SPIDX_WEIGHT_F32 && p->weight_type != SPIDX_WEIGHT_F16 && p->weight_type != SPIDX_WEIGHT_BF16)
@@ -108,13 +111,13 @@ spidx_status spidx_check(const spidx_params *p, const void *topk, const void *li
     if (p->mode != SPIDX_MODE_ZERO && p->mode != SPIDX_MODE_KEEP)
         return fail(d, SPIDX_E_ARG, "mode = %d is not a spidx_mode", (int)p->mode);
 
-    const int64_t S = p->sink < p->sk ? p->sink : p->sk;
-    const int64_t W = p->window < p->sk ? p->window : p->sk;
+    const int64_t S = SPIDX_REF_MUT(8, p->sink < p->sk ? p->sink : p->sk, p->sink);
+    const int64_t W = SPIDX_REF_MUT(9, p->window < p->sk ? p->window : p->sk, p->window);
     const int64_t H = p->heavy;
     int64_t T = 0;
     const int t_overflow = __builtin_add_overflow(S, H, &T) || __builtin_add_overflow(T, W, &T);
     const int have_rows = p->b > 0 && p->h > 0;
-    if (have_rows && H > 0 && !topk) return fail(d, SPIDX_E_ARG, "topk is NULL but holds b*h*heavy > 0 elements");
+    if (SPIDX_REF_MUT(5, have_rows && H > 0, 1) && !topk) return fail(d, SPIDX_E_ARG, "topk is NULL but holds b*h*heavy > 0 elements");
     if (have_rows && (t_overflow || T > 0) && !list) return fail(d, SPIDX_E_ARG, "list is NULL but holds b*h*T > 0 elements");
     if (have_rows && p->sk > 0 && !weight) return fail(d, SPIDX_E_ARG, "weight is NULL but holds b*h*sk > 0 elements");
 
@@ -141,10 +144,10 @@ spidx_status spidx_check(const spidx_params *p, const void *topk, const void *li
     for (int i = 0; i < 3; i++) {
         int64_t bytes;
         spans[i] = span_of(&layouts[i], p->b, p->h);
-        if (spans[i] < 0 || __builtin_mul_overflow(spans[i], (int64_t)esize[i], &bytes))
+        if (spans[i] < 0 || (__builtin_mul_overflow(spans[i], (int64_t)esize[i], &bytes) && SPIDX_REF_MUTANT != 4))
             return fail(d, SPIDX_E_TOO_LARGE, "%s span overflows int64", layouts[i].name);
     }
-    if (p->index_type == SPIDX_INDEX_I32 && p->sk > INT32_MAX)
+    if (p->index_type == SPIDX_INDEX_I32 && p->sk > INT32_MAX && SPIDX_REF_MUTANT != 6)
         return fail(d, SPIDX_E_TOO_LARGE, "int32 list with sk = %lld > INT32_MAX", (long long)p->sk);
 
     if (shape) {

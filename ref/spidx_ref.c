@@ -3,6 +3,8 @@
  * this one bit for bit (tests/, fuzz/). */
 #include "spidx.h"
 
+#include "ref_mutants.h"
+
 #include <string.h>
 
 static void store_index(void *list, int32_t index_type, int64_t at, int64_t v)
@@ -43,7 +45,7 @@ spidx_status spidx_ref_run(const spidx_params *p, const int64_t *topk, void *lis
             const int64_t wrow = bi * rs.weight_sb + hi * rs.weight_sh;
             const int64_t trow = bi * rs.topk_sb + hi * rs.topk_sh;
 
-            if (p->mode == SPIDX_MODE_ZERO)
+            if (SPIDX_REF_MUT(11, p->mode == SPIDX_MODE_ZERO, 1))
                 for (int64_t x = 0; x < p->sk; x++) store_weight(weight, p->weight_type, wrow + x, 0);
 
             for (int64_t j = 0; j < s.S; j++) {
@@ -53,12 +55,12 @@ spidx_status spidx_ref_run(const spidx_params *p, const int64_t *topk, void *lis
             for (int64_t k = 0; k < s.H; k++) {
                 const int64_t t = topk[trow + k];
                 /* t < sk - init_offset is the SPEC range test; written this way it cannot overflow. */
-                const int valid = t >= 0 && t < p->sk - p->init_offset;
+                const int valid = t >= 0 && SPIDX_REF_MUT(12, t < p->sk - p->init_offset, t <= p->sk - p->init_offset);
                 const int64_t v = valid ? t + p->init_offset : -1;
                 store_index(list, p->index_type, lrow + s.S + k, v);
                 if (valid) {
                     store_weight(weight, p->weight_type, wrow + v, 1);
-                } else if (!found_invalid) {
+                } else if (SPIDX_REF_MUT(10, !found_invalid, 1)) {
                     found_invalid = 1;
                     bad_bi = bi, bad_hi = hi, bad_j = k, bad_value = t;
                 }

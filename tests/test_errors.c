@@ -93,6 +93,20 @@ START_TEST(test_overlapping_rows_are_e_stride)
 }
 END_TEST
 
+START_TEST(test_outer_stride_needs_inner_extent_times_inner_stride)
+{
+    /* b = 3 batches of h = 2 rows of sk = 4 weights: the inner (head) stride is 4, so the
+     * outer (batch) stride must be at least h x 4 = 8, not b x 4 = 12. */
+    spidx_params p = P(3, 2, 4, 1, 0, 0, 0);
+    p.weight_sh = 4;
+    p.weight_sb = 8;
+    const expectation e = {.status = SPIDX_OK, .weights = "1000" "1000" "1000" "1000" "1000" "1000"};
+    expect_on_all_impls(&p, NULL, &e);
+    p.weight_sb = 7; /* batch 1's first row would start inside batch 0's second */
+    expect_status(&p, SPIDX_E_STRIDE);
+}
+END_TEST
+
 START_TEST(test_stride_of_extent_one_dimension_is_ignored)
 {
     spidx_params p = P(1, 2, 4, 1, 0, 0, 0);
@@ -204,6 +218,7 @@ int main(void)
     TCase *stride = tcase_create("e_stride");
     tcase_add_test(stride, test_negative_stride_is_e_stride);
     tcase_add_test(stride, test_overlapping_rows_are_e_stride);
+    tcase_add_test(stride, test_outer_stride_needs_inner_extent_times_inner_stride);
     tcase_add_test(stride, test_stride_of_extent_one_dimension_is_ignored);
     tcase_add_test(stride, test_single_row_and_empty_rows_are_never_e_stride);
     tcase_add_test(stride, test_e_stride_is_reported_before_e_too_large);
