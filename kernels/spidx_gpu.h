@@ -19,7 +19,9 @@ extern "C" {
 #endif
 
 /* Returns 1 when a CUDA device can run the kernels; otherwise 0, with the reason
- * ("built without CUDA", "no CUDA-capable device is detected") copied into why. */
+ * ("built without CUDA", "no CUDA-capable device is detected") copied into why.
+ * SPIDX_GPU_DISABLE=1 in the environment makes it 0 on any host ("disabled by
+ * SPIDX_GPU_DISABLE=1"): a stand-in for a broken CUDA stack in tests of the harness. */
 int spidx_gpu_available(char *why, size_t why_size);
 
 /* Fused single-launch kernel. Returns the SPEC status; SPIDX_E_UNAVAILABLE without a

@@ -152,9 +152,12 @@ int gpu_test_unavailable(const char *test)
 {
     char why[192];
     if (spidx_gpu_available(why, sizeof why)) return 0;
-    if (case_require_gpu() || gpu_impl_named()) {
-        printf("%s but %s has no CUDA device: %s\n",
-               case_require_gpu() ? "SPIDX_REQUIRE_GPU=1" : "SPIDX_IMPLS names a GPU implementation", test, why);
+    if (gpu_impl_named()) {
+        printf("SPIDX_IMPLS names a GPU implementation but %s has no CUDA device: %s\n", test, why);
+        return 2;
+    }
+    if (case_require_gpu()) {
+        printf("SPIDX_REQUIRE_GPU=1 but %s has no CUDA device: %s\n", test, why);
         return EXIT_FAILURE;
     }
     printf("SKIPPED: %s needs a CUDA device: %s\n", test, why);
@@ -164,7 +167,12 @@ int gpu_test_unavailable(const char *test)
 int run_suite(Suite *s)
 {
     const spidx_impl *impls[SPIDX_MAX_IMPLS];
-    const size_t n = test_select_impls(impls, stdout);
+    size_t n;
+    char err[256];
+    if (case_select_impls(impls, &n, stdout, err, sizeof err) != CASE_SELECT_OK) {
+        printf("%s\n", err); /* before any test runs: the binary fails as a whole */
+        return 2;
+    }
     char names[512];
     case_describe_impls(impls, n, names, sizeof names);
     printf("implementations under test: %s\n", names);

@@ -42,9 +42,9 @@ int expect_with_null_buffers(const spidx_params *p, unsigned null_mask, const ex
 size_t test_select_impls(const spidx_impl **impls, FILE *log);
 
 /* For a GPU-only test: 0 when a CUDA device can run the kernels. Otherwise prints why
- * and returns the exit code to leave with: 77 (CTest: skipped), or 1 (failed) under
- * SPIDX_REQUIRE_GPU=1, which promises that every GPU test runs, or when SPIDX_IMPLS
- * names a GPU implementation. */
+ * and returns the exit code to leave with: 77 (CTest: skipped), 2 when SPIDX_IMPLS names
+ * a GPU implementation, or 1 (failed) under SPIDX_REQUIRE_GPU=1, which promises that
+ * every GPU test runs. */
 int gpu_test_unavailable(const char *test);
 
 /* The GPU implementations SPIDX_IMPLS selects (default: fused and baseline), in impls
@@ -52,7 +52,9 @@ int gpu_test_unavailable(const char *test);
 size_t select_gpu_impls(const spidx_impl **impls);
 
 /* Runs the suite without fork (CUDA contexts do not survive fork) unless CK_FORK is
- * set, prints the implementations under test, and returns the process exit code. */
+ * set, prints the implementations under test, and returns the process exit code: 0, 1
+ * when a test failed, 2 when the implementations could not be selected (an unknown or
+ * unavailable name in SPIDX_IMPLS; SPIDX_REQUIRE_GPU=1 without a device). */
 int run_suite(Suite *s);
 
 #endif /* SPIDX_TEST_HELPERS_H */

@@ -470,12 +470,18 @@ int parse_options(int argc, char **argv, options *o)
     return 0;
 }
 
-/* 0 with a CUDA device; otherwise, after a message, the exit status: 77 (skipped), or 1
- * under SPIDX_REQUIRE_GPU=1 (the `gpu` test preset: no skipping). */
+/* 0 with a CUDA device; otherwise, after a message, the exit status: 77 (skipped), 1
+ * under SPIDX_REQUIRE_GPU=1 (the `gpu` test preset: no skipping), or 2 when SPIDX_IMPLS
+ * names implementations (every one the bench times needs the device). */
 int gpu_missing_status(void)
 {
     char why[160];
     if (spidx_gpu_available(why, sizeof why)) return 0;
+    const char *named = getenv("SPIDX_IMPLS");
+    if (named && *named) {
+        printf("spidx_bench: SPIDX_IMPLS names %s but no CUDA device can run them: %s\n", named, why);
+        return 2;
+    }
     const char *req = getenv("SPIDX_REQUIRE_GPU");
     if (req && strcmp(req, "1") == 0) {
         printf("spidx_bench: SPIDX_REQUIRE_GPU=1 but no CUDA device: %s\n", why);
