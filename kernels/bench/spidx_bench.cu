@@ -5,7 +5,7 @@
  * implementation bit for bit against the reference, before time_config; write_report.
  * Usage: spidx_bench [--validate-only] [--samples N] [--only SUBSTR] [--report-dir DIR] [--commit SHA]
  * Writes DIR/<UTC>.md and .json with --report-dir; exit 0 ok, 1 mismatch (or no GPU under
- * SPIDX_REQUIRE_GPU=1), 77 no GPU. */
+ * SPIDX_REQUIRE_GPU=1), 2 no GPU while SPIDX_IMPLS names implementations, 77 no GPU. */
 #include <cuda_runtime.h>
 
 #include <algorithm>
