@@ -80,7 +80,9 @@ _Noreturn void fuzz_fail(const spidx_case *c, const uint8_t *data, size_t size, 
     if (f) {
         case_write(f, c, what);
         fclose(f);
-        fprintf(stderr, "==== case written to %s (replay: spidx_repro %s)\n", path, path);
+        /* fuzz_ref's failures are property failures: only its own replay shows them. */
+        const char *tool = strcmp(g_target, "fuzz_ref") == 0 ? "fuzz_ref_replay" : "spidx_repro";
+        fprintf(stderr, "==== case written to %s (replay: %s %s)\n", path, tool, path);
     } else {
         fprintf(stderr, "==== cannot write %s\n", path);
     }

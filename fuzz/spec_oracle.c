@@ -50,30 +50,51 @@ static void tensors_of(const spidx_params *p, tensor t[3])
     t[2] = weight;
 }
 
-/* SPEC.md, E_STRIDE, for one tensor: 1 when its rows are disjoint by the rule. */
+/* SPEC.md, E_STRIDE, for one tensor: 1 when its rows are disjoint by the rule. Read as
+ * a chain over the dimensions of extent > 1 sorted by stride: each stride must reach past
+ * everything the dimensions inside it cover, which is L for the innermost and extent x
+ * stride for each one after it (SPEC.md's "inner stride >= L, outer stride >= inner
+ * extent x inner stride"). Ties in stride may be ordered either way: with two equal
+ * strides s > 0 the chain needs s >= 2s and fails, as SPEC.md says. */
 static int stride_rule_holds(const tensor *t, int64_t b, int64_t h, const char **why)
 {
     if (t->L == 0 || (i128)b * h < 2) return 1; /* strides ignored */
-    /* The dimensions of extent > 1, sorted by stride (inner first); b * h >= 2 makes at
-     * least one. */
-    struct { i128 extent, stride; } dim[2] = {{0, 0}, {0, 0}};
+    i128 extent[2], stride[2];
     int n = 0;
-    if (b > 1) dim[n].extent = b, dim[n].stride = t->sb, n++;
-    if (h > 1) dim[n].extent = h, dim[n].stride = t->sh, n++;
-    for (int i = 0; i < n; i++)
-        if (dim[i].stride < 0) {
+    const int64_t extents[2] = {b, h}, strides[2] = {t->sb, t->sh};
+    for (int d = 0; d < 2; d++) {
+        if (extents[d] < 2) continue; /* an extent-1 dimension only ever has index 0 */
+        if (strides[d] < 0) {
             *why = "negative stride";
             return 0;
         }
-    if (n == 2 && dim[1].stride < dim[0].stride) {
-        const i128 e = dim[0].extent, s = dim[0].stride;
-        dim[0] = dim[1];
-        dim[1].extent = e;
-        dim[1].stride = s;
+        /* insertion into the order by stride */
+        int at = n++;
+        while (at > 0 && stride[at - 1] > strides[d]) {
+            extent[at] = extent[at - 1];
+            stride[at] = stride[at - 1];
+            at--;
+        }
+        extent[at] = extents[d];
+        stride[at] = strides[d];
     }
     *why = "rows overlap";
-    if (dim[0].stride < t->L) return 0;
-    return n == 1 || dim[1].stride >= dim[0].extent * dim[0].stride;
+    i128 covered = t->L;
+    for (int k = 0; k < n; k++) {
+        if (stride[k] < covered) return 0;
+        covered = extent[k] * stride[k];
+    }
+    return 1;
+}
+
+/* SPEC.md, E_TOO_LARGE: a tensor's span in elements, (b-1)·sb + (h-1)·sh + L with the
+ * strides of extent-1 dimensions counted as 0, and 0 for a tensor without an element
+ * (b = 0, h = 0 or L = 0). Exact: may exceed int64. */
+static i128 span_of_tensor(const tensor *t, int64_t b, int64_t h)
+{
+    if (b == 0 || h == 0 || t->L == 0) return 0;
+    const i128 sb = b > 1 ? t->sb : 0, sh = h > 1 ? t->sh : 0;
+    return (i128)(b - 1) * sb + (i128)(h - 1) * sh + t->L;
 }
 
 spec_verdict spec_classify(const spidx_params *p, unsigned null_mask)
@@ -112,9 +133,7 @@ spec_verdict spec_classify(const spidx_params *p, unsigned null_mask)
     if ((i128)p->b * p->h > I64_MAX) return verdict(SPIDX_E_TOO_LARGE, "E_TOO_LARGE: b * h beyond int64");
     if (t[1].L > I64_MAX) return verdict(SPIDX_E_TOO_LARGE, "E_TOO_LARGE: T beyond int64");
     for (int i = 0; i < 3; i++) {
-        if (p->b == 0 || p->h == 0 || t[i].L == 0) continue; /* no element: span 0 */
-        const i128 sb = p->b > 1 ? t[i].sb : 0, sh = p->h > 1 ? t[i].sh : 0;
-        const i128 span = (i128)(p->b - 1) * sb + (i128)(p->h - 1) * sh + t[i].L;
+        const i128 span = span_of_tensor(&t[i], p->b, p->h);
         if (span > I64_MAX || span * t[i].esize > I64_MAX)
             return verdict(SPIDX_E_TOO_LARGE, "E_TOO_LARGE: a span or its bytes beyond int64");
     }
@@ -130,6 +149,11 @@ int spec_layout_sound(const spidx_params *p, const spidx_shape *shape, int64_t m
     tensors_of(p, t);
     const int64_t spans[3] = {shape->topk_span, shape->list_span, shape->weight_span};
     for (int i = 0; i < 3; i++) {
+        if (span_of_tensor(&t[i], p->b, p->h) != spans[i]) {
+            snprintf(why, why_size, "%s span %lld, SPEC.md's formula gives %lld", t[i].name, (long long)spans[i],
+                     (long long)span_of_tensor(&t[i], p->b, p->h));
+            return 0;
+        }
         const i128 elements = (i128)p->b * p->h * t[i].L;
         if (elements == 0 || elements > max_elements || spans[i] > 8 * max_elements) continue;
         uint8_t *seen = calloc((size_t)spans[i], 1);

@@ -20,11 +20,11 @@ typedef struct spec_verdict {
  * in exact 128-bit arithmetic. p may be NULL (E_ARG). Never fails. */
 spec_verdict spec_classify(const spidx_params *p, unsigned null_mask);
 
-/* Soundness of an accepted layout, by brute force: for each tensor of p with at most
- * max_elements elements, enumerates every element of every row (SPEC.md addressing:
- * bi * sb + hi * sh + x) and checks that no element is addressed twice and that each
- * lies in [0, span), span from shape (spidx_check's). Returns 1 when sound or too large
- * to enumerate, 0 with the first violation in why. */
+/* Soundness of an accepted layout: each span of shape (spidx_check's) must equal SPEC.md's
+ * formula, and, by brute force for each tensor of at most max_elements elements, every
+ * element of every row (SPEC.md addressing: bi * sb + hi * sh + x) must lie in [0, span)
+ * and be addressed once. Returns 1 when sound (or too large to enumerate), 0 with the
+ * first violation in why. */
 int spec_layout_sound(const spidx_params *p, const spidx_shape *shape, int64_t max_elements, char *why,
                       size_t why_size);
 

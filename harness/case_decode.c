@@ -354,25 +354,30 @@ typedef struct {
     int (*shape)(reader *r, spidx_params *p);
 } shape_class;
 
-static const shape_class k_classes[] = {
-    {"small", 47, 0, 0, shape_small},
-    {"rows_beyond_one_wave", 1, 0, 0, shape_rows_beyond_one_wave},
-    {"medium", 4, 0, 0, shape_medium},
-    {"list_longer_than_sk", 4, 0, 0, shape_list_longer_than_sk},
-    {"error_injection", 4, 0, 1, shape_small},
-    {"zero_rows", 2, 0, 0, shape_zero_rows},
-    {"many_rows", 1, 1, 0, shape_many_rows},
-    {"long_rows_or_keep_lists", 1, 1, 0, shape_long_rows_or_keep_lists},
-};
+/* X(name, share, costly, inject, shape function), in the order of the first byte. */
+#define SHAPE_CLASSES(X)                                                                                     \
+    X(small, 47, 0, 0, shape_small)                                                                          \
+    X(rows_beyond_one_wave, 1, 0, 0, shape_rows_beyond_one_wave)                                             \
+    X(medium, 4, 0, 0, shape_medium)                                                                         \
+    X(list_longer_than_sk, 4, 0, 0, shape_list_longer_than_sk)                                               \
+    X(error_injection, 4, 0, 1, shape_small)                                                                 \
+    X(zero_rows, 2, 0, 0, shape_zero_rows)                                                                   \
+    X(many_rows, 1, 1, 0, shape_many_rows)                                                                   \
+    X(long_rows_or_keep_lists, 1, 1, 0, shape_long_rows_or_keep_lists)
+#define SHAPE_ROW(name, share, costly, inject, fn) {#name, share, costly, inject, fn},
+#define SHAPE_SHARE(name, share, costly, inject, fn) +(share)
+static const shape_class k_classes[] = {SHAPE_CLASSES(SHAPE_ROW)};
 enum { SHAPE_SHARES = 64 };
+_Static_assert(0 SHAPE_CLASSES(SHAPE_SHARE) == SHAPE_SHARES, "the shares of the shape classes add up to 64");
+#undef SHAPE_ROW
+#undef SHAPE_SHARE
 
 static const shape_class *pick_class(reader *r)
 {
     int sel = rd8(r) % SHAPE_SHARES;
     size_t i = 0;
     while (sel >= k_classes[i].share) {
-        sel -= k_classes[i++].share;
-        SPIDX_ASSERT(i < sizeof k_classes / sizeof k_classes[0]); /* the shares add up to SHAPE_SHARES */
+        sel -= k_classes[i++].share; /* the shares add up to SHAPE_SHARES: i stays in the table */
     }
     if (k_classes[i].costly && rd8(r) % 8 != 5) return &k_classes[0]; /* unconfirmed: small */
     return &k_classes[i];

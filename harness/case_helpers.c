@@ -409,15 +409,25 @@ case_select_status case_select_impls(const spidx_impl **impls, size_t *count, FI
     for (size_t i = 0; i < nall; i++) wanted[i] = !named && !all[i].opt_in;
     if (named) {
         /* Every name in the list must exist: a typo must not silently test less. */
-        char names[256];
-        snprintf(names, sizeof names, "%s", sel);
+        const size_t len = strlen(sel);
+        char *names = malloc(len + 1);
+        SPIDX_ASSERT(names != NULL);
+        memcpy(names, sel, len + 1);
+        int any = 0;
         for (char *tok = strtok(names, ","); tok; tok = strtok(NULL, ",")) {
             const spidx_impl *found = spidx_impl_find(tok);
             if (!found) {
                 if (err) snprintf(err, err_size, "SPIDX_IMPLS names an unknown implementation '%s'", tok);
+                free(names);
                 return CASE_SELECT_UNKNOWN;
             }
             wanted[found - all] = 1;
+            any = 1;
+        }
+        free(names);
+        if (!any) {
+            if (err) snprintf(err, err_size, "SPIDX_IMPLS = '%s' names no implementation", sel);
+            return CASE_SELECT_UNKNOWN;
         }
     }
     for (size_t i = 0; i < nall; i++) {
@@ -446,7 +456,12 @@ void case_describe_impls(const spidx_impl *const *impls, size_t n, char *buf, si
 {
     size_t at = 0;
     int others = 0;
+    if (size == 0) return;
     buf[0] = 0;
+    if (n == 0) {
+        snprintf(buf, size, "nothing (no implementation selected)");
+        return;
+    }
     for (size_t i = 0; i < n && at < size; i++) {
         at += (size_t)snprintf(buf + at, size - at, "%s%s", i ? ", " : "", impls[i]->name);
         others |= !impls[i]->is_reference;

@@ -123,8 +123,8 @@ void case_describe(const spidx_case *c, char *buf, size_t size);
 /* 1 when SPIDX_REQUIRE_GPU=1: a GPU implementation or test must run, not skip; else 0. */
 int case_require_gpu(void);
 
-/* Outcomes of case_select_impls. Each program decides what a failure means; every
- * program of spidx exits 2 on either, with the reason. */
+/* Outcomes of case_select_impls. Each program decides what a failure means: the tools,
+ * replay drivers, fuzz targets and test binaries of spidx exit 2 with the reason. */
 typedef enum case_select_status {
     CASE_SELECT_OK = 0,
     CASE_SELECT_UNAVAILABLE = 1, /* a named implementation cannot run here, or SPIDX_REQUIRE_GPU=1 and a GPU one cannot */
@@ -139,8 +139,9 @@ typedef enum case_select_status {
  * in err (err_size bytes, NUL-terminated) and *count = 0. */
 case_select_status case_select_impls(const spidx_impl **impls, size_t *count, FILE *log, char *err, size_t err_size);
 
-/* "ref, fused, baseline": the names of impls[0..n) into buf; with the reference alone,
- * followed by " (reference only: no differential comparison)". Never fails. */
+/* "ref, fused, baseline": the names of impls[0..n) into buf (size bytes; nothing when
+ * size is 0); with the reference alone, followed by " (reference only: no differential
+ * comparison)"; with none, "nothing (no implementation selected)". Never fails. */
 void case_describe_impls(const spidx_impl *const *impls, size_t n, char *buf, size_t size);
 
 #endif /* SPIDX_CASE_HELPERS_H */

@@ -22,7 +22,8 @@
     X(9, "ref09-window-not-clamped", "W = window instead of min(window, sk)")                                  \
     X(10, "ref10-heavy-range-last-entry", "the E_HEAVY_RANGE detail names the last invalid entry")             \
     X(11, "ref11-keep-mode-zeroes", "KEEP mode clears the row as ZERO mode does")                              \
-    X(12, "ref12-range-check-le", "top-k value t = sk - init_offset is taken as valid")
+    X(12, "ref12-range-check-le", "top-k value t = sk - init_offset is taken as valid")                      \
+    X(13, "ref13-effective-stride-of-two-batches", "the weight batch stride counts as 0 when b = 2")
 
 #ifndef SPIDX_REF_MUTANT
 #define SPIDX_REF_MUTANT 0

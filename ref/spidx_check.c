@@ -172,7 +172,7 @@ spidx_row_strides spidx_effective_strides(const spidx_params *p, const spidx_sha
     r.topk_sh = s->H > 0 ? dim_stride(p->h, p->topk_sh) : 0;
     r.list_sb = s->T > 0 ? dim_stride(p->b, p->list_sb) : 0;
     r.list_sh = s->T > 0 ? dim_stride(p->h, p->list_sh) : 0;
-    r.weight_sb = p->sk > 0 ? dim_stride(p->b, p->weight_sb) : 0;
+    r.weight_sb = p->sk > 0 ? dim_stride(SPIDX_REF_MUT(13, p->b, p->b - 1), p->weight_sb) : 0;
     r.weight_sh = p->sk > 0 ? dim_stride(p->h, p->weight_sh) : 0;
     return r;
 }

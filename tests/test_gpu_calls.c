@@ -4,7 +4,8 @@
  * persists must not leak stale contents), the device entry points on a user stream and
  * on two streams at once, and a captured CUDA graph replayed after the top-k changes in
  * place. Every output is compared bit for bit with the reference, padding included.
- * Exits 77 (skipped) without a device, 1 under SPIDX_REQUIRE_GPU=1. Run: ctest -L gpu. */
+ * Exits 77 (skipped) without a device, 1 under SPIDX_REQUIRE_GPU=1, 2 when SPIDX_IMPLS
+ * names a GPU implementation. Run: ctest -L gpu. */
 #include "test_helpers.h"
 
 #include <cuda_runtime.h>

@@ -1,7 +1,7 @@
 /* test_gpu_errors.c - CUDA failures become a clear status: a call whose staging needs
  * more device memory than the GPU has returns SPIDX_E_DEVICE naming cudaMalloc, writes
  * nothing, and the next call still works; on each GPU implementation SPIDX_IMPLS selects
- * (default: all). Exits 77 (skipped) without a device, or 1 under SPIDX_REQUIRE_GPU=1 or
+ * (default: all). Exits 77 (skipped) without a device, 1 under SPIDX_REQUIRE_GPU=1, or 2
  * when SPIDX_IMPLS names a GPU implementation. Run: ctest -L gpu. */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS, MAP_NORESERVE */
 #include "test_helpers.h"

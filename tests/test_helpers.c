@@ -169,15 +169,16 @@ int run_suite(Suite *s)
     const spidx_impl *impls[SPIDX_MAX_IMPLS];
     size_t n;
     char err[256];
+    SRunner *sr = srunner_create(s); /* owns s from here on */
     if (case_select_impls(impls, &n, stdout, err, sizeof err) != CASE_SELECT_OK) {
         printf("%s\n", err); /* before any test runs: the binary fails as a whole */
+        srunner_free(sr);
         return 2;
     }
     char names[512];
     case_describe_impls(impls, n, names, sizeof names);
     printf("implementations under test: %s\n", names);
     fflush(stdout);
-    SRunner *sr = srunner_create(s);
     if (!getenv("CK_FORK")) srunner_set_fork_status(sr, CK_NOFORK);
     srunner_run_all(sr, CK_NORMAL);
     const int failed = srunner_ntests_failed(sr);

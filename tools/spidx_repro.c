@@ -6,7 +6,8 @@
  *                    [--to-case OUT.case] [--from-case OUT.bin] INPUT
  * --signature prints only "signature: IMPL:FIELD:CLASS" (or "signature: agree"), the key
  * campaigns deduplicate failures by.
- * Exit: 0 all agree (or conversion done), 1 mismatch, 2 unusable input or arguments. */
+ * Exit: 0 all agree (or conversion done), 1 mismatch, 2 unusable input or arguments, or a
+ * named implementation that is unknown or cannot run here. */
 #define _POSIX_C_SOURCE 200809L /* mkdir */
 #include <errno.h>
 #include <stdlib.h>
