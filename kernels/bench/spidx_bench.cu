@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <vector>
 
 #include "spidx.h"
@@ -465,6 +467,12 @@ int parse_options(int argc, char **argv, options *o)
     }
     if (o->samples < 20) {
         fprintf(stderr, "spidx_bench: --samples must be at least 20\n");
+        return 2;
+    }
+    /* The report folder is made (one level) and checked before minutes of timing. */
+    if (o->report_dir && ((mkdir(o->report_dir, 0777) != 0 && access(o->report_dir, W_OK) != 0) ||
+                          access(o->report_dir, W_OK) != 0)) {
+        fprintf(stderr, "spidx_bench: cannot write reports into %s\n", o->report_dir);
         return 2;
     }
     return 0;
