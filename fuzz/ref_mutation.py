@@ -88,11 +88,14 @@ def cell_text(c):
     return f"**{c['seconds']:.1f} s**" if c["caught"] else "missed"
 
 
-def write_report(rows, args, started, elapsed):
+def current_commit():
+    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, text=True, capture_output=True).stdout.strip()
+
+
+def write_report(rows, args, started, elapsed, commit):
     out = os.path.join(ROOT, "reports", "mutation")
     os.makedirs(out, exist_ok=True)
     base = os.path.join(out, f"ref-{started}")
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, text=True, capture_output=True).stdout.strip()
     mutants = [r for r in rows if r["number"] > 0]
     killed = sum(r["killed"] for r in mutants)
     # The control is clean only when no run of any layer caught anything (a fuzz layer's
@@ -144,6 +147,7 @@ def main():
     seeds = [int(s) for s in args.seeds.split(",") if s]
     started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     t0 = datetime.datetime.now().timestamp()
+    commit = current_commit()  # the code the builds below compile
     err = configure_and_build(args.build, 0)
     if err:
         log(err)
@@ -164,7 +168,7 @@ def main():
         rows.append(dict(m, cells=cells, killed=bool(caught), first=first))
         log(f"{m['name']}: " + ", ".join(f"{layer} {cell_text(c)}" for layer, c in cells.items()))
     configure_and_build(args.build, 0)  # leave the folder as the code is written
-    path, killed, total, clean = write_report(rows, args, started, datetime.datetime.now().timestamp() - t0)
+    path, killed, total, clean = write_report(rows, args, started, datetime.datetime.now().timestamp() - t0, commit)
     log(f"kill rate {killed}/{total}, control clean: {clean}; report {os.path.relpath(path, ROOT)}")
     if not clean:
         return 2
