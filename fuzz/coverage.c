@@ -46,6 +46,8 @@ void coverage_classify(const spidx_case *c, spidx_status status, uint8_t hit[COV
     hit[COV_fill_nan] = c->fill == SPIDX_FILL_NAN;
     hit[COV_fill_negzero] = c->fill == SPIDX_FILL_NEGZERO;
     hit[COV_fill_one] = c->fill == SPIDX_FILL_ONE;
+    hit[COV_call_twice] = c->call == SPIDX_CALL_TWICE;
+    hit[COV_call_after_larger] = c->call == SPIDX_CALL_AFTER_LARGER;
     if (c->check != SPIDX_OK) return;
 
     const int64_t S = c->shape.S, H = c->shape.H, W = c->shape.W, T = c->shape.T, sk = p->sk;

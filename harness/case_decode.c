@@ -125,10 +125,11 @@ static int decode_raw(reader *r, spidx_case *c, const budget *bg)
     if (case_bytes(&p, bg) > bg->max_bytes) return -1;
     case_init_fill(c, &p, fill, seed);
     c->null_mask = null_mask;
-    if (c->check != SPIDX_OK) return 0;
-    for (int64_t bi = 0; bi < p.b && c->shape.rows > 0; bi++)
-        for (int64_t hi = 0; hi < p.h; hi++)
-            for (int64_t k = 0; k < p.heavy; k++) case_set_topk(c, bi, hi, k, (int64_t)rd64(r));
+    if (c->check == SPIDX_OK)
+        for (int64_t bi = 0; bi < p.b && c->shape.rows > 0; bi++)
+            for (int64_t hi = 0; hi < p.h; hi++)
+                for (int64_t k = 0; k < p.heavy; k++) case_set_topk(c, bi, hi, k, (int64_t)rd64(r));
+    c->call = rd8(r) % SPIDX_CALL_COUNT; /* last, so raw inputs written before it exist call once */
     return 0;
 }
 
@@ -411,6 +412,10 @@ static void decode_structured(reader *r, spidx_case *c, const budget *bg)
     case_init_fill(c, &p, fill, seed);
     c->null_mask = null_mask;
     if (c->check == SPIDX_OK) fill_topk(r, c);
+    /* The last byte read: 1 input in 8 runs twice, 1 in 8 after a larger case; inputs
+     * too short to reach it call once. */
+    const uint8_t call = rd8(r);
+    c->call = call >= 224 ? SPIDX_CALL_TWICE : call >= 192 ? SPIDX_CALL_AFTER_LARGER : SPIDX_CALL_ONCE;
 }
 
 void case_decode(const uint8_t *data, size_t size, spidx_case *c)
@@ -451,7 +456,7 @@ uint8_t *case_encode(const spidx_case *c, size_t *size)
 {
     const spidx_params *p = &c->p;
     const int64_t ntopk = c->check == SPIDX_OK ? c->shape.rows * p->heavy : 0;
-    const size_t n = 2 + 7 * 8 + 3 * 4 + 6 * 8 + 2 + 8 + (size_t)ntopk * 8;
+    const size_t n = 2 + 7 * 8 + 3 * 4 + 6 * 8 + 2 + 8 + (size_t)ntopk * 8 + 1;
     uint8_t *buf = malloc(n), *q = buf;
     SPIDX_ASSERT(buf != NULL);
     *q++ = SPIDX_RAW_TAG;
@@ -470,6 +475,7 @@ uint8_t *case_encode(const spidx_case *c, size_t *size)
         for (int64_t bi = 0; bi < p->b && c->shape.rows > 0; bi++)
             for (int64_t hi = 0; hi < p->h; hi++)
                 for (int64_t k = 0; k < p->heavy; k++) put64(&q, (uint64_t)case_get_topk(c, bi, hi, k));
+    *q++ = (uint8_t)c->call;
     *size = (size_t)(q - buf);
     return buf;
 }
@@ -483,7 +489,8 @@ int case_equal(const spidx_case *a, const spidx_case *b)
         x->topk_sh != y->topk_sh || x->list_sb != y->list_sb || x->list_sh != y->list_sh ||
         x->weight_sb != y->weight_sb || x->weight_sh != y->weight_sh)
         return 0;
-    if (a->null_mask != b->null_mask || a->fill != b->fill || a->fill_seed != b->fill_seed) return 0;
+    if (a->null_mask != b->null_mask || a->fill != b->fill || a->fill_seed != b->fill_seed || a->call != b->call)
+        return 0;
     if (a->check != SPIDX_OK) return 1;
     for (int64_t bi = 0; bi < x->b && a->shape.rows > 0; bi++)
         for (int64_t hi = 0; hi < x->h; hi++)

@@ -185,7 +185,13 @@ static int guarded_intact(const guarded *g)
     return 1;
 }
 
-void case_run(const spidx_impl *impl, const spidx_case *c, spidx_outcome *o)
+const char *spidx_call_name(int call)
+{
+    static const char *const names[SPIDX_CALL_COUNT] = {"once", "twice", "after_larger"};
+    return call >= 0 && call < SPIDX_CALL_COUNT ? names[call] : NULL;
+}
+
+static void run_once(const spidx_impl *impl, const spidx_case *c, spidx_outcome *o)
 {
     guarded gt, gl, gw;
     int64_t *topk = (int64_t *)guarded_new(&gt, c->topk, c->topk_bytes);
@@ -201,6 +207,45 @@ void case_run(const spidx_impl *impl, const spidx_case *c, spidx_outcome *o)
     o->list_block = gl.mem;
     o->weight_block = gw.mem;
     free(gt.mem);
+}
+
+static int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* A valid case whose every buffer is larger than c's, with other contents: one row of
+ * more weights than c's weight buffer holds, a list (all heavy) longer than c's top-k and
+ * list buffers, NaN-filled weights, top-k values 0; c's types and mode where they are
+ * valid. */
+static void larger_case(const spidx_case *c, spidx_case *big)
+{
+    const spidx_params *p = &c->p;
+    const int64_t most = (int64_t)(c->topk_bytes > c->list_bytes ? c->topk_bytes : c->list_bytes);
+    spidx_params q = case_contiguous_params(1, 1, (int64_t)c->weight_bytes / 2 + 64, 0, most / 4 + 1, 0, 0);
+    q.index_type = (int32_t)clamp64(p->index_type, SPIDX_INDEX_I64, SPIDX_INDEX_I32);
+    q.weight_type = (int32_t)clamp64(p->weight_type, SPIDX_WEIGHT_F32, SPIDX_WEIGHT_BF16);
+    q.mode = (int32_t)clamp64(p->mode, SPIDX_MODE_ZERO, SPIDX_MODE_KEEP);
+    case_init_fill(big, &q, SPIDX_FILL_NAN, c->fill_seed + 1);
+    SPIDX_ASSERT(big->check == SPIDX_OK);
+    memset(big->topk, 0, big->topk_bytes);
+}
+
+void case_run(const spidx_impl *impl, const spidx_case *c, spidx_outcome *o)
+{
+    if (c->call == SPIDX_CALL_TWICE) {
+        spidx_outcome first;
+        run_once(impl, c, &first);
+        outcome_free(&first);
+    } else if (c->call == SPIDX_CALL_AFTER_LARGER) {
+        spidx_case big;
+        spidx_outcome first;
+        larger_case(c, &big);
+        run_once(impl, &big, &first);
+        outcome_free(&first);
+        case_free(&big);
+    }
+    run_once(impl, c, o);
 }
 
 void outcome_free(spidx_outcome *o)

@@ -50,6 +50,18 @@ typedef enum spidx_fill {
 } spidx_fill;
 const char *spidx_fill_name(int fill); /* "random", ...; NULL when out of range */
 
+/* How a case is called (its `.case` line `call = ...`): once; twice in a row, the outcome
+ * being the second call's; or right after a larger case (every buffer larger, other
+ * contents) on the same implementation. The two later forms check that staging which
+ * persists and grows across calls leaks nothing from one call into the next. */
+typedef enum spidx_call {
+    SPIDX_CALL_ONCE = 0,
+    SPIDX_CALL_TWICE = 1,
+    SPIDX_CALL_AFTER_LARGER = 2,
+    SPIDX_CALL_COUNT
+} spidx_call;
+const char *spidx_call_name(int call); /* "once", "twice", "after_larger"; NULL when out of range */
+
 /* Top-k padding (elements outside every row) holds this value: a kernel that reads
  * padding as a top-k value sees an invalid entry and the statuses disagree. */
 #define SPIDX_TOPK_POISON (-0x5EEDLL)
@@ -65,6 +77,7 @@ typedef struct spidx_case {
     unsigned char *list_init, *weight_init;
     size_t topk_bytes, list_bytes, weight_bytes;
     unsigned null_mask;
+    int call;             /* spidx_call */
 } spidx_case;
 
 /* Contiguous params ([b][h][L] rows, strides = L, h*L) with types int64/float32, ZERO mode. */
@@ -96,7 +109,8 @@ typedef struct spidx_outcome {
     int topk_intact;              /* the top-k buffer unchanged */
 } spidx_outcome;
 
-/* Runs c on impl with guarded copies of its buffers and records the outcome. */
+/* Runs c on impl with guarded copies of its buffers, as c->call says, and records the
+ * outcome (of the last call). */
 void case_run(const spidx_impl *impl, const spidx_case *c, spidx_outcome *o);
 void outcome_free(spidx_outcome *o);
 

@@ -47,6 +47,7 @@ void case_write(FILE *out, const spidx_case *c, const char *comment)
         fprintf(out, "null =%s%s%s\n", c->null_mask & SPIDX_NULL_TOPK ? " topk" : "",
                 c->null_mask & SPIDX_NULL_LIST ? " list" : "", c->null_mask & SPIDX_NULL_WEIGHT ? " weight" : "");
     fprintf(out, "fill = %s %llu\n", spidx_fill_name(c->fill), (unsigned long long)c->fill_seed);
+    if (c->call != SPIDX_CALL_ONCE) fprintf(out, "call = %s\n", spidx_call_name(c->call));
     if (c->check != SPIDX_OK || p->heavy == 0) return;
     for (int64_t bi = 0; bi < p->b && c->shape.rows > 0; bi++)
         for (int64_t hi = 0; hi < p->h; hi++) {
@@ -147,6 +148,7 @@ typedef struct {
     int fill;
     uint64_t seed;
     unsigned null_mask;
+    int call;
 } settings;
 
 /* Reads one line as `key = value`: 0 for a blank or comment line, 1 with the key copied
@@ -211,6 +213,13 @@ static int parse_setting(parser *ps, const char *key, const char *val, settings 
             else if (strcmp(w, "weight") == 0) st->null_mask |= SPIDX_NULL_WEIGHT;
             else if (strcmp(w, "none") != 0) return perr(ps, "null lists buffers: topk, list, weight or none");
         }
+    } else if (strcmp(key, "call") == 0) {
+        char name[16] = "";
+        st->call = -1;
+        if (sscanf(val, " %15s", name) == 1)
+            for (int k = 0; k < SPIDX_CALL_COUNT; k++)
+                if (strcmp(name, spidx_call_name(k)) == 0 && at_end(strstr(val, name) + strlen(name))) st->call = k;
+        if (st->call < 0) return perr(ps, "call is once, twice or after_larger");
     } else if (strcmp(key, "fill") == 0) {
         char name[16];
         unsigned long long sd = 0;
@@ -255,6 +264,7 @@ static int set_up_case(parser *ps, settings *st, spidx_case *c, size_t max_bytes
     }
     case_init_fill(c, p, st->fill, st->seed);
     c->null_mask = st->null_mask;
+    c->call = st->call;
     for (int64_t bi = 0; bi < p->b && c->check == SPIDX_OK && c->shape.rows > 0; bi++)
         for (int64_t hi = 0; hi < p->h; hi++)
             for (int64_t k = 0; k < p->heavy; k++) case_set_topk(c, bi, hi, k, 0); /* omitted rows */

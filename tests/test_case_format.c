@@ -53,6 +53,50 @@ START_TEST(test_decoded_bytes_round_trip_through_text_and_raw_forms)
 }
 END_TEST
 
+static void expect_parse_error(const char *text, const char *needle);
+
+START_TEST(test_call_form_round_trips_and_rejects_unknown_forms)
+{
+    const char *text = "spidx-case 1\nb = 1\nh = 2\nsk = 8\nsink = 1\nheavy = 1\nwindow = 1\nmode = keep\n"
+                       "call = after_larger\ntopk[0][0] = 3\ntopk[0][1] = 9\n";
+    spidx_case c, d;
+    char err[200];
+    ck_assert_msg(case_parse(text, strlen(text), &c, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(c.call, SPIDX_CALL_AFTER_LARGER);
+    char *out = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&out, &len);
+    ck_assert_ptr_nonnull(mem);
+    case_write(mem, &c, NULL);
+    fclose(mem);
+    ck_assert_msg(strstr(out, "\ncall = after_larger\n") != NULL, "%s", out);
+    free(out);
+    size_t rn;
+    uint8_t *raw = case_encode(&c, &rn);
+    case_decode(raw, rn, &d);
+    ck_assert_int_eq(d.call, SPIDX_CALL_AFTER_LARGER);
+    free(raw);
+    case_free(&d);
+    /* The outcome is the last call's: the same as one call, on the reference too (the
+     * top-k value 9 is invalid: the detail must not come from the larger case). */
+    const spidx_impl *ref = spidx_impl_find("ref");
+    spidx_outcome once, later;
+    for (int call = SPIDX_CALL_TWICE; call < SPIDX_CALL_COUNT; call++) {
+        c.call = SPIDX_CALL_ONCE;
+        case_run(ref, &c, &once);
+        c.call = call;
+        case_run(ref, &c, &later);
+        ck_assert_int_eq(once.status, SPIDX_E_HEAVY_RANGE);
+        ck_assert_int_eq(case_compare(&c, "once", &once, spidx_call_name(call), &later, stdout, 4, NULL), 0);
+        outcome_free(&once);
+        outcome_free(&later);
+    }
+    case_free(&c);
+    expect_parse_error("spidx-case 1\nb = 1\nh = 1\nsk = 3\ncall = thrice\n", "call is once, twice or after_larger");
+    expect_parse_error("spidx-case 1\nb = 1\nh = 1\nsk = 3\ncall = twice again\n", "line 5");
+}
+END_TEST
+
 START_TEST(test_decoding_is_deterministic)
 {
     /* Inputs for several shape classes (first byte mod 64: 3 small, 47 rows beyond one
@@ -233,6 +277,7 @@ int main(void)
     TCase *rt = tcase_create("round_trips");
     tcase_add_test(rt, test_decoded_bytes_round_trip_through_text_and_raw_forms);
     tcase_add_test(rt, test_decoding_is_deterministic);
+    tcase_add_test(rt, test_call_form_round_trips_and_rejects_unknown_forms);
     tcase_add_test(rt, test_empty_input_decodes_to_an_empty_contiguous_case);
     suite_add_tcase(s, rt);
     TCase *txt = tcase_create("text");

@@ -73,6 +73,7 @@ static int reshape(const spidx_case *src, const spidx_params *np, const int64_t 
     if (spidx_check(np, &dummy, &dummy, &dummy, NULL, NULL) != SPIDX_OK && src->check == SPIDX_OK) return 0;
     case_init_fill(dst, np, src->fill, src->fill_seed);
     dst->null_mask = src->null_mask;
+    dst->call = src->call;
     if (dst->check != SPIDX_OK) return 1;
     for (int64_t bi = 0; bi < np->b && dst->shape.rows > 0; bi++)
         for (int64_t hi = 0; hi < np->h; hi++)
@@ -185,6 +186,14 @@ int case_minimize(spidx_case *c, const spidx_impl *const *impls, size_t n, FILE 
         }
         if (!progress && (c->fill != SPIDX_FILL_ZERO || c->fill_seed != 0))
             progress = try_candidate(c, &p, NULL, -1, 0, SPIDX_FILL_ZERO, sig, impls, n);
+        if (!progress && c->call != SPIDX_CALL_ONCE) { /* a single call, when it still disagrees */
+            const int was = c->call;
+            char got[96];
+            c->call = SPIDX_CALL_ONCE;
+            case_signature(c, impls, n, got, sizeof got);
+            progress = strcmp(got, sig) == 0;
+            if (!progress) c->call = was;
+        }
         /* Top-k values toward 0 (the first 64 entries). */
         const int64_t nvals = c->check == SPIDX_OK ? c->shape.rows * p.heavy : 0;
         for (int64_t i = 0; i < nvals && i < 64 && !progress; i++) {
