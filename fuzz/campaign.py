@@ -4,8 +4,10 @@ missing or stale, fuzzes for a time budget (fuzz_diff per GPU with a GPU; fuzz_r
 fuzz_diff's CPU form without), then merges the corpus, deduplicates and minimizes failures
 and writes reports/<UTC>/report.{md,json} with a plot, plus a line in reports/history.jsonl.
 Usage: python3 fuzz/campaign.py [--minutes M] [--workers N] [--seed S] [--build-dir DIR]  (README "Campaigns")
-Exit: 0 no new failure, 1 new failure(s), 2 harness error. Ctrl-C/SIGTERM keep everything
-found so far and write a partial report."""
+Exit: 0 no new failure, 1 new failure(s), 2 harness error. Ctrl-C/SIGTERM stop every fuzzer
+within STOP_GRACE_S seconds, keep everything found so far and write a partial report; the
+exit code is then 128 + the signal's number (130, 143) unless a new failure (1) or a harness
+error (2) says more, so that a nightly job cut short never reads as a clean run."""
 
 import argparse
 import datetime
@@ -27,6 +29,7 @@ STATE = os.path.join(ROOT, "campaigns")  # git-ignored: working corpora, known f
 STATUS_RE = re.compile(r"#(\d+): cov: (\d+) ft: (\d+) corp: (\d+) exec/s:? (\d+) "
                        r"oom/timeout/crash: (\d+)/(\d+)/(\d+) time: (\d+)s")
 TICK_S = 15  # seconds between status lines, on a fixed schedule from the start
+STOP_GRACE_S = 5  # seconds the fuzzers get to exit on SIGINT before SIGKILL (fork mode ignores it)
 
 
 class HarnessError(Exception):
@@ -127,16 +130,32 @@ class Worker:
                 self.last = tuple(int(x) for x in m.groups())
         return self.last
 
-    def stop(self):
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGINT)
-                self.proc.wait(timeout=30)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+    def signal_group(self, signum):
+        """Sends signum to the worker's process group (libFuzzer and its fork-mode jobs)."""
+        try:
+            os.killpg(self.proc.pid, signum)
+        except ProcessLookupError:
+            pass
+
+
+def stop_all(workers, grace=STOP_GRACE_S):
+    """Stops every worker at once: SIGINT to each process group, one wait for all of them
+    until `grace` seconds have passed, then SIGKILL to every group (fork-mode jobs can
+    outlive their parent). Returns the seconds it took. What the fuzzers wrote stays."""
+    t0 = time.monotonic()
+    for w in workers:
+        if w.proc.poll() is None:
+            w.signal_group(signal.SIGINT)
+    while any(w.proc.poll() is None for w in workers) and time.monotonic() - t0 < grace:
+        time.sleep(0.05)
+    for w in workers:
+        w.signal_group(signal.SIGKILL)
+    for w in workers:
+        try:
+            w.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            log(f"{w.name} (pid {w.proc.pid}) did not exit after SIGKILL")
+    return time.monotonic() - t0
 
 
 def read_coverage(pattern):
@@ -209,8 +228,9 @@ def slug(sig):
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", sig)[:80] + "-" + hashlib.sha1(sig.encode()).hexdigest()[:8]
 
 
-def triage(bins, run_dir, report_dir):
-    """Deduplicates the run's crash artifacts by signature; minimizes the first artifact of each."""
+def triage(bins, run_dir, report_dir, minimize=True):
+    """Deduplicates the run's crash artifacts by signature; minimizes the first artifact of
+    each (unless not `minimize`: an interrupted campaign keeps it as .case unminimized)."""
     failures = {}
     for art in sorted(glob.glob(os.path.join(run_dir, "artifacts", "*", "crash-*")), key=os.path.basename):
         target = owner_of(art)
@@ -224,7 +244,10 @@ def triage(bins, run_dir, report_dir):
         os.makedirs(os.path.join(report_dir, "failures"), exist_ok=True)
         out_case = os.path.join(report_dir, "failures", slug(sig) + ".case")
         first = os.path.join(ROOT, f["artifacts"][0])
-        if f["target"] == "fuzz_diff" and not sig.startswith(("ref:", "unreproduced:")):
+        if f["target"] == "fuzz_diff" and not sig.startswith(("ref:", "unreproduced:")) and not minimize:
+            run([bins["spidx_repro"], "--to-case", out_case, first])
+            f["minimized"] = "not minimized (the campaign was interrupted): spidx_repro --minimize does it"
+        elif f["target"] == "fuzz_diff" and not sig.startswith(("ref:", "unreproduced:")):
             r = run([bins["spidx_repro"], "--minimize", out_case, first], timeout=1800)
             m = re.search(r"---- minimized: (.*); wrote", r.stdout)
             f["minimized"] = m.group(1) if m else "minimizer gave no case"
@@ -394,6 +417,7 @@ class Campaign:
         self.t0 = None           # time.monotonic() when monitoring began
         self.elapsed = 0         # whole seconds from t0 until every worker had stopped
         self.interrupted = False
+        self.signum = 0
 
     # ---- set-up and build -------------------------------------------------------------
     def set_up(self):
@@ -416,6 +440,7 @@ class Campaign:
 
     def on_signal(self, signum, _frame):
         self.interrupted = True
+        self.signum = signum
         log(f"signal {signum}: stopping the fuzzers; keeping the corpus and failures, writing a partial report")
 
     # ---- start the workers -----------------------------------------------------------
@@ -479,8 +504,10 @@ class Campaign:
     def stop_workers(self):
         """Stops every worker; a worker that failed before any status line (not by a signal
         of ours or the user's) is a harness error."""
+        took = stop_all(self.workers)
+        if self.interrupted:
+            log(f"the fuzzers stopped {took:.1f} s after the signal")
         for w in self.workers:
-            w.stop()
             w.poll_status(final=True)
         self.elapsed = int(time.monotonic() - self.t0)
         for w in self.workers:
@@ -504,7 +531,8 @@ class Campaign:
 
     # ---- triage ----------------------------------------------------------------------
     def triage(self):
-        return triage(self.bins, self.run_dir, self.report_dir)
+        # Minimizing can take minutes: an interrupted campaign leaves it to spidx_repro.
+        return triage(self.bins, self.run_dir, self.report_dir, minimize=not self.interrupted)
 
     # ---- report ----------------------------------------------------------------------
     def report(self, failures):
@@ -554,7 +582,9 @@ def main():
         traceback.print_exc()
         print("[campaign] harness error: the bookkeeping after the run failed", file=sys.stderr)
         return 2
-    return 1 if new else 0
+    if new:
+        return 1
+    return 128 + c.signum if c.interrupted else 0
 
 
 if __name__ == "__main__":

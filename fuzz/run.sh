@@ -3,7 +3,7 @@
 # (fuzz/campaign.py: builds the targets, fuzzes for --minutes, merges the corpus, triages
 # failures, writes reports/<UTC>/report.md with its plot). Default budget: 2 minutes.
 # Usage: bash fuzz/run.sh [--minutes M] [--workers N] [--seed S]
-# Exit 0 no new failure, 1 new failure(s), 2 harness error.
+# Exit 0 no new failure, 1 new failure(s), 2 harness error, 130/143 interrupted (SIGINT/SIGTERM).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/install-deps || echo "spidx: could not install every dependency; continuing with what is here"
