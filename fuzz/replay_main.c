@@ -4,9 +4,11 @@
  * Usage: fuzz_diff_replay [--keep-going] corpus/seed corpus/regress   (exit 0 when every
  * input passed; a failing input aborts, as under libFuzzer, unless --keep-going: then
  * each failure is counted, the remaining inputs still run, and the exit code is 1; exit
- * 2 when a path cannot be read, no input was found, or SPIDX_IMPLS names an
- * implementation that cannot run here). The last line names what was compared.
- * `.case` files run as written (fuzz_check_case); one that does not parse fails. */
+ * 2 when a path cannot be read, a `.case` file does not parse (by case_io.h's rule a
+ * file named *.case or whose first line starts with "spidx-case" is one), no input was
+ * found, or SPIDX_IMPLS names an implementation that cannot run here). The last line
+ * names what was compared.
+ * `.case` files run as written (fuzz_check_case). */
 #define _DEFAULT_SOURCE /* DT_DIR */
 #include <dirent.h>
 #include <setjmp.h>
@@ -24,6 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static long g_files;
 static long g_failed;
+static long g_unusable; /* `.case` text that does not parse */
 static int g_keep_going;
 static jmp_buf g_recover;
 static uint8_t *g_buf;
@@ -34,12 +37,6 @@ static uint8_t *g_buf;
 static void continue_after_failure(void)
 {
     longjmp(g_recover, 1);
-}
-
-static int has_suffix(const char *s, const char *suffix)
-{
-    const size_t n = strlen(s), k = strlen(suffix);
-    return n > k && strcmp(s + n - k, suffix) == 0;
 }
 
 static int run_file(const char *path)
@@ -63,16 +60,17 @@ static int run_file(const char *path)
     }
     fprintf(stderr, "replay: %s (%zu bytes)\n", path, n);
     g_files++;
-    /* A file named *.case runs as written, whatever the target's fuzzing budget (which
-     * would decode a larger case as plain fuzzer bytes, a different case); text that does
-     * not parse fails. Other files are fuzzer bytes (libFuzzer names its files by hash). */
+    /* `.case` text by the one rule (case_io.h: named *.case, or a first line that starts
+     * with "spidx-case") runs as written, whatever the target's fuzzing budget; text that
+     * does not parse is an unusable input. Other files are fuzzer bytes (libFuzzer names
+     * its files by hash). */
     spidx_case c;
-    const int as_case = has_suffix(path, ".case");
+    const int as_case = case_file_is_text(path, buf, n);
     if (as_case) {
         char err[200];
         if (case_parse((const char *)buf, n, &c, err, sizeof err) != 0) {
-            fprintf(stderr, "replay: FAILED %s: not a valid .case: %s\n", path, err);
-            g_failed++;
+            fprintf(stderr, "replay: UNUSABLE %s: not a valid .case: %s\n", path, err);
+            g_unusable++;
             free(buf);
             return 0;
         }
@@ -153,8 +151,9 @@ int main(int argc, char **argv)
     for (int i = first; i < argc; i++) rc |= run_path(argv[i]);
     char checks[512];
     fuzz_describe_checks(checks, sizeof checks);
-    if (rc) {
-        printf("replayed %ld inputs on %s: some paths could not be read\n", g_files, checks);
+    if (rc || g_unusable) {
+        printf("replayed %ld inputs on %s: %s\n", g_files, checks,
+               rc ? "some paths could not be read" : "some .case files do not parse");
         return 2;
     }
     if (g_files == 0) {

@@ -418,9 +418,9 @@ static void decode_structured(reader *r, spidx_case *c, const budget *bg)
     c->call = call >= 224 ? SPIDX_CALL_TWICE : call >= 192 ? SPIDX_CALL_AFTER_LARGER : SPIDX_CALL_ONCE;
 }
 
-void case_decode(const uint8_t *data, size_t size, spidx_case *c)
+int case_decode(const uint8_t *data, size_t size, spidx_case *c)
 {
-    case_decode_bounded(data, size, c, SPIDX_FUZZ_MAX_BYTES, SPIDX_FUZZ_MAX_ROWS);
+    return case_decode_bounded(data, size, c, SPIDX_FUZZ_MAX_BYTES, SPIDX_FUZZ_MAX_ROWS);
 }
 
 int case_fits_fuzz_budget(const spidx_case *c)
@@ -429,22 +429,24 @@ int case_fits_fuzz_budget(const spidx_case *c)
     return case_bytes(&c->p, &fuzz) <= fuzz.max_bytes;
 }
 
-void case_decode_bounded(const uint8_t *data, size_t size, spidx_case *c, size_t max_bytes, int64_t max_rows)
+int case_decode_bounded(const uint8_t *data, size_t size, spidx_case *c, size_t max_bytes, int64_t max_rows)
 {
     const budget bg = {max_bytes, max_rows};
-    /* The exact forms (text, raw) within the budget are taken as written; any other
-     * bytes, an exact form over the budget included, drive the structured decoder. */
+    /* Text is text (case_io.h): it parses within the budget or the input is rejected. The
+     * raw form within the budget is taken as written; any other bytes, the raw form
+     * over the budget included, drive the structured decoder. */
     if (case_is_text(data, size)) {
         char err[160];
-        if (case_parse_bounded((const char *)data, size, c, err, sizeof err, max_bytes, max_rows) == 0) return;
+        return case_parse_bounded((const char *)data, size, c, err, sizeof err, max_bytes, max_rows) == 0 ? 0 : -1;
     }
     reader r = {data, size, 0};
     if (size > 0 && data[0] == SPIDX_RAW_TAG) {
         r.at = 1;
-        if (decode_raw(&r, c, &bg) == 0) return;
+        if (decode_raw(&r, c, &bg) == 0) return 0;
     }
     r.at = size > 0 ? 1 : 0;
     decode_structured(&r, c, &bg);
+    return 0;
 }
 
 static void put64(uint8_t **q, uint64_t v)

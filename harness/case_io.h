@@ -17,11 +17,11 @@
 #define SPIDX_CASE_MAX_ROWS ((int64_t)1 << 18)
 
 /* fuzz_diff's budget: the largest case that decoding fuzzer bytes materializes. A text
- * or raw input over it is not taken as written (its bytes go to the structured
- * decoder), and the structured decoder shrinks its cases to fit: libFuzzer turns
- * "sk = 4608" into "sk = 46080000" in a few mutations, and one such case costs as much
- * as thousands of ordinary ones. Every shape class of the decoder fits. The replay
- * drivers run `.case` files as written, whatever the budget. */
+ * input over it is rejected, a raw one goes to the structured decoder, and the
+ * structured decoder shrinks its cases to fit: libFuzzer turns "sk = 4608" into
+ * "sk = 46080000" in a few mutations, and one such case costs as much as thousands of
+ * ordinary ones. Every shape class of the decoder fits. The replay drivers and
+ * spidx_repro run `.case` files as written, whatever the budget. */
 #define SPIDX_FUZZ_MAX_BYTES ((size_t)4 << 20)
 #define SPIDX_FUZZ_MAX_ROWS ((int64_t)1 << 17)
 
@@ -29,13 +29,28 @@
  * byte selects the structured fuzzing decoder. */
 #define SPIDX_RAW_TAG 0xA7u
 
-/* Decodes any byte string (a `.case` text included) into *c within the fuzz budget;
- * never fails. fuzz_diff and spidx_repro decode bytes this way. */
-void case_decode(const uint8_t *data, size_t size, spidx_case *c);
+/* The one rule for what an input is, in every program: a file named *.case, or bytes
+ * whose first line starts with "spidx-case", are `.case` text and must parse (an unknown
+ * version is an error that names it); anything else is fuzzer bytes: the raw form when
+ * the first byte is SPIDX_RAW_TAG, else the structured decoder's input. */
+
+/* 1 when the bytes' first line starts with "spidx-case" (any version), else 0. */
+int case_is_text(const uint8_t *data, size_t size);
+
+/* 1 when a file is `.case` text by the rule above: its name ends in ".case" or
+ * case_is_text holds; else 0. name may be NULL (bytes alone). */
+int case_file_is_text(const char *name, const uint8_t *data, size_t size);
+
+/* Decodes an input into *c within the fuzz budget: `.case` text as written, the raw form
+ * as written (over the budget: as structured bytes), other bytes by the structured
+ * decoder. Returns 0, or -1 with nothing allocated for `.case` text that does not parse
+ * or is over the budget: fuzz targets reject such an input (libFuzzer keeps none of it).
+ * fuzz_diff decodes its inputs this way. */
+int case_decode(const uint8_t *data, size_t size, spidx_case *c);
 
 /* The same with another budget (fuzz_ref's is smaller, to keep the CPU-only mix small
  * under ASan). */
-void case_decode_bounded(const uint8_t *data, size_t size, spidx_case *c, size_t max_bytes, int64_t max_rows);
+int case_decode_bounded(const uint8_t *data, size_t size, spidx_case *c, size_t max_bytes, int64_t max_rows);
 
 /* 1 when c is within fuzz_diff's budget (its text or raw form decodes to it in fuzz_diff
  * and spidx_repro), 0 when it is larger. */
@@ -54,9 +69,6 @@ int case_parse(const char *text, size_t size, spidx_case *c, char *err, size_t e
 /* The same with other limits; a case over them is refused before anything is allocated. */
 int case_parse_bounded(const char *text, size_t size, spidx_case *c, char *err, size_t err_size, size_t max_bytes,
                        int64_t max_rows);
-
-/* 1 when text starts like a `.case` file (its first line is "spidx-case 1"). */
-int case_is_text(const uint8_t *data, size_t size);
 
 /* 1 when a and b describe the same call (params, null mask, fill, row top-k values). */
 int case_equal(const spidx_case *a, const spidx_case *b);

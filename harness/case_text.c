@@ -8,12 +8,19 @@
 
 #include "case_io.h"
 
-static const char k_header[] = "spidx-case 1";
+static const char k_magic[] = "spidx-case";   /* what makes an input `.case` text */
+static const char k_header[] = "spidx-case 1"; /* the version this build reads */
 
 int case_is_text(const uint8_t *data, size_t size)
 {
-    const size_t n = sizeof k_header - 1;
-    return size > n && memcmp(data, k_header, n) == 0 && (data[n] == '\n' || data[n] == '\r');
+    const size_t n = sizeof k_magic - 1;
+    return size >= n && memcmp(data, k_magic, n) == 0;
+}
+
+int case_file_is_text(const char *name, const uint8_t *data, size_t size)
+{
+    const size_t len = name ? strlen(name) : 0, ext = sizeof ".case" - 1;
+    return (len >= ext && strcmp(name + len - ext, ".case") == 0) || case_is_text(data, size);
 }
 
 void case_write(FILE *out, const spidx_case *c, const char *comment)
@@ -295,6 +302,7 @@ int case_parse_bounded(const char *text, size_t size, spidx_case *c, char *err, 
 {
     parser ps = {err, err_size, 1};
     memset(c, 0, sizeof *c);
+    if (size == 0) return perr(&ps, "the file is empty: `.case` text starts with the line '%s'", k_header);
     if (memchr(text, 0, size)) return perr(&ps, "the file holds a NUL byte: not a .case text file");
     char *copy;
     int nlines;
@@ -304,7 +312,15 @@ int case_parse_bounded(const char *text, size_t size, spidx_case *c, char *err, 
     st.fill = SPIDX_FILL_RANDOM;
     char key[64];
     const char *val;
-    int rc = strcmp(lines[0], k_header) == 0 ? 0 : perr(&ps, "expected the header '%s'", k_header);
+    int rc = 0;
+    if (strcmp(lines[0], k_header) != 0) {
+        const char *version = lines[0] + sizeof k_magic - 1;
+        while (*version == ' ' || *version == '\t') version++;
+        if (strncmp(lines[0], k_magic, sizeof k_magic - 1) == 0)
+            rc = perr(&ps, "unknown .case version '%.40s': this build reads '%s'", version, k_header);
+        else
+            rc = perr(&ps, "expected the header '%s'", k_header);
+    }
     /* Pass 1: the settings, in any order; top-k rows need the shape, so they wait. */
     for (int i = 1; i < nlines && rc == 0; i++) {
         ps.line = i + 1;

@@ -209,10 +209,13 @@ static int exact_forms_taken_as_written(const spidx_case *c)
     size_t rn;
     uint8_t *raw = case_encode(c, &rn);
     spidx_case t, r;
-    case_decode((const uint8_t *)text, len, &t);
-    case_decode(raw, rn, &r);
-    const int same = case_equal(c, &t) + case_equal(c, &r);
-    case_free(&t);
+    int same = 0;
+    if (case_decode((const uint8_t *)text, len, &t) == 0) {
+        same += case_equal(c, &t);
+        case_free(&t);
+    }
+    ck_assert_int_eq(case_decode(raw, rn, &r), 0); /* bytes are never rejected */
+    same += case_equal(c, &r);
     case_free(&r);
     free(raw);
     free(text);
@@ -229,13 +232,36 @@ START_TEST(test_exact_forms_at_the_budget_are_taken_as_written)
 }
 END_TEST
 
-START_TEST(test_exact_forms_over_the_budget_decode_as_structured_bytes)
+START_TEST(test_text_over_the_budget_is_rejected_and_raw_decodes_as_structured_bytes)
 {
     spidx_case c;
     parse_one_row(1048577, &c); /* four bytes over */
     ck_assert_int_eq(c.p.sk, 1048577);
-    ck_assert_int_eq(exact_forms_taken_as_written(&c), 0);
+    ck_assert_int_eq(exact_forms_taken_as_written(&c), 0); /* text rejected, raw another case */
     case_free(&c);
+}
+END_TEST
+
+START_TEST(test_text_that_does_not_parse_is_rejected_by_the_fuzz_decoder)
+{
+    /* The same bad files tests/test_case_rule.sh gives every program. */
+    const char *bad[] = {"spidx-case 2\nb = 1\nh = 1\nsk = 4\n", "spidx-case 1\nb = 1\nh = 1\n",
+                         "spidx-case\n", "spidx-case 1\nb = 1\nh = 1\nsk = 4\ncolour = red\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        spidx_case c;
+        ck_assert_msg(case_decode((const uint8_t *)bad[i], strlen(bad[i]), &c) == -1, "input %zu", i);
+    }
+    /* The rule: a name ending in .case, or a first line starting with spidx-case. */
+    ck_assert(case_file_is_text("x.case", (const uint8_t *)"", 0));
+    ck_assert(case_file_is_text("crash-1234", (const uint8_t *)"spidx-case 9\n", 13));
+    ck_assert(!case_file_is_text("crash-1234", (const uint8_t *)"spidx-cas", 9));
+    ck_assert(!case_file_is_text(NULL, (const uint8_t *)"\xa7spidx-case", 11));
+    char err[200];
+    spidx_case c;
+    ck_assert_int_eq(case_parse(bad[0], strlen(bad[0]), &c, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "unknown .case version '2'") != NULL, "%s", err);
+    ck_assert_int_eq(case_parse("", 0, &c, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "the file is empty") != NULL, "%s", err);
 }
 END_TEST
 
@@ -286,7 +312,8 @@ int main(void)
     suite_add_tcase(s, txt);
     TCase *bud = tcase_create("budget");
     tcase_add_test(bud, test_exact_forms_at_the_budget_are_taken_as_written);
-    tcase_add_test(bud, test_exact_forms_over_the_budget_decode_as_structured_bytes);
+    tcase_add_test(bud, test_text_over_the_budget_is_rejected_and_raw_decodes_as_structured_bytes);
+    tcase_add_test(bud, test_text_that_does_not_parse_is_rejected_by_the_fuzz_decoder);
     tcase_add_test(bud, test_bounded_parse_refuses_a_case_over_its_limit);
     tcase_add_test(bud, test_any_bytes_decode_within_the_budget);
     suite_add_tcase(s, bud);

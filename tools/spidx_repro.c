@@ -137,14 +137,15 @@ static int load_case(const char *input, spidx_case *c)
         return -1;
     }
     int rc = 0;
-    if (case_is_text(data, size)) {
+    if (case_file_is_text(input, data, size)) { /* the one rule: case_io.h */
         char err[200];
         if (case_parse((const char *)data, size, c, err, sizeof err) != 0) {
             fprintf(stderr, "spidx_repro: %s: %s\n", input, err);
             rc = -1;
         }
-    } else {
-        case_decode(data, size, c);
+    } else if (case_decode(data, size, c) != 0) { /* not text: never rejected */
+        fprintf(stderr, "spidx_repro: %s: not decodable\n", input);
+        rc = -1;
     }
     free(data);
     return rc;
