@@ -3,7 +3,8 @@
 missing or stale, fuzzes for a time budget (fuzz_diff per GPU with a GPU; fuzz_ref plus
 fuzz_diff's CPU form without), then merges the corpus, deduplicates and minimizes failures
 and writes reports/<UTC>/report.{md,json} with a plot, plus a line in reports/history.jsonl.
-Usage: python3 fuzz/campaign.py [--minutes M] [--workers N] [--seed S] [--build-dir DIR]  (README "Campaigns")
+Usage: python3 fuzz/campaign.py [--minutes M] [--workers N] [--seed S] [--build-dir DIR] [--coverage]
+(README "Campaigns"; --coverage adds line coverage of the host code, fuzz/line_coverage.sh)
 Exit: 0 no new failure, 1 new failure(s), 2 harness error. Ctrl-C/SIGTERM stop every fuzzer
 within STOP_GRACE_S seconds, keep everything found so far and write a partial report; the
 exit code is then 128 + the signal's number (130, 143) unless a new failure (1) or a harness
@@ -284,52 +285,134 @@ def owner_of(artifact):
     return "fuzz_ref" if folder.startswith("fuzz_ref") else "fuzz_diff"
 
 
-def plot(timeline, report_dir):
-    """Coverage and execs over time as plot.svg, by gnuplot or else matplotlib."""
+def gnuplot_svg(script):
+    """Runs a gnuplot script; True when it ran."""
+    if not shutil.which("gnuplot"):
+        return False
+    return subprocess.run(["gnuplot"], input=script, text=True, capture_output=True).returncode == 0
+
+
+def plot(timeline, report_dir, title):
+    """plot.svg: libFuzzer's coverage (cov, ft) and the executions over time above, the
+    semantic categories reached below, with a marker wherever the failure count grew; by
+    gnuplot, or else matplotlib."""
     csv = os.path.join(report_dir, "timeline.csv")
     with open(csv, "w") as f:
         f.write("elapsed_s,execs,execs_per_s,cov,ft,semantic_hit,failures\n")
         for t in timeline:
             f.write(",".join(str(x) for x in t) + "\n")
+    # A failure marker at each sample where the count of crash artifacts grew.
+    grew = [(t[0], t[5], t[6]) for prev, t in zip(timeline, timeline[1:]) if t[6] > prev[6]]
+    fcsv = os.path.join(report_dir, "failures.csv")
+    with open(fcsv, "w") as f:
+        f.write("elapsed_s,semantic_hit,failures\n")
+        for g in grew:
+            f.write(",".join(str(x) for x in g) + "\n")
     svg = os.path.join(report_dir, "plot.svg")
     if len(timeline) < 2:
         return None, "fewer than two samples"
-    if shutil.which("gnuplot"):
-        script = f"""set terminal svg size 900,420 dynamic
+    top = max(1, max(t[5] for t in timeline))
+    script = f"""set terminal svg size 960,640 dynamic font 'sans,11'
 set output '{svg}'
 set datafile separator ','
+set multiplot layout 2,1 title "{title}" font 'sans,13'
+set lmargin 12
+set rmargin 12
 set key autotitle columnhead left top
-set xlabel 'elapsed (s)'
-set ylabel 'libFuzzer coverage (cov, ft)'
-set y2label 'execs'
+set grid
+set ylabel 'libFuzzer coverage'
+set y2label 'executions'
 set y2tics
 set ytics nomirror
-set grid
-plot '{csv}' using 1:4 with lines lw 2 title 'cov', '' using 1:5 with lines lw 2 title 'ft', \\
-     '' using 1:2 axes x1y2 with lines dt 2 lw 2 title 'execs'
+set format y2 '%.1s%c'
+plot '{csv}' using 1:4 with lines lw 2 title 'cov (edges)', '' using 1:5 with lines lw 2 title 'ft (features)', \\
+     '' using 1:2 axes x1y2 with lines dt 2 lw 2 lc rgb 'gray40' title 'executions'
+unset y2label
+unset y2tics
+set ytics mirror
+set xlabel 'elapsed (s)'
+set ylabel 'semantic categories reached'
+set yrange [0:{top + 2}]
+set key right bottom
+plot '{csv}' using 1:6 with steps lw 2 lc rgb '#1b7837' title 'semantic categories', \\
+     '{fcsv}' using 1:2 with points pt 7 ps 1.4 lc rgb '#d7301f' title 'new failures'
+unset multiplot
 """
-        r = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
-        if r.returncode == 0 and os.path.exists(svg):
-            return "plot.svg", "gnuplot"
+    if gnuplot_svg(script) and os.path.exists(svg):
+        return "plot.svg", "gnuplot"
     try:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
         return None, "neither gnuplot nor matplotlib is installed"
-    fig, ax = plt.subplots(figsize=(9, 4.2))
+    fig, (ax, bx) = plt.subplots(2, 1, figsize=(9.6, 6.4), sharex=True)
+    fig.suptitle(title)
     xs = [t[0] for t in timeline]
-    ax.plot(xs, [t[3] for t in timeline], label="cov")
-    ax.plot(xs, [t[4] for t in timeline], label="ft")
-    ax.set_xlabel("elapsed (s)")
-    ax.set_ylabel("libFuzzer coverage (cov, ft)")
+    ax.plot(xs, [t[3] for t in timeline], label="cov (edges)")
+    ax.plot(xs, [t[4] for t in timeline], label="ft (features)")
+    ax.set_ylabel("libFuzzer coverage")
     ax2 = ax.twinx()
-    ax2.plot(xs, [t[1] for t in timeline], "--", color="gray", label="execs")
-    ax2.set_ylabel("execs")
-    fig.legend(loc="upper left")
+    ax2.plot(xs, [t[1] for t in timeline], "--", color="gray", label="executions")
+    ax2.set_ylabel("executions")
+    ax.legend(loc="upper left")
     ax.grid(True)
+    bx.step(xs, [t[5] for t in timeline], where="post", color="#1b7837", label="semantic categories")
+    if grew:
+        bx.plot([g[0] for g in grew], [g[1] for g in grew], "o", color="#d7301f", label="new failures")
+    bx.set_xlabel("elapsed (s)")
+    bx.set_ylabel("semantic categories reached")
+    bx.legend(loc="lower right")
+    bx.grid(True)
     fig.savefig(svg)
     return "plot.svg", "matplotlib"
+
+
+def plot_history(history, svg):
+    """The nightly trend from reports/history.jsonl: execs/s and libFuzzer coverage per
+    campaign by date, new failures as markers. Returns a note on what was drawn."""
+    runs = []
+    if os.path.exists(history):
+        with open(history) as f:
+            for line in f:
+                try:
+                    runs.append(json.loads(line))
+                except ValueError:
+                    continue
+    if len(runs) < 2:
+        return "fewer than two campaigns in reports/history.jsonl"
+    csv = svg[:-len(".svg")] + ".csv"
+    with open(csv, "w") as f:
+        f.write("utc,execs_per_s,cov,new_failures\n")
+        for r in runs:
+            f.write(f"{r['utc']},{r.get('execs_per_s', 0)},{r.get('cov', 'NaN')},{r.get('new_failures', 0)}\n")
+    # gnuplot refuses a series without a single defined point: draw only those with data
+    # (lines written before coverage was recorded have none).
+    series = [f"'{csv}' using 1:2 with linespoints lw 2 title 'execs/s'"]
+    if any("cov" in r for r in runs):
+        series.append("'' using 1:3 axes x1y2 with linespoints lw 2 dt 2 title 'cov'")
+    if any(r.get("new_failures", 0) > 0 for r in runs):
+        series.append("'' using 1:($4 > 0 ? $2 : 1/0) with points pt 7 ps 1.6 lc rgb '#d7301f' title 'new failures'")
+    script = f"""set terminal svg size 960,460 dynamic font 'sans,11'
+set output '{svg}'
+set datafile separator ','
+set title "spidx campaigns: execution rate, coverage and new failures ({len(runs)} runs)" font 'sans,13'
+set xdata time
+set timefmt '%Y%m%dT%H%M%SZ'
+set format x "%m-%d\\n%H:%M"
+set key left top
+set grid
+set ylabel 'executions per second'
+set y2label 'libFuzzer coverage (cov)'
+set y2tics
+set ytics nomirror
+plot {", ".join(series)}
+"""
+    if not shutil.which("gnuplot"):
+        return "gnuplot is not installed: no history plot"
+    if gnuplot_svg(script) and os.path.exists(svg):
+        return f"{len(runs)} campaigns"
+    return "gnuplot failed: no history plot"
 
 
 def write_report(report_dir, info, workers, timeline, coverage, failures, plot_file):
@@ -380,7 +463,10 @@ def write_report(report_dir, info, workers, timeline, coverage, failures, plot_f
             L.append(f"| {cat} | " + " | ".join(str(cov[i]["categories"].get(cat, 0)) for i in impls) + " |")
         L.append("")
     L += ["## Coverage and execs over time", ""]
-    L.append("![coverage and execs over time](plot.svg)" if plot_file else f"no plot: {info.get('plot_note')}")
+    L.append("![coverage, execs, semantic categories and failures over time](plot.svg)" if plot_file
+             else f"no plot: {info.get('plot_note')}")
+    L += ["", "Trend over all campaigns on this machine: [`reports/history.svg`](../history.svg) "
+          "(from `reports/history.jsonl`)."]
     with open(os.path.join(report_dir, "report.md"), "w") as out:
         out.write("\n".join(L) + "\n")
 
@@ -392,6 +478,9 @@ def parse_args():
                     help="fork jobs per GPU, or CPU jobs in all without a GPU (default: from the cores)")
     ap.add_argument("--seed", type=int, default=0, help="libFuzzer -seed (0: from the clock)")
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build", "fuzz"))
+    ap.add_argument("--coverage", action="store_true",
+                    help="afterwards, line coverage of the host code over the working corpus "
+                         "(fuzz/line_coverage.sh: coverage/ and a table in report.md)")
     args = ap.parse_args()
     args.build_dir = os.path.abspath(args.build_dir)  # the tools run with the repository root as cwd
     return args
@@ -534,13 +623,29 @@ class Campaign:
         # Minimizing can take minutes: an interrupted campaign leaves it to spidx_repro.
         return triage(self.bins, self.run_dir, self.report_dir, minimize=not self.interrupted)
 
+    # ---- line coverage ---------------------------------------------------------------
+    def line_coverage(self):
+        """Host-code line coverage of the working corpora and the committed ones, into the report."""
+        corpora = [os.path.join(STATE, "corpus", t) for t in self.corpus_before] + \
+                  [os.path.join(ROOT, "corpus", d) for d in ("seed", "regress")]
+        r = run(["bash", os.path.join(ROOT, "fuzz", "line_coverage.sh"), "--report-dir", self.report_dir] + corpora,
+                timeout=3600)
+        for line in (r.stdout + r.stderr).splitlines():
+            if line.startswith("line coverage"):
+                log(line)
+        if r.returncode:
+            raise HarnessError(f"fuzz/line_coverage.sh exited {r.returncode}")
+
     # ---- report ----------------------------------------------------------------------
     def report(self, failures):
         """Writes report.md/.json and the plot, appends to reports/history.jsonl; returns the new failures."""
         coverage = {w.target: read_coverage(os.path.join(self.run_dir, "cov", f"{w.target}*.json"))
                     for w in self.workers}
         hit, names = categories_hit({f"{t}/{i}": d for t, c in coverage.items() for i, d in c.items()})
-        plot_file, plot_note = plot(self.timeline, self.report_dir)
+        title = (f"spidx campaign {self.stamp}: commit {git_commit()[:12]}, "
+                 f"{', '.join(self.gpu_names) or 'CPU only'}, budget {self.args.minutes:g} min"
+                 f"{' (interrupted)' if self.interrupted else ''}")
+        plot_file, plot_note = plot(self.timeline, self.report_dir, title)
         total_execs = sum((w.last or (0,))[0] for w in self.workers)
         elapsed, stamp = self.elapsed, self.stamp
         info = {
@@ -557,7 +662,12 @@ class Campaign:
             h.write(json.dumps({"utc": stamp, "commit": info["commit"], "gpu": info["gpu"], "elapsed_s": elapsed,
                                 "execs": total_execs, "execs_per_s": info["execs_per_s"],
                                 "failures": len(failures), "new_failures": len(new),
+                                "cov": sum((w.last or (0, 0))[1] for w in self.workers),
+                                "semantic_categories_hit": hit,
                                 "interrupted": self.interrupted, "report": f"reports/{stamp}/report.md"}) + "\n")
+        history_note = plot_history(os.path.join(ROOT, "reports", "history.jsonl"),
+                                    os.path.join(ROOT, "reports", "history.svg"))
+        log(f"trend: reports/history.svg ({history_note})")
         log(f"{total_execs} execs in {elapsed} s; {len(failures)} failure signature(s), {len(new)} new; "
             f"report: reports/{stamp}/report.md ({plot_note})")
         for f in new:
@@ -578,6 +688,8 @@ def main():
     try:
         c.merge_corpora()
         new = c.report(c.triage())
+        if c.args.coverage and not c.interrupted:
+            c.line_coverage()
     except Exception:  # a crash of this script is a harness error, not a new failure (exit 1)
         traceback.print_exc()
         print("[campaign] harness error: the bookkeeping after the run failed", file=sys.stderr)
