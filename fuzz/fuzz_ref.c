@@ -38,8 +38,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 /* Readers of the case's buffers that address elements as SPEC.md states it, bi·sb +
  * hi·sh + x with the raw strides (an extent-1 dimension has index 0, so its stride never
- * counts), on purpose instead of the case library's readers, which take their strides
- * from ref/ (spidx_effective_strides): a bug there must not hide itself here. */
+ * counts), on purpose instead of the case library's row readers, which take their strides
+ * from ref/ (spidx_effective_strides): a bug there must not hide itself here. Only the
+ * element decoding is the case library's. */
 static int64_t spec_at(int64_t sb, int64_t sh, int64_t bi, int64_t hi, int64_t x)
 {
     return bi * sb + hi * sh + x;
@@ -52,28 +53,12 @@ static int64_t read_topk(const spidx_case *c, int64_t bi, int64_t hi, int64_t k)
 
 static int64_t read_list(const spidx_case *c, const unsigned char *list, int64_t bi, int64_t hi, int64_t j)
 {
-    const int64_t at = spec_at(c->p.list_sb, c->p.list_sh, bi, hi, j);
-    if (c->p.index_type == SPIDX_INDEX_I32) {
-        int32_t v;
-        memcpy(&v, list + at * 4, 4);
-        return v;
-    }
-    int64_t v;
-    memcpy(&v, list + at * 8, 8);
-    return v;
+    return case_list_entry_at(c, list, spec_at(c->p.list_sb, c->p.list_sh, bi, hi, j));
 }
 
 static uint32_t read_weight(const spidx_case *c, const unsigned char *weight, int64_t bi, int64_t hi, int64_t x)
 {
-    const int64_t at = spec_at(c->p.weight_sb, c->p.weight_sh, bi, hi, x);
-    if (c->p.weight_type == SPIDX_WEIGHT_F32) {
-        uint32_t v;
-        memcpy(&v, weight + at * 4, 4);
-        return v;
-    }
-    uint16_t v;
-    memcpy(&v, weight + at * 2, 2);
-    return v;
+    return case_weight_bits_at(c, weight, spec_at(c->p.weight_sb, c->p.weight_sh, bi, hi, x));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

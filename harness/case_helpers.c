@@ -255,7 +255,7 @@ void outcome_free(spidx_outcome *o)
     o->list = o->weight = o->list_block = o->weight_block = NULL;
 }
 
-static int64_t read_index(const spidx_case *c, const unsigned char *buf, int64_t at)
+int64_t case_list_entry_at(const spidx_case *c, const unsigned char *buf, int64_t at)
 {
     SPIDX_ASSERT(c->check == SPIDX_OK && at >= 0 && at < c->shape.list_span);
     if (c->p.index_type == SPIDX_INDEX_I32) {
@@ -268,7 +268,7 @@ static int64_t read_index(const spidx_case *c, const unsigned char *buf, int64_t
     return v;
 }
 
-static uint32_t read_weight(const spidx_case *c, const unsigned char *buf, int64_t at)
+uint32_t case_weight_bits_at(const spidx_case *c, const unsigned char *buf, int64_t at)
 {
     SPIDX_ASSERT(c->check == SPIDX_OK && at >= 0 && at < c->shape.weight_span);
     if (c->p.weight_type == SPIDX_WEIGHT_F32) {
@@ -283,17 +283,17 @@ static uint32_t read_weight(const spidx_case *c, const unsigned char *buf, int64
 
 int64_t outcome_list(const spidx_case *c, const spidx_outcome *o, int64_t bi, int64_t hi, int64_t j)
 {
-    return read_index(c, o->list, offset_of(c->strides.list_sb, c->strides.list_sh, bi, hi, j));
+    return case_list_entry_at(c, o->list, offset_of(c->strides.list_sb, c->strides.list_sh, bi, hi, j));
 }
 
 uint32_t outcome_weight_bits(const spidx_case *c, const spidx_outcome *o, int64_t bi, int64_t hi, int64_t x)
 {
-    return read_weight(c, o->weight, offset_of(c->strides.weight_sb, c->strides.weight_sh, bi, hi, x));
+    return case_weight_bits_at(c, o->weight, offset_of(c->strides.weight_sb, c->strides.weight_sh, bi, hi, x));
 }
 
 uint32_t case_init_weight_bits(const spidx_case *c, int64_t bi, int64_t hi, int64_t x)
 {
-    return read_weight(c, c->weight_init, offset_of(c->strides.weight_sb, c->strides.weight_sh, bi, hi, x));
+    return case_weight_bits_at(c, c->weight_init, offset_of(c->strides.weight_sb, c->strides.weight_sh, bi, hi, x));
 }
 
 int case_padding_intact(const spidx_case *c, const spidx_outcome *o)
@@ -394,14 +394,14 @@ long case_compare(const spidx_case *c, const char *name_a, const spidx_outcome *
             const int64_t wrow = offset_of(c->strides.weight_sb, c->strides.weight_sh, bi, hi, 0);
             if (lrow_bytes && memcmp(a->list + (size_t)lrow * isz, b->list + (size_t)lrow * isz, lrow_bytes) != 0)
                 for (int64_t j = 0; j < c->shape.T; j++) {
-                    const int64_t va = read_index(c, a->list, lrow + j), vb = read_index(c, b->list, lrow + j);
+                    const int64_t va = case_list_entry_at(c, a->list, lrow + j), vb = case_list_entry_at(c, b->list, lrow + j);
                     if (va != vb)
                         REPORT("list", "  list (bi=%lld, hi=%lld, j=%lld): %s=%lld %s=%lld\n", (long long)bi,
                                (long long)hi, (long long)j, name_a, (long long)va, name_b, (long long)vb);
                 }
             if (wrow_bytes && memcmp(a->weight + (size_t)wrow * wsz, b->weight + (size_t)wrow * wsz, wrow_bytes) != 0)
                 for (int64_t x = 0; x < p->sk; x++) {
-                    const uint32_t va = read_weight(c, a->weight, wrow + x), vb = read_weight(c, b->weight, wrow + x);
+                    const uint32_t va = case_weight_bits_at(c, a->weight, wrow + x), vb = case_weight_bits_at(c, b->weight, wrow + x);
                     if (va != vb)
                         REPORT("weight", "  weight (bi=%lld, hi=%lld, x=%lld): %s=0x%0*x %s=0x%0*x\n", (long long)bi,
                                (long long)hi, (long long)x, name_a, (int)wsz * 2, va, name_b, (int)wsz * 2, vb);

@@ -118,6 +118,12 @@ void outcome_free(spidx_outcome *o);
  * still holds the case's initial bits. Valid cases only. */
 int case_padding_intact(const spidx_case *c, const spidx_outcome *o);
 
+/* Element `at` (an element index into the buffer, not a byte offset) of a list buffer
+ * widened to int64, or of a weight buffer as raw bits; valid cases only, `at` inside the
+ * span. */
+int64_t case_list_entry_at(const spidx_case *c, const unsigned char *buf, int64_t at);
+uint32_t case_weight_bits_at(const spidx_case *c, const unsigned char *buf, int64_t at);
+
 /* Element readers through the case's strides: list entry widened to int64, weight bits. */
 int64_t outcome_list(const spidx_case *c, const spidx_outcome *o, int64_t bi, int64_t hi, int64_t j);
 uint32_t outcome_weight_bits(const spidx_case *c, const spidx_outcome *o, int64_t bi, int64_t hi, int64_t x);
