@@ -37,6 +37,13 @@ class HarnessError(Exception):
     pass
 
 
+def committed_corpora():
+    """The committed corpus folders, as corpus/committed.txt lists them (absolute paths)."""
+    with open(os.path.join(ROOT, "corpus", "committed.txt")) as f:
+        names = [line.strip() for line in f if line[:1].isalpha()]
+    return [os.path.join(ROOT, "corpus", n) for n in names]
+
+
 def log(msg):
     print(f"[campaign] {msg}", flush=True)
 
@@ -536,7 +543,7 @@ class Campaign:
     def start_workers(self):
         signal.signal(signal.SIGINT, self.on_signal)
         signal.signal(signal.SIGTERM, self.on_signal)
-        seeds = [os.path.join(ROOT, "corpus", "seed"), os.path.join(ROOT, "corpus", "regress")]
+        seeds = committed_corpora()
         for name, target, forks, extra in self.plan:
             work = os.path.join(STATE, "corpus", target)  # resumed by the next campaign
             new = os.path.join(self.run_dir, "new", target)
@@ -626,8 +633,7 @@ class Campaign:
     # ---- line coverage ---------------------------------------------------------------
     def line_coverage(self):
         """Host-code line coverage of the working corpora and the committed ones, into the report."""
-        corpora = [os.path.join(STATE, "corpus", t) for t in self.corpus_before] + \
-                  [os.path.join(ROOT, "corpus", d) for d in ("seed", "regress")]
+        corpora = [os.path.join(STATE, "corpus", t) for t in self.corpus_before] + committed_corpora()
         r = run(["bash", os.path.join(ROOT, "fuzz", "line_coverage.sh"), "--report-dir", self.report_dir] + corpora,
                 timeout=3600)
         for line in (r.stdout + r.stderr).splitlines():

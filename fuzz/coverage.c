@@ -48,6 +48,9 @@ void coverage_classify(const spidx_case *c, spidx_status status, uint8_t hit[COV
     hit[COV_fill_one] = c->fill == SPIDX_FILL_ONE;
     hit[COV_call_twice] = c->call == SPIDX_CALL_TWICE;
     hit[COV_call_after_larger] = c->call == SPIDX_CALL_AFTER_LARGER;
+    hit[COV_call_stream] = c->call == SPIDX_CALL_STREAM;
+    hit[COV_call_two_streams] = c->call == SPIDX_CALL_TWO_STREAMS;
+    hit[COV_call_graph] = c->call == SPIDX_CALL_GRAPH;
     if (c->check != SPIDX_OK) return;
 
     const int64_t S = c->shape.S, H = c->shape.H, W = c->shape.W, T = c->shape.T, sk = p->sk;

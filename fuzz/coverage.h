@@ -16,7 +16,8 @@
     X(invalid_negative) X(invalid_past_end) X(invalid_int64_extreme) X(index_int64) X(index_int32)           \
     X(weight_float32) X(weight_float16) X(weight_bfloat16) X(mode_zero) X(mode_keep) X(padded_strides)        \
     X(permuted_strides) X(many_rows) X(multi_block_row) X(null_buffer) X(fill_nan) X(fill_negzero) X(fill_one) \
-    X(rows_beyond_one_wave) X(multi_chunk_row) X(call_twice) X(call_after_larger)
+    X(rows_beyond_one_wave) X(multi_chunk_row) X(call_twice) X(call_after_larger) \
+    X(call_stream) X(call_two_streams) X(call_graph)
 
 #define SPIDX_COV_ENUM(name) COV_##name,
 typedef enum { SPIDX_COVERAGE_CATEGORIES(SPIDX_COV_ENUM) COV_COUNT } spidx_coverage_category;

@@ -208,7 +208,7 @@ class Runner:
         self.record(impl, "fuzz-" + mode, run, True, s, execs=execs, detail=f"{kind} {sig}".strip())
 
     def corpora(self):
-        return [os.path.join(ROOT, "corpus", "seed"), os.path.join(ROOT, "corpus", "regress")]
+        return campaign.committed_corpora()
 
 
 def summarize(mutants, controls, results):

@@ -412,10 +412,16 @@ static void decode_structured(reader *r, spidx_case *c, const budget *bg)
     case_init_fill(c, &p, fill, seed);
     c->null_mask = null_mask;
     if (c->check == SPIDX_OK) fill_topk(r, c);
-    /* The last byte read: 1 input in 8 runs twice, 1 in 8 after a larger case; inputs
-     * too short to reach it call once. */
+    /* The last byte read: 1 input in 8 runs twice, 1 in 8 after a larger case, 1 in 16
+     * each on a user stream, on two streams at once, in a CUDA graph; inputs too short to
+     * reach it call once. */
     const uint8_t call = rd8(r);
-    c->call = call >= 224 ? SPIDX_CALL_TWICE : call >= 192 ? SPIDX_CALL_AFTER_LARGER : SPIDX_CALL_ONCE;
+    c->call = call >= 224   ? SPIDX_CALL_TWICE
+              : call >= 192 ? SPIDX_CALL_AFTER_LARGER
+              : call >= 176 ? SPIDX_CALL_STREAM
+              : call >= 160 ? SPIDX_CALL_TWO_STREAMS
+              : call >= 144 ? SPIDX_CALL_GRAPH
+                            : SPIDX_CALL_ONCE;
 }
 
 int case_decode(const uint8_t *data, size_t size, spidx_case *c)

@@ -187,10 +187,13 @@ static int guarded_intact(const guarded *g)
 
 const char *spidx_call_name(int call)
 {
-    static const char *const names[SPIDX_CALL_COUNT] = {"once", "twice", "after_larger"};
+    static const char *const names[SPIDX_CALL_COUNT] = {"once", "twice", "after_larger", "stream", "two_streams",
+                                                        "graph"};
     return call >= 0 && call < SPIDX_CALL_COUNT ? names[call] : NULL;
 }
 
+/* One call of impl on guarded copies of c's buffers: through run(), or through run_call
+ * when c's call mode names a device call and impl has one. */
 static void run_once(const spidx_impl *impl, const spidx_case *c, spidx_outcome *o)
 {
     guarded gt, gl, gw;
@@ -198,8 +201,12 @@ static void run_once(const spidx_impl *impl, const spidx_case *c, spidx_outcome 
     unsigned char *list = guarded_new(&gl, c->list_init, c->list_bytes);
     unsigned char *weight = guarded_new(&gw, c->weight_init, c->weight_bytes);
     memset(o, 0, sizeof *o);
-    o->status = impl->run(&c->p, (c->null_mask & SPIDX_NULL_TOPK) ? NULL : topk,
-                          (c->null_mask & SPIDX_NULL_LIST) ? NULL : list, (c->null_mask & SPIDX_NULL_WEIGHT) ? NULL : weight, &o->detail);
+    const int64_t *t = (c->null_mask & SPIDX_NULL_TOPK) ? NULL : topk;
+    void *l = (c->null_mask & SPIDX_NULL_LIST) ? NULL : list, *w = (c->null_mask & SPIDX_NULL_WEIGHT) ? NULL : weight;
+    if (c->call >= SPIDX_CALL_STREAM && impl->run_call)
+        o->status = impl->run_call(SPIDX_DEVICE_CALL_STREAM + (c->call - SPIDX_CALL_STREAM), &c->p, t, l, w, &o->detail);
+    else
+        o->status = impl->run(&c->p, t, l, w, &o->detail);
     o->guards_intact = guarded_intact(&gt) && guarded_intact(&gl) && guarded_intact(&gw);
     o->topk_intact = memcmp(topk, c->topk, c->topk_bytes) == 0;
     o->list = list;

@@ -52,15 +52,23 @@ const char *spidx_fill_name(int fill); /* "random", ...; NULL when out of range 
 
 /* How a case is called (its `.case` line `call = ...`): once; twice in a row, the outcome
  * being the second call's; or right after a larger case (every buffer larger, other
- * contents) on the same implementation. The two later forms check that staging which
- * persists and grows across calls leaks nothing from one call into the next. */
+ * contents) on the same implementation; these two check that staging which persists and
+ * grows across calls leaks nothing from one call into the next. The last three go
+ * through a GPU implementation's device entry point (spidx_device_call in
+ * kernels/spidx_registry.h): on a user stream, twice at once on two streams, or in a
+ * CUDA graph replayed after the top-k changed in place; an implementation without one
+ * (the reference) is called once. */
 typedef enum spidx_call {
     SPIDX_CALL_ONCE = 0,
     SPIDX_CALL_TWICE = 1,
     SPIDX_CALL_AFTER_LARGER = 2,
+    SPIDX_CALL_STREAM = 3,
+    SPIDX_CALL_TWO_STREAMS = 4,
+    SPIDX_CALL_GRAPH = 5,
     SPIDX_CALL_COUNT
 } spidx_call;
-const char *spidx_call_name(int call); /* "once", "twice", "after_larger"; NULL when out of range */
+/* "once", "twice", "after_larger", "stream", "two_streams", "graph"; NULL when out of range */
+const char *spidx_call_name(int call);
 
 /* Top-k padding (elements outside every row) holds this value: a kernel that reads
  * padding as a top-k value sees an invalid entry and the statuses disagree. */

@@ -226,7 +226,7 @@ static int parse_setting(parser *ps, const char *key, const char *val, settings 
         if (sscanf(val, " %15s", name) == 1)
             for (int k = 0; k < SPIDX_CALL_COUNT; k++)
                 if (strcmp(name, spidx_call_name(k)) == 0 && at_end(strstr(val, name) + strlen(name))) st->call = k;
-        if (st->call < 0) return perr(ps, "call is once, twice or after_larger");
+        if (st->call < 0) return perr(ps, "call is once, twice, after_larger, stream, two_streams or graph");
     } else if (strcmp(key, "fill") == 0) {
         char name[16];
         unsigned long long sd = 0;

@@ -176,11 +176,23 @@ extern "C" spidx_status SPIDX_MUTANT_RUN_NAME(SPIDX_MUTANT)(const spidx_params *
 {
     return gpu_run("mutant", baseline_launch, p, topk, list, weight, detail);
 }
+
+extern "C" spidx_status SPIDX_MUTANT_CALL_NAME(SPIDX_MUTANT)(int how, const spidx_params *p, const int64_t *topk,
+                                                            void *list, void *weight, spidx_detail *detail)
+{
+    return gpu_run_call("mutant", baseline_launch, how, p, topk, list, weight, detail);
+}
 #else
 extern "C" spidx_status spidx_baseline_run(const spidx_params *p, const int64_t *topk, void *list, void *weight,
                                            spidx_detail *detail)
 {
     return gpu_run("baseline", baseline_launch, p, topk, list, weight, detail);
+}
+
+extern "C" spidx_status spidx_baseline_run_call(int how, const spidx_params *p, const int64_t *topk, void *list,
+                                          void *weight, spidx_detail *detail)
+{
+    return gpu_run_call("baseline", baseline_launch, how, p, topk, list, weight, detail);
 }
 
 extern "C" spidx_status spidx_baseline_launch_device(const spidx_params *p, const int64_t *topk, void *list,

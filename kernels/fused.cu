@@ -432,11 +432,23 @@ extern "C" spidx_status SPIDX_MUTANT_RUN_NAME(SPIDX_MUTANT)(const spidx_params *
 {
     return gpu_run("mutant", fused_launch, p, topk, list, weight, detail);
 }
+
+extern "C" spidx_status SPIDX_MUTANT_CALL_NAME(SPIDX_MUTANT)(int how, const spidx_params *p, const int64_t *topk,
+                                                            void *list, void *weight, spidx_detail *detail)
+{
+    return gpu_run_call("mutant", fused_launch, how, p, topk, list, weight, detail);
+}
 #else
 extern "C" spidx_status spidx_fused_run(const spidx_params *p, const int64_t *topk, void *list, void *weight,
                                         spidx_detail *detail)
 {
     return gpu_run("fused", fused_launch, p, topk, list, weight, detail);
+}
+
+extern "C" spidx_status spidx_fused_run_call(int how, const spidx_params *p, const int64_t *topk, void *list,
+                                          void *weight, spidx_detail *detail)
+{
+    return gpu_run_call("fused", fused_launch, how, p, topk, list, weight, detail);
 }
 
 extern "C" spidx_status spidx_fused_launch_device(const spidx_params *p, const int64_t *topk, void *list,

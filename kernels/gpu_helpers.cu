@@ -166,9 +166,7 @@ unsigned gpu_grid_for(long long work, int per_sm)
         if (err_ != cudaSuccess) return device_fail(detail, impl, what, err_);                                 \
     } while (0)
 
-/* The checks every entry point makes before touching the device, in this order: status
- * classes 1-3 (spidx_check, filling *s), then availability. */
-static spidx_status gpu_admit(const char *impl, const spidx_params *p, const int64_t *topk, const void *list,
+spidx_status gpu_admit(const char *impl, const spidx_params *p, const int64_t *topk, const void *list,
                               const void *weight, spidx_shape *s, spidx_detail *detail)
 {
     spidx_status st = spidx_check(p, topk, list, weight, s, detail);
@@ -254,13 +252,19 @@ spidx_status gpu_run(const char *impl, gpu_launch_fn launch, const spidx_params 
             TRY("cudaMemcpy device to host (weight)", cudaMemcpy(weight, d.weight, bytes[2], cudaMemcpyDeviceToHost));
     }
 
+    return gpu_heavy_range_status(p, &s, topk, first_bad, detail);
+}
+
+spidx_status gpu_heavy_range_status(const spidx_params *p, const spidx_shape *s, const int64_t *topk,
+                                    unsigned long long first_bad, spidx_detail *detail)
+{
     if (first_bad == ~0ull) return SPIDX_OK;
     /* first_bad = row * H + j with row = bi * h + hi: row-major order over [b][h][heavy]. */
     const long long idx = (long long)first_bad;
-    const long long row = idx / s.H, j = idx % s.H;
+    const long long row = idx / s->H, j = idx % s->H;
     if (detail) {
         const long long bi = row / p->h, hi = row % p->h;
-        const spidx_row_strides rs = spidx_effective_strides(p, &s);
+        const spidx_row_strides rs = spidx_effective_strides(p, s);
         spidx_detail_set_heavy_range(detail, bi, hi, j, topk[bi * rs.topk_sb + hi * rs.topk_sh + j]);
     }
     return SPIDX_E_HEAVY_RANGE;

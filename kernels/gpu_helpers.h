@@ -30,6 +30,22 @@ typedef cudaError_t (*gpu_launch_fn)(const spidx_params *p, const spidx_shape *s
 spidx_status gpu_run(const char *impl, gpu_launch_fn launch, const spidx_params *p, const int64_t *topk,
                      void *list, void *weight, spidx_detail *detail);
 
+/* The checks every entry point makes before touching the device, in this order: status
+ * classes 1-3 (spidx_check, filling *s), then availability (SPIDX_E_UNAVAILABLE). */
+spidx_status gpu_admit(const char *impl, const spidx_params *p, const int64_t *topk, const void *list,
+                       const void *weight, spidx_shape *s, spidx_detail *detail);
+
+/* The status of a finished call from its first_bad word: SPIDX_OK when ~0, else
+ * SPIDX_E_HEAVY_RANGE with the detail of that entry (read from the host top-k). */
+spidx_status gpu_heavy_range_status(const spidx_params *p, const spidx_shape *s, const int64_t *topk,
+                                    unsigned long long first_bad, spidx_detail *detail);
+
+/* The host entry point called through the device entry point as `how` says
+ * (spidx_device_call; kernels/device_calls.cu): on a user stream, on two streams at once,
+ * or captured in a CUDA graph. Same contract as gpu_run. */
+spidx_status gpu_run_call(const char *impl, gpu_launch_fn launch, int how, const spidx_params *p, const int64_t *topk,
+                          void *list, void *weight, spidx_detail *detail);
+
 /* Validates and queues a launch over caller-owned device buffers (spidx_gpu_device.h). */
 spidx_status gpu_launch_device(const char *impl, gpu_launch_fn launch, const spidx_params *p, const int64_t *topk,
                                void *list, void *weight, unsigned long long *first_bad, cudaStream_t stream,

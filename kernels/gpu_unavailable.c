@@ -33,4 +33,18 @@ spidx_status spidx_baseline_run(const spidx_params *p, const int64_t *topk, void
     return unavailable("baseline", p, topk, list, weight, detail);
 }
 
+spidx_status spidx_fused_run_call(int how, const spidx_params *p, const int64_t *topk, void *list, void *weight,
+                                  spidx_detail *detail)
+{
+    (void)how;
+    return unavailable("fused", p, topk, list, weight, detail);
+}
+
+spidx_status spidx_baseline_run_call(int how, const spidx_params *p, const int64_t *topk, void *list, void *weight,
+                                     spidx_detail *detail)
+{
+    (void)how;
+    return unavailable("baseline", p, topk, list, weight, detail);
+}
+
 void spidx_gpu_release(void) {}

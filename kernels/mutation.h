@@ -2,7 +2,8 @@
  * ordinary build SPIDX_MUTANT is 0: SPIDX_MUT(n, good, bad) is `good` and
  * SPIDX_MUTANT_IS(n) is false, so the kernels compile exactly as written. A mutant build
  * compiles fused.cu or baseline.cu once more per mutant with -DSPIDX_MUTANT=n; that copy
- * carries bug n alone and exports spidx_mutant_run_<n> instead of the usual entry points. */
+ * carries bug n alone and exports spidx_mutant_run_<n> and spidx_mutant_call_<n> instead of
+ * the usual entry points. */
 #ifndef SPIDX_MUTATION_H
 #define SPIDX_MUTATION_H
 
@@ -18,5 +19,8 @@
 /* The entry point of mutant n's copy: spidx_mutant_run_<n>. */
 #define SPIDX_MUTANT_RUN_NAME(n) SPIDX_MUTANT_RUN_NAME_(n)
 #define SPIDX_MUTANT_RUN_NAME_(n) spidx_mutant_run_##n
+/* Its run_call (kernels/spidx_registry.h): spidx_mutant_call_<n>. */
+#define SPIDX_MUTANT_CALL_NAME(n) SPIDX_MUTANT_CALL_NAME_(n)
+#define SPIDX_MUTANT_CALL_NAME_(n) spidx_mutant_call_##n
 
 #endif /* SPIDX_MUTATION_H */

@@ -7,7 +7,7 @@
 #include "spidx_registry.h"
 #ifdef SPIDX_WITH_MUTANTS
 #include "mutants/mutants.h"
-#define SPIDX_MUTANT_ENTRY(n, source, name, reach, bug) {name, SPIDX_IMPL_GPU, 0, spidx_mutant_run_##n, spidx_gpu_available, 1},
+#define SPIDX_MUTANT_ENTRY(n, source, name, reach, bug) {name, SPIDX_IMPL_GPU, 0, spidx_mutant_run_##n, spidx_gpu_available, 1, spidx_mutant_call_##n},
 #endif
 
 static int cpu_available(char *why, size_t why_size)
@@ -17,9 +17,9 @@ static int cpu_available(char *why, size_t why_size)
 }
 
 static const spidx_impl k_impls[] = {
-    {"ref", SPIDX_IMPL_CPU, 1, spidx_ref_run, cpu_available, 0},
-    {"fused", SPIDX_IMPL_GPU, 0, spidx_fused_run, spidx_gpu_available, 0},
-    {"baseline", SPIDX_IMPL_GPU, 0, spidx_baseline_run, spidx_gpu_available, 0},
+    {"ref", SPIDX_IMPL_CPU, 1, spidx_ref_run, cpu_available, 0, NULL},
+    {"fused", SPIDX_IMPL_GPU, 0, spidx_fused_run, spidx_gpu_available, 0, spidx_fused_run_call},
+    {"baseline", SPIDX_IMPL_GPU, 0, spidx_baseline_run, spidx_gpu_available, 0, spidx_baseline_run_call},
 #ifdef SPIDX_WITH_MUTANTS
     SPIDX_MUTANT_LIST(SPIDX_MUTANT_ENTRY)
 #endif

@@ -33,6 +33,16 @@ spidx_status spidx_fused_run(const spidx_params *p, const int64_t *topk, void *l
 spidx_status spidx_baseline_run(const spidx_params *p, const int64_t *topk, void *list, void *weight,
                                 spidx_detail *detail);
 
+/* spidx_fused_run and spidx_baseline_run called through their device entry points as
+ * `how` says (spidx_device_call in spidx_registry.h: a user stream, two streams at once, a
+ * CUDA graph replayed after the top-k changed), over device buffers of exactly the
+ * call's spans. Same contract as the host entry points; SPIDX_E_ARG for an unknown how,
+ * SPIDX_E_DEVICE when two streams' copies disagree. Not re-entrant either. */
+spidx_status spidx_fused_run_call(int how, const spidx_params *p, const int64_t *topk, void *list, void *weight,
+                                  spidx_detail *detail);
+spidx_status spidx_baseline_run_call(int how, const spidx_params *p, const int64_t *topk, void *list, void *weight,
+                                     spidx_detail *detail);
+
 /* Frees the device staging buffers (they are otherwise kept and grown on demand).
  * Never fails; a no-op without CUDA. */
 void spidx_gpu_release(void);

@@ -19,6 +19,21 @@ typedef spidx_status (*spidx_run_fn)(const spidx_params *p, const int64_t *topk,
 
 typedef enum spidx_impl_kind { SPIDX_IMPL_CPU = 0, SPIDX_IMPL_GPU = 1 } spidx_impl_kind;
 
+/* Ways to call a GPU implementation through its device entry point, as decoding loops
+ * do (kernels/device_calls.cu): on a user stream; twice at once on two streams with
+ * distinct buffers (the copies must agree); captured in a CUDA graph and replayed after
+ * the top-k changed in place. */
+typedef enum spidx_device_call {
+    SPIDX_DEVICE_CALL_STREAM = 0,
+    SPIDX_DEVICE_CALL_TWO_STREAMS = 1,
+    SPIDX_DEVICE_CALL_GRAPH = 2
+} spidx_device_call;
+
+/* run()'s contract, the call made as `how` (spidx_device_call) says; SPIDX_E_ARG for an
+ * unknown `how`, SPIDX_E_DEVICE when a CUDA call fails or two streams' copies disagree. */
+typedef spidx_status (*spidx_run_call_fn)(int how, const spidx_params *p, const int64_t *topk, void *list,
+                                          void *weight, spidx_detail *detail);
+
 /* The most implementations spidx_impls returns: callers may size arrays with it. */
 #define SPIDX_MAX_IMPLS 32
 
@@ -32,6 +47,9 @@ typedef struct spidx_impl {
     /* 1: run only when SPIDX_IMPLS names it, never as part of "all" (the mutants of a
      * SPIDX_ENABLE_MUTANTS build, which are wrong on purpose). */
     int opt_in;
+    /* NULL for implementations without a device entry point (the CPU ones): the harness
+     * then calls run() whatever the case's call mode. */
+    spidx_run_call_fn run_call;
 } spidx_impl;
 
 /* All registered implementations (at most SPIDX_MAX_IMPLS), the reference first, opt-in

@@ -92,7 +92,7 @@ START_TEST(test_call_form_round_trips_and_rejects_unknown_forms)
         outcome_free(&later);
     }
     case_free(&c);
-    expect_parse_error("spidx-case 1\nb = 1\nh = 1\nsk = 3\ncall = thrice\n", "call is once, twice or after_larger");
+    expect_parse_error("spidx-case 1\nb = 1\nh = 1\nsk = 3\ncall = thrice\n", "call is once, twice, after_larger, stream, two_streams or graph");
     expect_parse_error("spidx-case 1\nb = 1\nh = 1\nsk = 3\ncall = twice again\n", "line 5");
 }
 END_TEST

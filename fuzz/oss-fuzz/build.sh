@@ -20,12 +20,12 @@ for target in fuzz_ref fuzz_diff; do
   cp fuzz/$target.options "$OUT/$target.options"
   cp fuzz/spidx.dict "$OUT/$target.dict"
   printf 'dict = %s.dict\n' "$target" >>"$OUT/$target.options"
-  python3 - "$OUT/${target}_seed_corpus.zip" corpus/seed corpus/regress <<'PY'
+  python3 - "$OUT/${target}_seed_corpus.zip" $(grep -E '^[a-z]' corpus/committed.txt | sed 's|^|corpus/|') <<'PY'
 import os, sys, zipfile
 with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
     for d in sys.argv[2:]:
         for name in sorted(os.listdir(d)):
-            if name.endswith(".case"):
+            if not name.endswith(".md"):
                 z.write(os.path.join(d, name), f"{os.path.basename(d)}-{name}")
 PY
 done

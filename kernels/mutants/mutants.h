@@ -39,7 +39,9 @@ extern "C" {
 #endif
 #define SPIDX_MUTANT_DECLARE(n, source, name, reach, bug)                                                             \
     spidx_status spidx_mutant_run_##n(const spidx_params *p, const int64_t *topk, void *list, void *weight,     \
-                                      spidx_detail *detail);
+                                      spidx_detail *detail);                                                   \
+    spidx_status spidx_mutant_call_##n(int how, const spidx_params *p, const int64_t *topk, void *list,        \
+                                       void *weight, spidx_detail *detail);
 SPIDX_MUTANT_LIST(SPIDX_MUTANT_DECLARE)
 #undef SPIDX_MUTANT_DECLARE
 #ifdef __cplusplus
