@@ -78,7 +78,13 @@ static int perr(parser *ps, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    snprintf(ps->err, ps->err_size, "line %d: %s", ps->line, msg);
+    /* Messages quote the file's text, which may be any bytes: every byte outside printable
+     * ASCII is written as \xNN, so a message stays one printable line. */
+    char shown[4 * sizeof msg];
+    size_t n = 0;
+    for (const unsigned char *c = (const unsigned char *)msg; *c; c++)
+        n += (size_t)snprintf(shown + n, sizeof shown - n, *c >= 0x20 && *c < 0x7f ? "%c" : "\\x%02x", *c);
+    snprintf(ps->err, ps->err_size, "line %d: %s", ps->line, shown);
     return -1;
 }
 

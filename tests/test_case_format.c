@@ -173,6 +173,20 @@ START_TEST(test_malformed_text_reports_the_line)
 }
 END_TEST
 
+START_TEST(test_errors_quote_unprintable_bytes_as_hex_escapes)
+{
+    /* A version of bytes 0xff, a tab and 'Z', then a key holding 0x01: each message is
+     * one printable line, the bytes spelled \xNN. */
+    expect_parse_error("spidx-case \xff\tZ\nb = 1\n", "unknown .case version '\\xff\\x09Z'");
+    expect_parse_error("spidx-case 1\nb\x01 = 1\n", "line 2: unknown key 'b\\x01'");
+    spidx_case c;
+    char err[200] = "";
+    const char text[] = "spidx-case 1\n\x80\x81\x82 = 1\n";
+    ck_assert_int_eq(case_parse(text, strlen(text), &c, err, sizeof err), -1);
+    for (const char *e = err; *e; e++) ck_assert_msg(*e >= 0x20 && *e < 0x7f, "byte 0x%02x in '%s'", *e & 0xff, err);
+}
+END_TEST
+
 START_TEST(test_text_defaults_are_contiguous_rows_and_zero_topk)
 {
     const char *text = "spidx-case 1\n# hand-written\nb = 2\nh = 3\nsk = 10\nsink = 1\nheavy = 2\nwindow = 2\n";
@@ -308,6 +322,7 @@ int main(void)
     suite_add_tcase(s, rt);
     TCase *txt = tcase_create("text");
     tcase_add_test(txt, test_malformed_text_reports_the_line);
+    tcase_add_test(txt, test_errors_quote_unprintable_bytes_as_hex_escapes);
     tcase_add_test(txt, test_text_defaults_are_contiguous_rows_and_zero_topk);
     suite_add_tcase(s, txt);
     TCase *bud = tcase_create("budget");
