@@ -167,7 +167,9 @@ def stop_all(workers, grace=STOP_GRACE_S):
 
 
 def read_coverage(pattern):
-    """Sums the per-job semantic coverage JSON files: {impl: {"inputs": n, "categories": {...}}}."""
+    """Sums the per-job semantic coverage JSON files: {impl: {"inputs": n, "categories": {...},
+    "not_applicable": {"inputs": n, "categories": {...}}}}; not applicable = inputs outside what
+    a plug-in declares, not run on it."""
     total = {}
     for path in glob.glob(pattern):
         try:
@@ -176,10 +178,15 @@ def read_coverage(pattern):
         except (OSError, ValueError):
             continue  # a job still writing it
         for impl, d in data.get("implementations", {}).items():
-            t = total.setdefault(impl, {"inputs": 0, "categories": {}})
+            t = total.setdefault(impl, {"inputs": 0, "categories": {},
+                                        "not_applicable": {"inputs": 0, "categories": {}}})
             t["inputs"] += d.get("inputs", 0)
             for k, v in d.get("categories", {}).items():
                 t["categories"][k] = t["categories"].get(k, 0) + v
+            na = d.get("not_applicable", {})
+            t["not_applicable"]["inputs"] += na.get("inputs", 0)
+            for k, v in na.get("categories", {}).items():
+                t["not_applicable"]["categories"][k] = t["not_applicable"]["categories"].get(k, 0) + v
     return total
 
 
@@ -468,6 +475,14 @@ def write_report(report_dir, info, workers, timeline, coverage, failures, plot_f
         L.append("| inputs | " + " | ".join(str(cov[i]["inputs"]) for i in impls) + " |")
         for cat in cov[impls[0]]["categories"]:
             L.append(f"| {cat} | " + " | ".join(str(cov[i]["categories"].get(cat, 0)) for i in impls) + " |")
+        na = [i for i in impls if cov[i].get("not_applicable", {}).get("inputs")]
+        if na:  # inputs a plug-in does not declare: not run on it, never counted as passes
+            L += ["", "Not applicable (inputs outside what the implementation declares; not run):", "",
+                  "| category | " + " | ".join(na) + " |", "|---|" + "---:|" * len(na),
+                  "| inputs | " + " | ".join(str(cov[i]["not_applicable"]["inputs"]) for i in na) + " |"]
+            for cat in cov[impls[0]]["categories"]:
+                L.append(f"| {cat} | " + " | ".join(
+                    str(cov[i]["not_applicable"]["categories"].get(cat, 0)) for i in na) + " |")
         L.append("")
     L += ["## Coverage and execs over time", ""]
     L.append("![coverage, execs, semantic categories and failures over time](plot.svg)" if plot_file

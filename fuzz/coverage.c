@@ -15,6 +15,9 @@ static const char *const k_names[COV_COUNT] = {SPIDX_COVERAGE_CATEGORIES(SPIDX_C
 
 static uint64_t g_counts[MAX_IMPLS][COV_COUNT];
 static uint64_t g_inputs[MAX_IMPLS];
+/* Inputs outside what an implementation declares (case_applies): not run on it. */
+static uint64_t g_na_counts[MAX_IMPLS][COV_COUNT];
+static uint64_t g_na_inputs[MAX_IMPLS];
 static const char *g_target = "spidx";
 
 #ifdef SPIDX_LIBFUZZER
@@ -120,6 +123,40 @@ void coverage_record(int impl_index, const uint8_t hit[COV_COUNT])
     }
 }
 
+void coverage_record_na(int impl_index, const uint8_t hit[COV_COUNT])
+{
+    if (impl_index < 0 || impl_index >= MAX_IMPLS) return;
+    g_na_inputs[impl_index]++;
+    for (int k = 0; k < COV_COUNT; k++) g_na_counts[impl_index][k] += hit[k];
+}
+
+unsigned long long coverage_na_inputs(int impl_index)
+{
+    return impl_index >= 0 && impl_index < MAX_IMPLS ? (unsigned long long)g_na_inputs[impl_index] : 0;
+}
+
+/* The not-applicable table: one column per implementation that had such inputs. */
+static void report_not_applicable(const spidx_impl *impls, size_t n)
+{
+    int any = 0;
+    for (size_t i = 0; i < n; i++) any |= g_na_inputs[i] != 0;
+    if (!any) return;
+    fprintf(stderr, "not applicable (inputs outside what the implementation declares; not run, not passed)\n%-24s",
+            "category");
+    for (size_t i = 0; i < n; i++)
+        if (g_na_inputs[i]) fprintf(stderr, " %12s", impls[i].name);
+    fprintf(stderr, "\n%-24s", "inputs");
+    for (size_t i = 0; i < n; i++)
+        if (g_na_inputs[i]) fprintf(stderr, " %12llu", (unsigned long long)g_na_inputs[i]);
+    fputc('\n', stderr);
+    for (int k = 0; k < COV_COUNT; k++) {
+        fprintf(stderr, "%-24s", k_names[k]);
+        for (size_t i = 0; i < n; i++)
+            if (g_na_inputs[i]) fprintf(stderr, " %12llu", (unsigned long long)g_na_counts[i][k]);
+        fputc('\n', stderr);
+    }
+}
+
 void coverage_report(void)
 {
     size_t n;
@@ -129,7 +166,7 @@ void coverage_report(void)
     for (size_t i = 0; i < n; i++)
         if (g_inputs[i]) fprintf(stderr, " %12s", impls[i].name);
     fprintf(stderr, "\n%-24s", "inputs");
-    int uncovered = 0;
+    int uncovered = 0, not_applicable = 0;
     for (size_t i = 0; i < n; i++)
         if (g_inputs[i]) fprintf(stderr, " %12llu", (unsigned long long)g_inputs[i]);
     fputc('\n', stderr);
@@ -138,11 +175,19 @@ void coverage_report(void)
         for (size_t i = 0; i < n; i++) {
             if (!g_inputs[i]) continue;
             fprintf(stderr, " %12llu", (unsigned long long)g_counts[i][k]);
-            uncovered += g_counts[i][k] == 0;
+            /* A category reached only by inputs the implementation does not declare is
+             * not applicable to it, not uncovered. */
+            if (g_counts[i][k] == 0) {
+                uncovered += g_na_counts[i][k] == 0;
+                not_applicable += g_na_counts[i][k] != 0;
+            }
         }
         fputc('\n', stderr);
     }
-    fprintf(stderr, "uncovered (category, implementation) pairs: %d\n", uncovered);
+    report_not_applicable(impls, n);
+    fprintf(stderr, "uncovered (category, implementation) pairs: %d", uncovered);
+    if (not_applicable) fprintf(stderr, "; not applicable: %d", not_applicable);
+    fputc('\n', stderr);
     const char *tmpl = getenv("SPIDX_COVERAGE_JSON");
     if (!tmpl || !*tmpl) return;
     /* "%p" becomes the process id: libFuzzer's fork mode runs many jobs, one file each. */
@@ -160,12 +205,15 @@ void coverage_report(void)
     fprintf(f, "{\"target\": \"%s\", \"implementations\": {", g_target);
     int first = 1;
     for (size_t i = 0; i < n; i++) {
-        if (!g_inputs[i]) continue;
+        if (!g_inputs[i] && !g_na_inputs[i]) continue;
         fprintf(f, "%s\"%s\": {\"inputs\": %llu, \"categories\": {", first ? "" : ", ", impls[i].name,
                 (unsigned long long)g_inputs[i]);
         for (int k = 0; k < COV_COUNT; k++)
             fprintf(f, "%s\"%s\": %llu", k ? ", " : "", k_names[k], (unsigned long long)g_counts[i][k]);
-        fprintf(f, "}}");
+        fprintf(f, "}, \"not_applicable\": {\"inputs\": %llu, \"categories\": {", (unsigned long long)g_na_inputs[i]);
+        for (int k = 0; k < COV_COUNT; k++)
+            fprintf(f, "%s\"%s\": %llu", k ? ", " : "", k_names[k], (unsigned long long)g_na_counts[i][k]);
+        fprintf(f, "}}}");
         first = 0;
     }
     fprintf(f, "}}\n");

@@ -32,6 +32,13 @@ void coverage_classify(const spidx_case *c, spidx_status status, uint8_t hit[COV
 /* Counts the input's categories for implementation impl_index (registry order). */
 void coverage_record(int impl_index, const uint8_t hit[COV_COUNT]);
 
+/* Counts an input that impl_index was not run on because the case lies outside what it
+ * declares (case_applies): shown as "not applicable", never as covered. */
+void coverage_record_na(int impl_index, const uint8_t hit[COV_COUNT]);
+
+/* Inputs recorded as not applicable to impl_index so far. */
+unsigned long long coverage_na_inputs(int impl_index);
+
 /* Prints the per-implementation table to stderr and writes JSON to $SPIDX_COVERAGE_JSON
  * when set. Registered with atexit by coverage_install; also callable directly. */
 void coverage_report(void);

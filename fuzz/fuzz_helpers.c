@@ -59,6 +59,16 @@ void fuzz_describe_checks(char *buf, size_t size)
         snprintf(buf, size, "ref, against the properties of ref/SPEC.md");
     else
         case_describe_impls(g_impls, g_nimpls, buf, size);
+    /* Inputs an implementation was not run on are named: they are not passes. */
+    size_t at = strlen(buf);
+    int first = 1;
+    for (size_t i = 0; i < g_nimpls && at < size; i++) {
+        const unsigned long long na = coverage_na_inputs(fuzz_impl_index(g_impls[i]));
+        if (!na) continue;
+        at += (size_t)snprintf(buf + at, size - at, "%s%s %llu", first ? " (not applicable: " : ", ", g_impls[i]->name, na);
+        first = 0;
+    }
+    if (!first && at < size) snprintf(buf + at, size - at, " inputs)");
 }
 
 int fuzz_impl_index(const spidx_impl *impl)

@@ -146,6 +146,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s [--keep-going] FILE_OR_DIR...\n", argv[0]);
         return 2;
     }
+    case_install_crash_report();
     LLVMFuzzerInitialize(&argc, &argv);
     int rc = 0;
     for (int i = first; i < argc; i++) rc |= run_path(argv[i]);

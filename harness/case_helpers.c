@@ -1,6 +1,8 @@
 /* case_helpers.c - cases, guarded buffers, running and bit-for-bit comparison
  * (see case_helpers.h). */
 #include "case_helpers.h"
+#include "case_internal.h"
+#include "spidx_plugin.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -203,10 +205,12 @@ static void run_once(const spidx_impl *impl, const spidx_case *c, spidx_outcome 
     memset(o, 0, sizeof *o);
     const int64_t *t = (c->null_mask & SPIDX_NULL_TOPK) ? NULL : topk;
     void *l = (c->null_mask & SPIDX_NULL_LIST) ? NULL : list, *w = (c->null_mask & SPIDX_NULL_WEIGHT) ? NULL : weight;
+    case_running = impl;
     if (c->call >= SPIDX_CALL_STREAM && impl->run_call)
         o->status = impl->run_call(SPIDX_DEVICE_CALL_STREAM + (c->call - SPIDX_CALL_STREAM), &c->p, t, l, w, &o->detail);
     else
         o->status = impl->run(&c->p, t, l, w, &o->detail);
+    case_running = NULL;
     o->guards_intact = guarded_intact(&gt) && guarded_intact(&gl) && guarded_intact(&gw);
     o->topk_intact = memcmp(topk, c->topk, c->topk_bytes) == 0;
     o->list = list;
@@ -455,9 +459,11 @@ case_select_status case_select_impls(const spidx_impl **impls, size_t *count, FI
     const char *sel = getenv("SPIDX_IMPLS");
     const int named = sel && *sel, require_gpu = case_require_gpu();
     int wanted[SPIDX_MAX_IMPLS];
-    SPIDX_ASSERT(nall <= SPIDX_MAX_IMPLS);
     *count = 0;
     if (err && err_size) err[0] = 0;
+    if (spidx_registry_load_env(err, err_size) != 0) return CASE_SELECT_PLUGIN;
+    all = spidx_impls(&nall); /* plug-ins appended */
+    SPIDX_ASSERT(nall <= SPIDX_MAX_IMPLS);
     for (size_t i = 0; i < nall; i++) wanted[i] = !named && !all[i].opt_in;
     if (named) {
         /* Every name in the list must exist: a typo must not silently test less. */
@@ -519,4 +525,71 @@ void case_describe_impls(const spidx_impl *const *impls, size_t n, char *buf, si
         others |= !impls[i]->is_reference;
     }
     if (!others && at < size) snprintf(buf + at, size - at, " (reference only: no differential comparison)");
+}
+
+const spidx_impl *volatile case_running;
+
+/* Layout bits of one tensor of rows of n elements, from its effective strides (0 for an
+ * ignored dimension). */
+static uint32_t tensor_layout(int64_t b, int64_t h, int64_t n, int64_t sb, int64_t sh)
+{
+    if (b > 1 && h > 1 && sb < sh) /* heads outermost: dense would be sb = n, sh = b * n */
+        return SPIDX_CAP_PERMUTED | ((sb != n || sh != b * n) ? SPIDX_CAP_PADDED : 0u);
+    const int padded = (h > 1 && sh != n) || (b > 1 && sb != (h > 1 ? h * sh : n));
+    return padded ? SPIDX_CAP_PADDED : 0u;
+}
+
+uint32_t case_layout_caps(const spidx_case *c)
+{
+    SPIDX_ASSERT(c->check == SPIDX_OK);
+    const spidx_params *p = &c->p;
+    const spidx_row_strides *s = &c->strides;
+    const int64_t lengths[3] = {c->shape.H, c->shape.T, p->sk};
+    const int64_t sb[3] = {s->topk_sb, s->list_sb, s->weight_sb}, sh[3] = {s->topk_sh, s->list_sh, s->weight_sh};
+    uint32_t bits = 0;
+    for (int i = 0; i < 3; i++)
+        if (lengths[i] > 0) bits |= tensor_layout(p->b, p->h, lengths[i], sb[i], sh[i]);
+    return bits;
+}
+
+int case_applies(const spidx_impl *impl, const spidx_case *c, spidx_status ref_status, char *why, size_t why_size)
+{
+    const uint32_t caps = impl->caps;
+    const spidx_params *p = &c->p;
+    if (why && why_size) why[0] = 0;
+    if (ref_status != SPIDX_OK && !(caps & SPIDX_CAP_VALIDATES)) {
+        if (why) snprintf(why, why_size, "expects valid inputs only (reference: %s)", spidx_status_name(ref_status));
+        return 0;
+    }
+    /* Known types and modes must be declared; unknown values are invalid calls, which a
+     * validating implementation gets. */
+    const struct {
+        int32_t value, known;
+        uint32_t bit;
+        const char *what;
+    } need[] = {
+        {p->index_type, SPIDX_INDEX_I64, SPIDX_CAP_INDEX_I64, "int64 index"},
+        {p->index_type, SPIDX_INDEX_I32, SPIDX_CAP_INDEX_I32, "int32 index"},
+        {p->weight_type, SPIDX_WEIGHT_F32, SPIDX_CAP_WEIGHT_F32, "float32 weights"},
+        {p->weight_type, SPIDX_WEIGHT_F16, SPIDX_CAP_WEIGHT_F16, "float16 weights"},
+        {p->weight_type, SPIDX_WEIGHT_BF16, SPIDX_CAP_WEIGHT_BF16, "bfloat16 weights"},
+        {p->mode, SPIDX_MODE_ZERO, SPIDX_CAP_MODE_ZERO, "ZERO mode"},
+        {p->mode, SPIDX_MODE_KEEP, SPIDX_CAP_MODE_KEEP, "KEEP mode"},
+    };
+    for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
+        if (need[i].value == need[i].known && !(caps & need[i].bit)) {
+            if (why) snprintf(why, why_size, "declares no %s", need[i].what);
+            return 0;
+        }
+    if (c->check != SPIDX_OK) return 1; /* strides of an invalid call have no layout */
+    const uint32_t layout = case_layout_caps(c);
+    if ((layout & SPIDX_CAP_PERMUTED) && !(caps & SPIDX_CAP_PERMUTED)) {
+        if (why) snprintf(why, why_size, "declares no permuted layout");
+        return 0;
+    }
+    if ((layout & SPIDX_CAP_PADDED) && !(caps & SPIDX_CAP_PADDED)) {
+        if (why) snprintf(why, why_size, "declares no padded layout");
+        return 0;
+    }
+    return 1;
 }

@@ -156,10 +156,12 @@ int case_require_gpu(void);
 typedef enum case_select_status {
     CASE_SELECT_OK = 0,
     CASE_SELECT_UNAVAILABLE = 1, /* a named implementation cannot run here, or SPIDX_REQUIRE_GPU=1 and a GPU one cannot */
-    CASE_SELECT_UNKNOWN = 2      /* SPIDX_IMPLS names an implementation that is not registered */
+    CASE_SELECT_UNKNOWN = 2,     /* SPIDX_IMPLS names an implementation that is not registered */
+    CASE_SELECT_PLUGIN = 3       /* a plug-in of SPIDX_PLUGINS could not be loaded */
 } case_select_status;
 
-/* Implementations selected by the environment. SPIDX_IMPLS="ref,fused" names them: each
+/* Implementations selected by the environment, after loading the plug-ins SPIDX_PLUGINS
+ * names (spidx_registry_load_env). SPIDX_IMPLS="ref,fused" names them: each
  * must exist and be available here. When it is unset, all but the opt-in ones (mutants)
  * that are available here; those that are not are skipped with a line to log (NULL:
  * silent), unless SPIDX_REQUIRE_GPU=1 and one is a GPU implementation. Fills impls (room
@@ -171,5 +173,24 @@ case_select_status case_select_impls(const spidx_impl **impls, size_t *count, FI
  * size is 0); with the reference alone, followed by " (reference only: no differential
  * comparison)"; with none, "nothing (no implementation selected)". Never fails. */
 void case_describe_impls(const spidx_impl *const *impls, size_t n, char *buf, size_t size);
+
+/* Whether impl may run on c, by the capabilities it declares (spidx_impl.caps): the
+ * case's index type, weight type, mode and layout (padded, permuted), and, for an
+ * implementation that does not validate, a reference status ref_status of SPIDX_OK.
+ * Returns 1, or 0 with the first reason it does not apply in why ("declares no int32
+ * index", "expects valid inputs only (reference: SPIDX_E_STRIDE)"). Built-in
+ * implementations declare everything. Such a case is "not applicable", never a pass. */
+int case_applies(const spidx_impl *impl, const spidx_case *c, spidx_status ref_status, char *why, size_t why_size);
+
+/* The layout bits of a valid case (SPIDX_CAP_PADDED, SPIDX_CAP_PERMUTED; 0 contiguous):
+ * permuted when a tensor's batch stride is below its head stride, padded when a tensor's
+ * rows or batches lie further apart than a dense packing of that order. */
+uint32_t case_layout_caps(const spidx_case *c);
+
+/* Installs handlers for SIGSEGV, SIGBUS, SIGFPE, SIGILL and SIGABRT that print which
+ * implementation (and plug-in file) was running when the signal came, then re-raise it
+ * with the default action. For programs without libFuzzer's own handlers (the replay
+ * drivers, spidx_repro, the tests); harmless to call twice. */
+void case_install_crash_report(void);
 
 #endif /* SPIDX_CASE_HELPERS_H */

@@ -1,7 +1,9 @@
-/* gpu_unavailable.c - the CUDA entry points for a build without the CUDA toolkit:
- * they validate like every implementation, then report SPIDX_E_UNAVAILABLE. */
+/* gpu_unavailable.c - the CUDA entry points for a build without the CUDA toolkit (and
+ * the guarded staging of CUDA plug-ins): they validate like every implementation, then
+ * report SPIDX_E_UNAVAILABLE. */
 #include <stdio.h>
 
+#include "registry_internal.h"
 #include "spidx_gpu.h"
 
 static const char k_why[] = "built without CUDA (no CUDA toolkit at configure time)";
@@ -48,3 +50,11 @@ spidx_status spidx_baseline_run_call(int how, const spidx_params *p, const int64
 }
 
 void spidx_gpu_release(void) {}
+
+spidx_status plugin_cuda_call(const char *name, spidx_plugin_run_fn run, void *state, const spidx_params *p,
+                              const int64_t *topk, void *list, void *weight, spidx_detail *detail)
+{
+    (void)run, (void)state, (void)p, (void)topk, (void)list, (void)weight;
+    snprintf(detail->message, sizeof detail->message, "%s: %s", name, k_why);
+    return SPIDX_E_UNAVAILABLE;
+}

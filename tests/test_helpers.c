@@ -90,9 +90,15 @@ static int run_all(const spidx_params *p, int64_t (*topk_at)(const spidx_params 
         for (int64_t bi = 0; bi < p->b; bi++)
             for (int64_t hi = 0; hi < p->h; hi++)
                 for (int64_t k = 0; k < p->heavy; k++) case_set_topk(&c, bi, hi, k, topk_at(p, bi, hi, k));
-    for (size_t i = 0; i < n; i++) check_one(impls[i], &c, e);
+    /* The hand-computed status stands for the reference's in deciding what applies. */
+    int checked = 0;
+    for (size_t i = 0; i < n; i++)
+        if (case_applies(impls[i], &c, e->status, NULL, 0)) {
+            check_one(impls[i], &c, e);
+            checked++;
+        }
     case_free(&c);
-    return (int)n;
+    return checked;
 }
 
 int expect_on_all_impls(const spidx_params *p, const int64_t *topk, const expectation *e)
@@ -170,6 +176,7 @@ int run_suite(Suite *s)
     size_t n;
     char err[256];
     SRunner *sr = srunner_create(s); /* owns s from here on */
+    case_install_crash_report();
     if (case_select_impls(impls, &n, stdout, err, sizeof err) != CASE_SELECT_OK) {
         printf("%s\n", err); /* before any test runs: the binary fails as a whole */
         srunner_free(sr);

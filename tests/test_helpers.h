@@ -27,7 +27,9 @@ typedef struct expectation {
 /* topk: row-major [b][h][heavy] values, or NULL for all zeros (written through p's
  * strides). topk_at, when not NULL, supplies values instead. For statuses 1-3 the
  * expectation's list and weights are ignored: nothing may be written. Returns the
- * number of implementations checked (at least 1: the reference). */
+ * number of implementations checked (at least 1: the reference); one whose declared
+ * capabilities exclude the call (case_applies, with e->status as the reference's) is
+ * not run. */
 int expect_on_all_impls(const spidx_params *p, const int64_t *topk, const expectation *e);
 int expect_on_all_impls_fn(const spidx_params *p, int64_t (*topk_at)(const spidx_params *p, int64_t bi,
                                                                       int64_t hi, int64_t k),

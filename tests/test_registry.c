@@ -34,6 +34,7 @@ START_TEST(test_entries_past_the_kernels_are_opt_in_gpu_mutants)
     size_t n = 0;
     const spidx_impl *all = spidx_impls(&n);
     for (size_t i = 3; i < n; i++) {
+        if (all[i].plugin) continue; /* loaded from SPIDX_PLUGINS: after the built-in ones */
         ck_assert_msg(strncmp(all[i].name, "mut", 3) == 0, "entry %zu is %s", i, all[i].name);
         ck_assert_int_eq(all[i].opt_in, 1);
         ck_assert_int_eq(all[i].is_reference, 0);

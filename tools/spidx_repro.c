@@ -2,12 +2,13 @@
  * on the reference and the chosen implementations, print the case, each verdict and
  * the first mismatches with coordinates; dump inputs and outputs as .npy; minimize;
  * convert between the byte and `.case` forms.
- * Usage: spidx_repro [--impls a,b] [--signature] [--dump DIR] [--minimize OUT.case]
- *                    [--to-case OUT.case] [--from-case OUT.bin] INPUT
+ * Usage: spidx_repro [--impls a,b] [--plugin PATH]... [--signature] [--dump DIR]
+ *                    [--minimize OUT.case] [--to-case OUT.case] [--from-case OUT.bin] INPUT
  * --signature prints only "signature: IMPL:FIELD:CLASS" (or "signature: agree"), the key
  * campaigns deduplicate failures by.
- * Exit: 0 all agree (or conversion done), 1 mismatch, 2 unusable input or arguments, or a
- * named implementation that is unknown or cannot run here. */
+ * Exit: 0 all agree (or conversion done), 1 mismatch, 2 unusable input or arguments, a
+ * named implementation that is unknown or cannot run here, or a plug-in that does not load.
+ * An implementation whose declared capabilities exclude the case is "not applicable". */
 #define _POSIX_C_SOURCE 200809L /* mkdir */
 #include <errno.h>
 #include <stdlib.h>
@@ -23,9 +24,10 @@ static int usage(const char *why)
 {
     fprintf(stderr,
             "spidx_repro: %s\n"
-            "usage: spidx_repro [--impls NAME,...] [--signature] [--dump DIR] [--minimize OUT.case]\n"
-            "                   [--to-case OUT.case] [--from-case OUT.bin] INPUT\n"
-            "INPUT is a `.case` file or fuzzer bytes (a libFuzzer crash artifact).\n",
+            "usage: spidx_repro [--impls NAME,...] [--plugin PATH]... [--signature] [--dump DIR]\n"
+            "                   [--minimize OUT.case] [--to-case OUT.case] [--from-case OUT.bin] INPUT\n"
+            "INPUT is a `.case` file or fuzzer bytes (a libFuzzer crash artifact). --plugin loads a\n"
+            "plug-in (plugins/spidx_plugin.h) beside those of SPIDX_PLUGINS.\n",
             why);
     return EXIT_UNUSABLE;
 }
@@ -107,6 +109,15 @@ static int parse_options(int argc, char **argv, options *o)
             o->signature_only = 1;
             continue;
         }
+        if (strcmp(a, "--plugin") == 0) {
+            if (i + 1 >= argc) return usage("--plugin needs a path");
+            char err[512];
+            if (spidx_registry_load_plugin(argv[++i], err, sizeof err) != 0) {
+                fprintf(stderr, "spidx_repro: %s\n", err);
+                return EXIT_UNUSABLE;
+            }
+            continue;
+        }
         const char **slot = strcmp(a, "--impls") == 0      ? &o->impls
                             : strcmp(a, "--dump") == 0     ? &o->dump
                             : strcmp(a, "--minimize") == 0 ? &o->minimize_out
@@ -182,18 +193,27 @@ static int convert(const options *o, const spidx_case *c)
     return EXIT_AGREE;
 }
 
-/* Runs c on the reference (*want) and on every other selected implementation (outs[i]
- * for impls[i]; the reference's own slot is left unused), prints the verdicts and the
- * first mismatches; returns 1 when some implementation disagrees. */
+/* Runs c on the reference (*want) and on every other selected implementation the case
+ * applies to (outs[i] for impls[i], ran[i] = 1; the reference's own slot and those of
+ * implementations that do not apply are zeroed), prints the verdicts and the first
+ * mismatches; returns 1 when some implementation disagrees. */
 static int run_verdicts(const spidx_case *c, const spidx_impl *const *impls, size_t n, spidx_outcome *want,
-                        spidx_outcome *outs)
+                        spidx_outcome *outs, int *ran)
 {
     const spidx_impl *ref = spidx_impl_find("ref");
     case_run(ref, c, want);
     printf("---- verdicts\n%-10s %-20s %s\n", "ref", spidx_status_name(want->status), want->detail.message);
     int mismatch = 0;
     for (size_t i = 0; i < n; i++) {
+        memset(&outs[i], 0, sizeof outs[i]);
+        ran[i] = 0;
         if (impls[i] == ref) continue;
+        char why[160];
+        if (!case_applies(impls[i], c, want->status, why, sizeof why)) {
+            printf("%-10s %-20s %s\n", impls[i]->name, "not applicable", why);
+            continue;
+        }
+        ran[i] = 1;
         case_run(impls[i], c, &outs[i]);
         const long bad = case_compare(c, "ref", want, impls[i]->name, &outs[i], NULL, 0, NULL);
         printf("%-10s %-20s %s\n", impls[i]->name, spidx_status_name(outs[i].status),
@@ -213,7 +233,7 @@ static int run_verdicts(const spidx_case *c, const spidx_impl *const *impls, siz
 /* --dump DIR: status.json with every verdict, and .npy files of the inputs and of each
  * implementation's outputs (valid cases). Returns 0, or -1 when DIR cannot be written. */
 static int dump_outcomes(const char *dir, const spidx_case *c, const spidx_impl *const *impls, size_t n,
-                         const spidx_outcome *want, const spidx_outcome *outs)
+                         const spidx_outcome *want, const spidx_outcome *outs, const int *ran)
 {
     const spidx_impl *ref = spidx_impl_find("ref");
     const spidx_row_strides *rs = &c->strides;
@@ -227,7 +247,7 @@ static int dump_outcomes(const char *dir, const spidx_case *c, const spidx_impl 
     }
     fprintf(f, "{");
     for (size_t i = 0; i <= n; i++) {
-        if (i > 0 && impls[i - 1] == ref) continue;
+        if (i > 0 && (impls[i - 1] == ref || !ran[i - 1])) continue;
         const spidx_outcome *o = i == 0 ? want : &outs[i - 1];
         const char *name = i == 0 ? "ref" : impls[i - 1]->name;
         fprintf(f, "%s\"%s\": {\"status\": \"%s\", \"bi\": %lld, \"hi\": %lld, \"j\": %lld, \"value\": %lld, "
@@ -302,11 +322,10 @@ static int reproduce(const options *o, spidx_case *c)
     printf("---- case (%s)\n", o->input);
     case_write(stdout, c, NULL);
     spidx_outcome want, outs[SPIDX_MAX_IMPLS];
-    const int mismatch = run_verdicts(c, impls, n, &want, outs);
-    const int dumped = o->dump ? dump_outcomes(o->dump, c, impls, n, &want, outs) : 0;
-    const spidx_impl *ref = spidx_impl_find("ref");
-    for (size_t i = 0; i < n; i++)
-        if (impls[i] != ref) outcome_free(&outs[i]);
+    int ran[SPIDX_MAX_IMPLS];
+    const int mismatch = run_verdicts(c, impls, n, &want, outs, ran);
+    const int dumped = o->dump ? dump_outcomes(o->dump, c, impls, n, &want, outs, ran) : 0;
+    for (size_t i = 0; i < n; i++) outcome_free(&outs[i]);
     outcome_free(&want);
     if (dumped != 0) return EXIT_UNUSABLE;
     if (o->minimize_out) {
@@ -321,6 +340,7 @@ static int reproduce(const options *o, spidx_case *c)
 int main(int argc, char **argv)
 {
     options o;
+    case_install_crash_report();
     const int bad_usage = parse_options(argc, argv, &o);
     if (bad_usage) return bad_usage;
     spidx_case c;

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# test_plugins.sh - plug-ins through spidx's programs, without a GPU: the example plug-in
+# rowmark (an independent CPU implementation) passes the committed corpora with the cases
+# it does not declare counted as not applicable; each broken plug-in (plugins/broken/) is
+# refused or caught with its reason: a load error exits 2 naming the file, a write past a
+# row, a status outside the enum and a crash fail the replay and name the plug-in.
+# Run: ctest -R test_plugins.
+# Usage: test_plugins.sh ROOT PLUGIN_DIR fuzz_diff_replay spidx_repro test_regions [fuzz_diff|-]
+set -u
+root=$1 dir=$2 replay=$3 repro=$4 unit=$5 fuzzer=${6:--}
+failed=0
+expect() { # want_rc, needle, what, command...
+  local want=$1 needle=$2 what=$3; shift 3
+  local out rc
+  out=$("$@" 2>&1); rc=$?
+  if [ "$rc" -ne "$want" ] || ! grep -q -- "$needle" <<<"$out"; then
+    echo "FAIL $what: exit $rc (want $want), output lacks '$needle':"; tail -4 <<<"$out"; failed=1
+  else
+    echo "ok   $what: exit $rc"
+  fi
+}
+unset SPIDX_IMPLS SPIDX_PLUGINS
+rowmark=$dir/examples/rowmark.so
+corpora=$(grep -E '^[a-z]' "$root/corpus/committed.txt" | sed "s|^|$root/corpus/|")
+seed=$root/corpus/seed
+
+# The example: every layer sees it beside the built-in implementations.
+# shellcheck disable=SC2086
+expect 0 "on ref, rowmark (not applicable: rowmark [0-9]* inputs): all passed" "rowmark: replay of the committed corpora" \
+  env SPIDX_PLUGINS="$rowmark" SPIDX_IMPLS=ref,rowmark "$replay" $corpora
+expect 0 "rowmark .*agrees with ref" "rowmark: spidx_repro --plugin" "$repro" --plugin "$rowmark" --impls ref,rowmark \
+  "$seed/padded_permuted_keep_bf16.case"
+expect 0 "rowmark .*not applicable *expects valid inputs only (reference: SPIDX_E_STRIDE)" \
+  "rowmark: an invalid case is not applicable" "$repro" --plugin "$rowmark" --impls ref,rowmark "$seed/e_stride_negative.case"
+expect 0 "implementations under test: ref, rowmark" "rowmark: a Check test" \
+  env SPIDX_PLUGINS="$rowmark" SPIDX_IMPLS=ref,rowmark "$unit"
+expect 2 "SPIDX_IMPLS names an unknown implementation 'rowmark'" "rowmark not loaded: named" \
+  env SPIDX_IMPLS=ref,rowmark "$replay" "$seed/sk_zero.case"
+if [ "$fuzzer" != - ]; then
+  work=$(mktemp -d)
+  expect 0 "Done 3000 runs" "rowmark: fuzz_diff 3,000 runs" \
+    env SPIDX_PLUGINS="$rowmark" SPIDX_IMPLS=ref,rowmark "$fuzzer" -seed=1 -runs=3000 -artifact_prefix="$work/" "$work"
+  rm -rf "$work"
+fi
+
+# Plug-ins that must not load: exit 2, the file and the reason named.
+refused() { # class, reason
+  expect 2 "plug-in $dir/broken/broken_$1.so: $2" "refused: $1" env SPIDX_PLUGINS="$dir/broken/broken_$1.so" \
+    "$replay" "$seed/sk_zero.case"
+}
+refused abi "ABI version 99, but this build of spidx reads version 1"
+refused no_entry "no entry point spidx_plugin_entry()"
+refused null_entry "its entry point returned NULL"
+refused nonsense "'broken' declares no mode"
+refused init "its init refused: the licence file is missing"
+expect 2 "plug-in $dir/none.so: cannot be loaded" "refused: a missing file" env SPIDX_PLUGINS="$dir/none.so" \
+  "$replay" "$seed/sk_zero.case"
+expect 2 "plug-in $dir/none.so: cannot be loaded" "refused: spidx_repro --plugin" "$repro" --plugin "$dir/none.so" \
+  "$seed/sk_zero.case"
+expect 2 "loaded twice" "refused: the same file twice" env SPIDX_PLUGINS="$rowmark:$rowmark" "$replay" "$seed/sk_zero.case"
+dup=$(mktemp -d)
+cp "$rowmark" "$dup/rowmark_copy.so"
+expect 2 "name 'rowmark' is already registered" "refused: a name taken" \
+  env SPIDX_PLUGINS="$rowmark:$dup/rowmark_copy.so" "$replay" "$seed/sk_zero.case"
+rm -rf "$dup"
+
+# Plug-ins that load and are wrong: the replay fails and says how.
+caught() { # class, exit, needle, input
+  expect "$2" "$3" "caught: $1" env SPIDX_PLUGINS="$dir/broken/broken_$1.so" SPIDX_IMPLS=ref,broken "$replay" "$4"
+}
+caught past_row 134 "broken wrote outside its buffers (guard canary changed)" "$seed/sink_empty.case"
+caught past_row 134 "padding" "$seed/padded_strides.case"
+caught bad_status 134 "broken returned 42, which is not a spidx_status" "$seed/sink_empty.case"
+caught i32_crash 139 "signal SIGSEGV while implementation 'broken' was running (plug-in $dir/broken/broken_i32_crash.so)" \
+  "$seed/keep_marks_warp_rows_padded.case"
+caught i32_crash 0 "all passed" "$seed/sink_empty.case"
+exit $failed
