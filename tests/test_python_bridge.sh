@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# test_python_bridge.sh - the Python bridge (plugins/python) on the host: a numpy
+# implementation (plugins/python/examples/numpy_rows.py) passes the committed corpora
+# through the replay and spidx_repro; a function that raises fails the replay with its
+# traceback; a bad SPIDX_PY_IMPL is refused with the reason. Run: ctest -R test_python_bridge.
+# Usage: test_python_bridge.sh ROOT spidx_python.so PYTHON fuzz_diff_replay spidx_repro
+set -u
+root=$1 bridge=$2 python=$3 replay=$4 repro=$5
+failed=0
+expect() { # want_rc, needle, what, command...
+  local want=$1 needle=$2 what=$3; shift 3
+  local out rc
+  out=$("$@" 2>&1); rc=$?
+  if [ "$rc" -ne "$want" ] || ! grep -q -- "$needle" <<<"$out"; then
+    echo "FAIL $what: exit $rc (want $want), output lacks '$needle':"; tail -6 <<<"$out"; failed=1
+  else
+    echo "ok   $what: exit $rc"
+  fi
+}
+if ! "$python" -c "import numpy" 2>/dev/null; then
+  echo "FAIL: $python cannot import numpy: install python3-numpy (the bridge embeds this interpreter)"
+  exit 1
+fi
+unset SPIDX_IMPLS
+# Python's own allocations at exit are not spidx's leaks.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+export SPIDX_PLUGINS=$bridge SPIDX_PY_PATH=$root/plugins/python/examples:$root/tests
+corpora=$(grep -E '^[a-z]' "$root/corpus/committed.txt" | sed "s|^|$root/corpus/|")
+# shellcheck disable=SC2086
+expect 0 "on ref, numpy_rows (not applicable: numpy_rows [0-9]* inputs): all passed" "numpy_rows: replay" \
+  env SPIDX_PY_IMPL=numpy_rows:run SPIDX_IMPLS=ref,numpy_rows "$replay" $corpora
+expect 0 "numpy_rows .*agrees with ref" "numpy_rows: spidx_repro, bfloat16 KEEP, padded and permuted" \
+  env SPIDX_PY_IMPL=numpy_rows:run "$repro" --impls ref,numpy_rows "$root/corpus/seed/padded_permuted_keep_bf16.case"
+expect 134 "RuntimeError: no kernel for b=1" "raises: the traceback is reported" \
+  env SPIDX_PY_IMPL=py_raises:run SPIDX_IMPLS=ref,raises "$replay" "$root/corpus/seed/sink_empty.case"
+expect 134 "raises raised RuntimeError: no kernel for b=1 (traceback on stderr)" "raises: the failure names it" \
+  env SPIDX_PY_IMPL=py_raises:run SPIDX_IMPLS=ref,raises "$replay" "$root/corpus/seed/sink_empty.case"
+expect 2 "cannot load no_such_module:run: ModuleNotFoundError" "a missing module is refused" \
+  env SPIDX_PY_IMPL=no_such_module:run "$replay" "$root/corpus/seed/sink_empty.case"
+expect 2 "SPIDX_PY_IMPL is not set" "no SPIDX_PY_IMPL is refused" \
+  env -u SPIDX_PY_IMPL "$replay" "$root/corpus/seed/sink_empty.case"
+exit $failed
