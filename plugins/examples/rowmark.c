@@ -43,10 +43,11 @@ static int rowmark_run(void *state, const spidx_params *p, const int64_t *topk, 
     }
     for (int64_t bi = 0; bi < p->b; bi++)
         for (int64_t hi = 0; hi < p->h; hi++) {
-            /* Strides of extent-1 dimensions are ignored (they may be anything). */
-            const int64_t tb = p->b > 1 ? p->topk_sb : 0, th = p->h > 1 ? p->topk_sh : 0;
-            const int64_t lb = p->b > 1 ? p->list_sb : 0, lh = p->h > 1 ? p->list_sh : 0;
-            const int64_t wb = p->b > 1 ? p->weight_sb : 0, wh = p->h > 1 ? p->weight_sh : 0;
+            /* Strides of extent-1 dimensions and of tensors without elements are ignored
+             * (they may be anything, even overflow when multiplied): taken as 0. */
+            const int64_t tb = p->b > 1 && H ? p->topk_sb : 0, th = p->h > 1 && H ? p->topk_sh : 0;
+            const int64_t lb = p->b > 1 && T ? p->list_sb : 0, lh = p->h > 1 && T ? p->list_sh : 0;
+            const int64_t wb = p->b > 1 && p->sk ? p->weight_sb : 0, wh = p->h > 1 && p->sk ? p->weight_sh : 0;
             int64_t n = 0;
             for (int64_t x = 0; x < S; x++) entries[n++] = x;
             for (int64_t j = 0; j < H; j++) entries[n++] = topk[bi * tb + hi * th + j] + p->init_offset;
