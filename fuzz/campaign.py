@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """fuzz/campaign.py - one fuzz campaign, start to report: builds the libFuzzer targets if
-missing or stale, fuzzes for a time budget (fuzz_diff per GPU with a GPU; fuzz_ref plus
+missing or stale, rechecks the known failures (fuzz/failures.py), fuzzes for a time budget
+(fuzz_diff per GPU with a GPU, under an MPS daemon it starts when it can; fuzz_ref plus
 fuzz_diff's CPU form without), then merges the corpus, deduplicates and minimizes failures
 and writes reports/<UTC>/report.{md,json} with a plot, plus a line in reports/history.jsonl.
-Usage: python3 fuzz/campaign.py [--minutes M] [--workers N] [--seed S] [--build-dir DIR] [--coverage]
+Usage: python3 fuzz/campaign.py [--minutes M] [--workers N] [--seed S] [--no-mps] [--build-dir DIR] [--coverage]
 (README "Campaigns"; --coverage adds line coverage of the host code, fuzz/line_coverage.sh)
 Exit: 0 no new failure, 1 new failure(s), 2 harness error. Ctrl-C/SIGTERM stop every fuzzer
 within STOP_GRACE_S seconds, keep everything found so far and write a partial report; the
@@ -26,7 +27,9 @@ import time
 import traceback
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-STATE = os.path.join(ROOT, "campaigns")  # git-ignored: working corpora, known failures, raw runs
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import failures as failures_py  # noqa: E402  fuzz/failures.py: known failures, recheck, promote
+STATE = failures_py.STATE  # git-ignored: working corpora, known failures, raw runs (SPIDX_CAMPAIGNS_DIR)
 STATUS_RE = re.compile(r"#(\d+): cov: (\d+) ft: (\d+) corp: (\d+) exec/s:? (\d+) "
                        r"oom/timeout/crash: (\d+)/(\d+)/(\d+) time: (\d+)s")
 TICK_S = 15  # seconds between status lines, on a fixed schedule from the start
@@ -256,6 +259,10 @@ def triage(bins, run_dir, report_dir, minimize=True):
         known = os.path.join(STATE, "failures", slug(sig))
         f["new"] = not os.path.exists(known)
         os.makedirs(known, exist_ok=True)
+        if f["new"]:  # what fuzz/failures.py recheck and promote read
+            failures_py.write_meta(known, {"signature": sig, "target": f["target"], "first_seen_commit": git_commit(),
+                                           "first_seen_utc": failures_py.utc_now(),
+                                           "report": os.path.relpath(report_dir, ROOT)})
         os.makedirs(os.path.join(report_dir, "failures"), exist_ok=True)
         out_case = os.path.join(report_dir, "failures", slug(sig) + ".case")
         first = os.path.join(ROOT, f["artifacts"][0])
@@ -449,7 +456,7 @@ def write_report(report_dir, info, workers, timeline, coverage, failures, plot_f
     L.append(f"**{'NEW FAILURES: ' + str(len(new)) if new else 'no new failure'}**"
              f"{' (interrupted: partial report)' if info['interrupted'] else ''}")
     L += ["", "| | |", "|---|---|"]
-    for k in ("commit", "host", "gpu", "budget_minutes", "elapsed_s", "total_execs", "execs_per_s",
+    for k in ("commit", "host", "gpu", "mps", "budget_minutes", "elapsed_s", "total_execs", "execs_per_s",
               "corpus_before", "corpus_after", "semantic_categories_hit"):
         L.append(f"| {k.replace('_', ' ')} | {info.get(k)} |")
     L += ["", "## Workers", "", "| worker | target | fork jobs | execs | execs/s | execs/s per job | cov | ft |",
@@ -465,6 +472,19 @@ def write_report(report_dir, info, workers, timeline, coverage, failures, plot_f
     for f in failures.values():
         L += [f"- `{f['signature']}` ({'new' if f['new'] else 'seen before'}; {len(f['artifacts'])} artifact(s), "
               f"{f.get('minimized', '')})", f"  - repro: `{f.get('repro', 'n/a')}`"]
+    known = info.get("known_failures", [])
+    L += ["", "## Known failures, rechecked before the run", ""]
+    if not known:
+        L.append("none known (campaigns/failures/ is empty)")
+    for state in ("still failing", "fixed"):
+        rows = [r for r in known if r["state"] == state]
+        if rows:
+            L += [f"### {state} ({len(rows)})", ""]
+            L += [f"- `{r['signature']}`: first seen at {r['first_seen'][:12]} ({r.get('first_seen_utc', '?')})"
+                  + (f", passes at {r['fixed_at'][:12]}" if state == "fixed" else "") for r in rows]
+            L.append("")
+    other = [r for r in known if r["state"] not in ("still failing", "fixed")]
+    L += [f"- `{r['signature']}`: {r['state']}" for r in other]
     L += ["", "## Semantic coverage (inputs per category)", ""]
     for target, cov in coverage.items():
         impls = sorted(cov)
@@ -499,6 +519,8 @@ def parse_args():
     ap.add_argument("--workers", type=int, default=0,
                     help="fork jobs per GPU, or CPU jobs in all without a GPU (default: from the cores)")
     ap.add_argument("--seed", type=int, default=0, help="libFuzzer -seed (0: from the clock)")
+    ap.add_argument("--no-mps", action="store_true",
+                    help="do not start the CUDA MPS control daemon (default: start one when it can, for this run)")
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build", "fuzz"))
     ap.add_argument("--coverage", action="store_true",
                     help="afterwards, line coverage of the host code over the working corpus "
@@ -506,6 +528,45 @@ def parse_args():
     args = ap.parse_args()
     args.build_dir = os.path.abspath(args.build_dir)  # the tools run with the repository root as cwd
     return args
+
+
+def start_mps(args, bins):
+    """Starts the CUDA MPS control daemon for this run when it can: GPUs shared by several
+    fork jobs run them at once under MPS instead of time-slicing. Returns {"state": "started"
+    | "already running" | "off", "why": ...}; only a "started" daemon is stopped afterwards."""
+    ctl = shutil.which("nvidia-cuda-mps-control")
+    if args.no_mps:
+        return {"state": "off", "why": "--no-mps"}
+    if not ctl:
+        return {"state": "off", "why": "nvidia-cuda-mps-control is not installed"}
+    if os.geteuid() != 0:
+        return {"state": "off", "why": "starting the MPS daemon needs root"}
+    if subprocess.run(["pgrep", "-x", "nvidia-cuda-mps"], capture_output=True).returncode == 0 or \
+            subprocess.run(["pgrep", "-f", "nvidia-cuda-mps-control -d"], capture_output=True).returncode == 0:
+        return {"state": "already running", "why": "not started by this campaign: left running"}
+    r = subprocess.run([ctl, "-d"], capture_output=True, text=True)
+    if r.returncode:
+        return {"state": "off", "why": f"nvidia-cuda-mps-control -d failed: {(r.stdout + r.stderr).strip()[:120]}"}
+    # One client first brings the MPS server up; many jobs connecting while it starts get
+    # "MPS server is not ready" (seen on the H200).
+    seed = os.path.join(ROOT, "corpus", "seed", "sink_empty.case")
+    for _ in range(5):
+        w = subprocess.run([bins["spidx_repro"], seed], capture_output=True, text=True,
+                           env=dict(os.environ, SPIDX_REQUIRE_GPU="1"))
+        if w.returncode == 0:
+            break
+        time.sleep(1)
+    else:
+        stop_mps({"state": "started"})
+        return {"state": "off", "why": "a first CUDA client could not connect to the MPS server: "
+                + (w.stdout + w.stderr).strip().splitlines()[-1][:120]}
+    return {"state": "started", "why": ""}
+
+
+def stop_mps(mps):
+    if mps.get("state") == "started":
+        subprocess.run(["nvidia-cuda-mps-control"], input="quit\n", text=True, capture_output=True)
+        mps["state"] = "started and stopped"
 
 
 class Campaign:
@@ -529,6 +590,8 @@ class Campaign:
         self.elapsed = 0         # whole seconds from t0 until every worker had stopped
         self.interrupted = False
         self.signum = 0
+        self.known = []          # fuzz/failures.py recheck's rows
+        self.mps = {"state": "off", "why": "no GPU"}
 
     # ---- set-up and build -------------------------------------------------------------
     def set_up(self):
@@ -537,10 +600,15 @@ class Campaign:
         os.makedirs(os.path.join(self.run_dir, "cov"), exist_ok=True)
         self.bins = build(self.args.build_dir)
         self.gpu_names = gpus()
+        # Every known failure, rerun on this build before fuzzing: fixed ones leave the open list.
+        self.known = failures_py.recheck(self.args.build_dir)
         if self.gpu_names:
-            # One job per GPU by default: on the H100, 8 fork jobs sharing the GPU gave 3,634
-            # execs/s in all against 5,000-6,000 for one process (contention for the device).
-            per_gpu = self.args.workers or 1
+            self.mps = start_mps(self.args, self.bins)
+            log(f"MPS: {self.mps['state']}" + (f" ({self.mps['why']})" if self.mps.get("why") else ""))
+            # Without MPS, processes sharing a GPU time-slice it and more jobs are slower: one
+            # job per GPU. With MPS they run at once: cores / GPUs - 1 jobs per GPU.
+            mps_on = self.mps["state"] in ("started", "already running")
+            per_gpu = self.args.workers or (max(1, (os.cpu_count() or 2) // len(self.gpu_names) - 1) if mps_on else 1)
             for g in range(len(self.gpu_names)):
                 env = {"CUDA_VISIBLE_DEVICES": str(g), "SPIDX_REQUIRE_GPU": "1"}
                 self.plan.append((f"fuzz_diff-gpu{g}", "fuzz_diff", per_gpu, env))
@@ -675,7 +743,8 @@ class Campaign:
             "seed": self.seed, "interrupted": self.interrupted, "total_execs": total_execs,
             "execs_per_s": round(total_execs / max(1, elapsed)), "corpus_before": self.corpus_before,
             "corpus_after": self.corpus_after, "semantic_categories_hit": f"{hit}/{names}", "plot_note": plot_note,
-            "run_dir": os.path.relpath(self.run_dir, ROOT),
+            "run_dir": os.path.relpath(self.run_dir, ROOT), "known_failures": self.known,
+            "mps": self.mps["state"] + (f" ({self.mps['why']})" if self.mps.get("why") else ""),
         }
         write_report(self.report_dir, info, self.workers, self.timeline, coverage, failures, plot_file)
         new = [f for f in failures.values() if f["new"]]
@@ -698,6 +767,13 @@ class Campaign:
 
 def main():
     c = Campaign(parse_args())
+    try:
+        return run_campaign(c)
+    finally:
+        stop_mps(c.mps)  # only a daemon this campaign started; an interrupted one too
+
+
+def run_campaign(c):
     try:
         c.set_up()
         c.start_workers()
