@@ -5,14 +5,16 @@
  * memory, or torch tensors over CUDA memory through DLPack, shaped [b, h, n] with the
  * call's strides, plus the params; spidx_bridge.py (beside this file) is the Python side.
  * The function returns None (SPIDX_OK) or a status; an exception is a failure whose
- * traceback goes to stderr. Usage: README "Testing your own kernel". */
-#define _GNU_SOURCE /* dladdr */
+ * traceback goes to stderr. SPIDX_PY_COST=1 prints at exit what one call cost, per
+ * function, Python included. Usage: README "Testing your own kernel". */
+#define _GNU_SOURCE /* dladdr, clock_gettime */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "spidx_plugin.h"
 
@@ -21,6 +23,12 @@
 static spidx_plugin_impl g_impls[MAX_FUNCS];
 static char g_names[MAX_FUNCS][48];
 static PyObject *g_bridge; /* the module spidx_bridge */
+/* What one call costs, per function: the whole of py_run (GIL, wrapping the buffers, the
+ * Python side and the function). Printed at exit when SPIDX_PY_COST=1. */
+static struct {
+    unsigned long long calls;
+    double seconds;
+} g_cost[MAX_FUNCS];
 static char g_error[400];  /* why loading failed, reported by init */
 
 /* ---- DLPack (the legacy, unversioned ABI torch.utils.dlpack.from_dlpack reads), written
@@ -147,6 +155,8 @@ static int py_run(void *state, const spidx_params *p, const int64_t *topk, void 
                                {0, (uint8_t)(isz * 8), 1},
                                {(uint8_t)(p->weight_type == SPIDX_WEIGHT_BF16 ? 4 : 2), (uint8_t)(wsz * 8), 1}};
     void *data[3] = {(void *)(intptr_t)topk, list, weight};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     PyGILState_STATE gil = PyGILState_Ensure();
     PyObject *args[3] = {NULL, NULL, NULL};
     int st = SPIDX_E_DEVICE;
@@ -171,14 +181,17 @@ static int py_run(void *state, const spidx_params *p, const int64_t *topk, void 
     st = (int)PyLong_AsLong(r);
     Py_DECREF(r);
     if (PyErr_Occurred()) goto failed;
-    for (int i = 0; i < 3; i++) Py_XDECREF(args[i]);
-    PyGILState_Release(gil);
-    return st;
+    goto done;
 failed:
     report_exception(g_impls[index].name, detail);
+    st = SPIDX_E_DEVICE;
+done:
     for (int i = 0; i < 3; i++) Py_XDECREF(args[i]);
     PyGILState_Release(gil);
-    return SPIDX_E_DEVICE;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    g_cost[index].calls++;
+    g_cost[index].seconds += (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    return st;
 }
 
 static int refuse(char *why, size_t why_size)
@@ -191,6 +204,12 @@ static void finalize(void)
 {
     /* Py_Finalize is left out: extension modules (torch) do not survive it reliably, and
      * the process is exiting. */
+    const char *cost = getenv("SPIDX_PY_COST");
+    if (!cost || strcmp(cost, "1") != 0) return;
+    for (int i = 0; i < MAX_FUNCS && g_impls[i].name; i++)
+        if (g_cost[i].calls)
+            fprintf(stderr, "spidx_python: %s: %llu calls, %.1f us per call (Python included)\n", g_impls[i].name,
+                    g_cost[i].calls, 1e6 * g_cost[i].seconds / (double)g_cost[i].calls);
 }
 
 /* Loading failed: one placeholder implementation whose init refuses with the reason (what,
