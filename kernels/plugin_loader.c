@@ -207,7 +207,8 @@ int spidx_registry_load_plugin(const char *path, char *err, size_t err_size)
                               .run = k_slot_runs[k],
                               .available = cuda ? spidx_gpu_available : host_available,
                               .caps = pl->impls[i].caps,
-                              .plugin = kept};
+                              .plugin = kept,
+                              .plugin_impl = &g_slots[k].impl};
         if (registry_append(&e) != 0) return fail(err, err_size, "plug-in %s: the registry is full", path);
     }
     if (g_nloaded == 0) atexit(finalize_all);

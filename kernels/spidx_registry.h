@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "spidx.h"
+#include "spidx_plugin.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -56,6 +57,8 @@ typedef struct spidx_impl {
     uint32_t caps;
     /* The plug-in file it came from, or NULL for a built-in implementation. */
     const char *plugin;
+    /* A plug-in's own declaration (its run on its own memory, for the bench), or NULL. */
+    const spidx_plugin_impl *plugin_impl;
 } spidx_impl;
 
 /* All registered implementations (at most SPIDX_MAX_IMPLS): the reference first, then the

@@ -1,6 +1,7 @@
-/* spidx_bench.cu - times the fused kernel, the baseline, three KEEP-mode references
- * (scatter-only, sector-rmw, keep-traffic) and two floors (an empty kernel launch;
- * cudaMemsetAsync of the weight rows plus the list) on a fixed shape table. main runs
+/* spidx_bench.cu - times the fused kernel, the baseline, the CUDA plug-ins that
+ * SPIDX_PLUGINS loads (back to back only), three KEEP-mode references (scatter-only,
+ * sector-rmw, keep-traffic) and two floors (an empty kernel launch; cudaMemsetAsync of
+ * the weight rows plus the list) on a fixed shape table. main runs
  * four steps: parse_options; for each configuration validate_config, which checks each
  * implementation bit for bit against the reference, before time_config; write_report.
  * Usage: spidx_bench [--validate-only] [--samples N] [--only SUBSTR] [--report-dir DIR] [--commit SHA]
@@ -21,6 +22,7 @@
 #include "spidx.h"
 #include "spidx_gpu.h"
 #include "spidx_gpu_device.h"
+#include "spidx_registry.h"
 
 #define BENCH_CHECK(cond)                                                                                     \
     do {                                                                                                      \
@@ -273,7 +275,35 @@ struct impl_row {
     device_launch_fn launch;
     bool validate;  /* floors and references compute nothing to compare */
     bool keep_only; /* a KEEP-mode reference: timed in KEEP mode only */
+    /* A CUDA plug-in (SPIDX_PLUGINS), called through its own run on the bench's buffers and
+     * stream; launch is then unused. Timed back to back only: a plug-in's run may do host
+     * work (Python) that a graph capture would not replay. */
+    const spidx_plugin_impl *plugin;
 };
+
+/* Whether a plug-in declares what configuration c needs (contiguous rows: no layout bit). */
+bool impl_applies(const impl_row &im, const config &c)
+{
+    if (!im.plugin) return true;
+    const uint32_t caps = im.plugin->caps;
+    const uint32_t index = c.p.index_type == SPIDX_INDEX_I32 ? SPIDX_CAP_INDEX_I32 : SPIDX_CAP_INDEX_I64;
+    const uint32_t weight = c.weight_type == SPIDX_WEIGHT_F32    ? SPIDX_CAP_WEIGHT_F32
+                            : c.weight_type == SPIDX_WEIGHT_F16 ? SPIDX_CAP_WEIGHT_F16
+                                                                : SPIDX_CAP_WEIGHT_BF16;
+    const uint32_t mode = c.mode == SPIDX_MODE_KEEP ? SPIDX_CAP_MODE_KEEP : SPIDX_CAP_MODE_ZERO;
+    return (caps & index) && (caps & weight) && (caps & mode);
+}
+
+/* One call of an implementation on set d, queued on st. */
+spidx_status run_impl(const impl_row &im, const config &c, const device_set &d, cudaStream_t st)
+{
+    if (!im.plugin) return im.launch(c, d, st);
+    spidx_detail det;
+    memset(&det, 0, sizeof det);
+    const int s = im.plugin->run(im.plugin->state, &c.p, d.topk, d.list, d.weight, (void *)st, &det);
+    if (s != SPIDX_OK) printf("  %s: status %d: %s\n", im.name, s, det.message);
+    return (spidx_status)s;
+}
 
 /* Runs one implementation on set 0 from the given initial weights and compares list,
  * weights and first_bad with the reference bit for bit; prints the first mismatches. */
@@ -289,7 +319,7 @@ bool validate(const config &c, const impl_row &im, const device_set &d, const st
     CUDA_CHECK(cudaMemsetAsync(d.list, 0xCD, c.list_bytes, st)); /* poison: every list entry must be written */
     CUDA_CHECK(cudaMemcpyAsync(d.weight, w_init.data(), c.weight_bytes, cudaMemcpyHostToDevice, st));
     CUDA_CHECK(cudaMemsetAsync(d.first_bad, 0xff, sizeof *d.first_bad, st));
-    BENCH_CHECK(im.launch(c, d, st) == SPIDX_OK);
+    BENCH_CHECK(run_impl(im, c, d, st) == SPIDX_OK);
     CUDA_CHECK(cudaMemcpyAsync(list.data(), d.list, c.list_bytes, cudaMemcpyDeviceToHost, st));
     CUDA_CHECK(cudaMemcpyAsync(weight.data(), d.weight, c.weight_bytes, cudaMemcpyDeviceToHost, st));
     CUDA_CHECK(cudaMemcpyAsync(&first_bad, d.first_bad, sizeof first_bad, cudaMemcpyDeviceToHost, st));
@@ -341,12 +371,12 @@ timing time_b2b(const config &c, const impl_row &im, const std::vector<device_se
     CUDA_CHECK(cudaEventCreate(&e0));
     CUDA_CHECK(cudaEventCreate(&e1));
     size_t k = 0;
-    for (size_t w = 0; w < 2 * sets.size() + 3; w++) BENCH_CHECK(im.launch(c, sets[k++ % sets.size()], st) == SPIDX_OK);
+    for (size_t w = 0; w < 2 * sets.size() + 3; w++) BENCH_CHECK(run_impl(im, c, sets[k++ % sets.size()], st) == SPIDX_OK);
     std::vector<double> us;
     for (int s = 0; s < samples; s++) {
         CUDA_CHECK(cudaEventRecord(e0, st));
         for (int i = 0; i < kOpsPerSample; i++)
-            BENCH_CHECK(im.launch(c, sets[k++ % sets.size()], st) == SPIDX_OK);
+            BENCH_CHECK(run_impl(im, c, sets[k++ % sets.size()], st) == SPIDX_OK);
         CUDA_CHECK(cudaEventRecord(e1, st));
         CUDA_CHECK(cudaEventSynchronize(e1));
         float ms = 0;
@@ -509,16 +539,26 @@ struct device_info {
  * floor-launch (time_config reads them there). */
 std::vector<impl_row> bench_impls(void)
 {
-    return {
-        {"fused", launch_fused, true, false},
-        {"baseline", launch_baseline, true, false},
-        {"scatter-only", launch_scatter, false, true},  /* KEEP: what bounds a scatter */
-        {"sector-rmw", launch_sector_rmw, false, true}, /* KEEP: the weight traffic any design makes */
-        {"keep-traffic", launch_keep_traffic, false, true}, /* KEEP: sector-rmw + top-k + list; after
-                                                               scatter-only, since it rewrites the lists */
-        {"floor-launch", launch_empty, false, false},
-        {"floor-memset", launch_memset, false, false}, /* last: it overwrites the lists */
+    std::vector<impl_row> rows = {
+        {"fused", launch_fused, true, false, nullptr},
+        {"baseline", launch_baseline, true, false, nullptr},
     };
+    /* The CUDA plug-ins that SPIDX_PLUGINS loaded (spidx_registry_load_env ran in main). */
+    size_t n = 0;
+    const spidx_impl *all = spidx_impls(&n);
+    for (size_t i = 0; i < n; i++)
+        if (all[i].plugin_impl && all[i].plugin_impl->memory == SPIDX_PLUGIN_CUDA)
+            rows.push_back({all[i].name, nullptr, true, false, all[i].plugin_impl});
+    const std::vector<impl_row> rest = {
+        {"scatter-only", launch_scatter, false, true, nullptr},  /* KEEP: what bounds a scatter */
+        {"sector-rmw", launch_sector_rmw, false, true, nullptr}, /* KEEP: the weight traffic any design makes */
+        {"keep-traffic", launch_keep_traffic, false, true, nullptr}, /* KEEP: sector-rmw + top-k + list; after
+                                                                        scatter-only, since it rewrites the lists */
+        {"floor-launch", launch_empty, false, false, nullptr},
+        {"floor-memset", launch_memset, false, false, nullptr}, /* last: it overwrites the lists */
+    };
+    rows.insert(rows.end(), rest.begin(), rest.end());
+    return rows;
 }
 
 /* One configuration's device buffer sets and its reference output. */
@@ -565,7 +605,7 @@ bool validate_config(const config &c, const char *cname, const std::vector<impl_
 {
     bool ok = true;
     for (const impl_row &im : impls) {
-        if (!im.validate) continue;
+        if (!im.validate || !impl_applies(im, c)) continue;
         if (!validate(c, im, cd.sets[0], cd.topk, cd.w_init, cd.ref_list, cd.ref_weight, st)) {
             printf("%-26s %-14s MISMATCH against the reference: not timed\n", cname, im.name);
             ok = false;
@@ -609,12 +649,12 @@ void time_config(const config &c, const char *cname, const std::vector<impl_row>
 {
     std::vector<result> rows;
     for (const impl_row &im : impls) {
-        if (im.keep_only && c.mode != SPIDX_MODE_KEEP) continue;
+        if ((im.keep_only && c.mode != SPIDX_MODE_KEEP) || !impl_applies(im, c)) continue;
         result r;
         snprintf(r.config, sizeof r.config, "%s", cname);
         snprintf(r.impl, sizeof r.impl, "%s", im.name);
         r.b2b = time_b2b(c, im, sets, st, samples);
-        r.graph = time_graph(c, im, sets, st, samples);
+        r.graph = im.plugin ? timing{0, 0, 0} : time_graph(c, im, sets, st, samples); /* 0: not timed */
         r.bytes = floor_bytes(c);
         rows.push_back(r);
     }
@@ -627,10 +667,15 @@ void time_config(const config &c, const char *cname, const std::vector<impl_row>
     for (result &r : rows) {
         r.floor_b2b_us = fb;
         r.floor_graph_us = fg;
-        printf("%-26s %-14s %10.2f %6.1f%% %10.2f %6.1f%% %8.0f %8.2f %8.2f\n", r.config, r.impl, r.b2b.median_us,
-               100.0 * (r.b2b.max_us - r.b2b.min_us) / r.b2b.median_us, r.graph.median_us,
-               100.0 * (r.graph.max_us - r.graph.min_us) / r.graph.median_us, r.bytes / r.graph.median_us / 1e3,
-               r.graph.median_us / fg, r.b2b.median_us / fb);
+        if (r.graph.median_us > 0)
+            printf("%-26s %-14s %10.2f %6.1f%% %10.2f %6.1f%% %8.0f %8.2f %8.2f\n", r.config, r.impl, r.b2b.median_us,
+                   100.0 * (r.b2b.max_us - r.b2b.min_us) / r.b2b.median_us, r.graph.median_us,
+                   100.0 * (r.graph.max_us - r.graph.min_us) / r.graph.median_us, r.bytes / r.graph.median_us / 1e3,
+                   r.graph.median_us / fg, r.b2b.median_us / fb);
+        else /* a plug-in: back to back only; GB/s from that */
+            printf("%-26s %-14s %10.2f %6.1f%% %10s %7s %8.0f %8s %8.2f\n", r.config, r.impl, r.b2b.median_us,
+                   100.0 * (r.b2b.max_us - r.b2b.min_us) / r.b2b.median_us, "n/a", "", r.bytes / r.b2b.median_us / 1e3,
+                   "n/a", r.b2b.median_us / fb);
         results.push_back(r);
     }
     fflush(stdout);
@@ -660,7 +705,7 @@ void write_json_report(const char *path, const report_meta &m, const std::vector
                 "    {\"config\": \"%s\", \"impl\": \"%s\", \"bytes\": %.0f, "
                 "\"b2b_us\": {\"median\": %.3f, \"min\": %.3f, \"max\": %.3f}, "
                 "\"graph_us\": {\"median\": %.3f, \"min\": %.3f, \"max\": %.3f}, "
-                "\"floor_b2b_us\": %.3f, \"floor_graph_us\": %.3f}%s\n",
+                "\"floor_b2b_us\": %.3f, \"floor_graph_us\": %.3f}%s\n", /* graph 0: not timed (a plug-in) */
                 r.config, r.impl, r.bytes, r.b2b.median_us, r.b2b.min_us, r.b2b.max_us, r.graph.median_us,
                 r.graph.min_us, r.graph.max_us, r.floor_b2b_us, r.floor_graph_us, i + 1 < results.size() ? "," : "");
     }
@@ -682,10 +727,15 @@ void write_markdown_report(const char *path, const report_meta &meta, const std:
     fprintf(m, "| config | impl | back-to-back us | spread | graph us | spread | GB/s | x floor (graph) | x "
                "floor (b2b) |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for (const result &r : results)
-        fprintf(m, "| %s | %s | %.2f | %.1f%% | %.2f | %.1f%% | %.0f | %.2f | %.2f |\n", r.config, r.impl,
-                r.b2b.median_us, 100.0 * (r.b2b.max_us - r.b2b.min_us) / r.b2b.median_us, r.graph.median_us,
-                100.0 * (r.graph.max_us - r.graph.min_us) / r.graph.median_us, r.bytes / r.graph.median_us / 1e3,
-                r.graph.median_us / r.floor_graph_us, r.b2b.median_us / r.floor_b2b_us);
+        if (r.graph.median_us > 0)
+            fprintf(m, "| %s | %s | %.2f | %.1f%% | %.2f | %.1f%% | %.0f | %.2f | %.2f |\n", r.config, r.impl,
+                    r.b2b.median_us, 100.0 * (r.b2b.max_us - r.b2b.min_us) / r.b2b.median_us, r.graph.median_us,
+                    100.0 * (r.graph.max_us - r.graph.min_us) / r.graph.median_us, r.bytes / r.graph.median_us / 1e3,
+                    r.graph.median_us / r.floor_graph_us, r.b2b.median_us / r.floor_b2b_us);
+        else /* a plug-in, timed back to back only (GB/s from that) */
+            fprintf(m, "| %s | %s | %.2f | %.1f%% | n/a | | %.0f | n/a | %.2f |\n", r.config, r.impl, r.b2b.median_us,
+                    100.0 * (r.b2b.max_us - r.b2b.min_us) / r.b2b.median_us, r.bytes / r.b2b.median_us / 1e3,
+                    r.b2b.median_us / r.floor_b2b_us);
     fprintf(m, "\n## Targets\n\nfused: x floor <= 1.15 (ZERO), <= 1.2 (KEEP); baseline / fused >= 3 on decode "
                "and manyrow, >= 1.4 on large (mid has no speed-up target).\n\n| config | fused x floor "
                "(graph / b2b) | floor target | baseline / fused (graph / b2b) | speed-up target |\n"
@@ -743,6 +793,11 @@ int main(int argc, char **argv)
     cudaStream_t st;
     CUDA_CHECK(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking));
     const double memset_bw = o.validate_only ? 0.0 : measure_memset_bandwidth(st, o.samples);
+    char perr[512];
+    if (spidx_registry_load_env(perr, sizeof perr) != 0) {
+        fprintf(stderr, "spidx_bench: %s\n", perr);
+        return 2;
+    }
     const std::vector<impl_row> impls = bench_impls();
 
     printf("spidx_bench on %s (%d SMs); clocks (sm, mem, max sm, max mem, temp, power): %s\n", dev.prop.name,
