@@ -530,37 +530,41 @@ def parse_args():
     return args
 
 
-def start_mps(args, bins):
+def start_mps(args, bins, mps):
     """Starts the CUDA MPS control daemon for this run when it can: GPUs shared by several
-    fork jobs run them at once under MPS instead of time-slicing. Returns {"state": "started"
-    | "already running" | "off", "why": ...}; only a "started" daemon is stopped afterwards."""
+    fork jobs run them at once under MPS instead of time-slicing. Fills mps {"state":
+    "started" | "already running" | "off", "why": ...}, "started" as soon as the daemon is,
+    so that main's finally stops it even when this is interrupted; only a daemon this
+    campaign started is stopped."""
     ctl = shutil.which("nvidia-cuda-mps-control")
     if args.no_mps:
-        return {"state": "off", "why": "--no-mps"}
-    if not ctl:
-        return {"state": "off", "why": "nvidia-cuda-mps-control is not installed"}
-    if os.geteuid() != 0:
-        return {"state": "off", "why": "starting the MPS daemon needs root"}
-    if subprocess.run(["pgrep", "-x", "nvidia-cuda-mps"], capture_output=True).returncode == 0 or \
-            subprocess.run(["pgrep", "-f", "nvidia-cuda-mps-control -d"], capture_output=True).returncode == 0:
-        return {"state": "already running", "why": "not started by this campaign: left running"}
-    r = subprocess.run([ctl, "-d"], capture_output=True, text=True)
-    if r.returncode:
-        return {"state": "off", "why": f"nvidia-cuda-mps-control -d failed: {(r.stdout + r.stderr).strip()[:120]}"}
-    # One client first brings the MPS server up; many jobs connecting while it starts get
-    # "MPS server is not ready" (seen on the H200).
-    seed = os.path.join(ROOT, "corpus", "seed", "sink_empty.case")
-    for _ in range(5):
-        w = subprocess.run([bins["spidx_repro"], seed], capture_output=True, text=True,
-                           env=dict(os.environ, SPIDX_REQUIRE_GPU="1"))
-        if w.returncode == 0:
-            break
-        time.sleep(1)
+        mps.update(state="off", why="--no-mps")
+    elif not ctl:
+        mps.update(state="off", why="nvidia-cuda-mps-control is not installed")
+    elif os.geteuid() != 0:
+        mps.update(state="off", why="starting the MPS daemon needs root")
+    elif subprocess.run(["pgrep", "-x", "nvidia-cuda-mps"], capture_output=True).returncode == 0:
+        mps.update(state="already running", why="not started by this campaign: left running")  # comm is cut to 15
     else:
-        stop_mps({"state": "started"})
-        return {"state": "off", "why": "a first CUDA client could not connect to the MPS server: "
-                + (w.stdout + w.stderr).strip().splitlines()[-1][:120]}
-    return {"state": "started", "why": ""}
+        r = subprocess.run([ctl, "-d"], capture_output=True, text=True)
+        if r.returncode:
+            mps.update(state="off", why=f"nvidia-cuda-mps-control -d failed: {(r.stdout + r.stderr).strip()[:120]}")
+            return
+        mps.update(state="started", why="")
+        # One client first brings the MPS server up; many jobs connecting while it starts get
+        # "MPS server is not ready" (seen on the H200). The client compares fused with the
+        # reference on a seed, whatever SPIDX_IMPLS or SPIDX_PLUGINS say.
+        seed = os.path.join(ROOT, "corpus", "seed", "sink_empty.case")
+        env = {k: v for k, v in os.environ.items() if k not in ("SPIDX_IMPLS", "SPIDX_PLUGINS")}
+        for _ in range(5):
+            w = subprocess.run([bins["spidx_repro"], "--impls", "ref,fused", seed], capture_output=True, text=True,
+                               env=env)
+            if w.returncode == 0:
+                return
+            time.sleep(1)
+        stop_mps(mps)
+        mps.update(state="off", why="a first CUDA client could not use the MPS server: "
+                   + ((w.stdout + w.stderr).strip().splitlines() or ["?"])[-1][:120])
 
 
 def stop_mps(mps):
@@ -591,7 +595,7 @@ class Campaign:
         self.interrupted = False
         self.signum = 0
         self.known = []          # fuzz/failures.py recheck's rows
-        self.mps = {"state": "off", "why": "no GPU"}
+        self.mps = {"state": "off", "why": "no GPU"}  # start_mps fills it
 
     # ---- set-up and build -------------------------------------------------------------
     def set_up(self):
@@ -603,7 +607,7 @@ class Campaign:
         # Every known failure, rerun on this build before fuzzing: fixed ones leave the open list.
         self.known = failures_py.recheck(self.args.build_dir)
         if self.gpu_names:
-            self.mps = start_mps(self.args, self.bins)
+            start_mps(self.args, self.bins, self.mps)
             log(f"MPS: {self.mps['state']}" + (f" ({self.mps['why']})" if self.mps.get("why") else ""))
             # Without MPS, processes sharing a GPU time-slice it and more jobs are slower: one
             # job per GPU. With MPS they run at once: cores / GPUs - 1 jobs per GPU.
@@ -774,6 +778,9 @@ def main():
 
 
 def run_campaign(c):
+    # The handlers first: a SIGTERM while setting up (or starting MPS) still ends in main's finally.
+    signal.signal(signal.SIGINT, c.on_signal)
+    signal.signal(signal.SIGTERM, c.on_signal)
     try:
         c.set_up()
         c.start_workers()

@@ -130,9 +130,20 @@ void coverage_record_na(int impl_index, const uint8_t hit[COV_COUNT])
     for (int k = 0; k < COV_COUNT; k++) g_na_counts[impl_index][k] += hit[k];
 }
 
+unsigned long long coverage_inputs(int impl_index)
+{
+    return impl_index >= 0 && impl_index < MAX_IMPLS ? (unsigned long long)g_inputs[impl_index] : 0;
+}
+
 unsigned long long coverage_na_inputs(int impl_index)
 {
     return impl_index >= 0 && impl_index < MAX_IMPLS ? (unsigned long long)g_na_inputs[impl_index] : 0;
+}
+
+void coverage_record_na_categories(int impl_index, const uint8_t hit[COV_COUNT])
+{
+    if (impl_index < 0 || impl_index >= MAX_IMPLS) return;
+    for (int k = 0; k < COV_COUNT; k++) g_na_counts[impl_index][k] += hit[k];
 }
 
 /* The not-applicable table: one column per implementation that had such inputs. */

@@ -36,8 +36,14 @@ void coverage_record(int impl_index, const uint8_t hit[COV_COUNT]);
  * declares (case_applies): shown as "not applicable", never as covered. */
 void coverage_record_na(int impl_index, const uint8_t hit[COV_COUNT]);
 
-/* Inputs recorded as not applicable to impl_index so far. */
+/* Inputs recorded for impl_index so far: run on it, or not applicable to it. */
+unsigned long long coverage_inputs(int impl_index);
 unsigned long long coverage_na_inputs(int impl_index);
+
+/* Counts categories that impl_index cannot exercise whatever the input (the device call
+ * modes, for an implementation without a device entry point) as not applicable, without
+ * counting an input. */
+void coverage_record_na_categories(int impl_index, const uint8_t hit[COV_COUNT]);
 
 /* Prints the per-implementation table to stderr and writes JSON to $SPIDX_COVERAGE_JSON
  * when set. Registered with atexit by coverage_install; also callable directly. */

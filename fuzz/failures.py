@@ -76,9 +76,15 @@ def impls_of(signature):
     return None if impl in ("ref", "unreproduced") else f"ref,{impl}"
 
 
-def verdict(tools, case, meta, cwd=None):
-    """Runs one known failure: 'failing', 'passing' or 'unavailable: why'."""
+def verdict(tools, case, meta):
+    """Runs one known failure: 'failing', 'passing' or 'unavailable: why'. A failure no
+    tool reproduced (signature unreproduced:...) is never judged passing: nothing names
+    what to compare."""
     sig = meta.get("signature", "")
+    if sig.startswith("unreproduced:"):
+        return "unavailable: it was never reproduced, so nothing says what to compare"
+    # spidx_repro from the repository root (relative SPIDX_PLUGINS and SPIDX_PY_PATH work);
+    # fuzz_ref_replay in a scratch folder, where a failure writes its case.
     with tempfile.TemporaryDirectory(prefix="spidx-recheck-") as tmp:
         if meta.get("target") == "fuzz_ref" or case.endswith(".bin"):
             cmd, env = [tools["fuzz_ref_replay"], os.path.abspath(case)], dict(os.environ)
@@ -86,13 +92,15 @@ def verdict(tools, case, meta, cwd=None):
             impls = impls_of(sig)
             cmd = [tools["spidx_repro"], *(["--impls", impls] if impls else []), os.path.abspath(case)]
             env = dict(os.environ)
-        r = subprocess.run(cmd, cwd=cwd or tmp, env=env, text=True, errors="replace", capture_output=True,
-                           timeout=1800)
+        cwd = tmp if cmd[0] == tools["fuzz_ref_replay"] else ROOT
+        r = subprocess.run(cmd, cwd=cwd, env=env, text=True, errors="replace", capture_output=True, timeout=1800)
     out = r.stdout + r.stderr
     if r.returncode == 0:
         return "passing"
     if r.returncode == 2:  # a named implementation cannot run here, or the input is unusable
         return "unavailable: " + (out.strip().splitlines() or ["exit 2"])[-1][:160]
+    if r.returncode == 3:  # spidx_repro: the named implementation does not declare this case
+        return "unavailable: not applicable to the implementation it failed on"
     return "failing"
 
 

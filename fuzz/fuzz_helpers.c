@@ -71,6 +71,17 @@ void fuzz_describe_checks(char *buf, size_t size)
     if (!first && at < size) snprintf(buf + at, size - at, " inputs)");
 }
 
+const char *fuzz_named_impl_that_ran_nothing(void)
+{
+    const char *sel = getenv("SPIDX_IMPLS");
+    if (!sel || !*sel || strcmp(g_target, "fuzz_ref") == 0) return NULL;
+    for (size_t i = 0; i < g_nimpls; i++) {
+        const int k = fuzz_impl_index(g_impls[i]);
+        if (!g_impls[i]->is_reference && coverage_inputs(k) == 0 && coverage_na_inputs(k) > 0) return g_impls[i]->name;
+    }
+    return NULL;
+}
+
 int fuzz_impl_index(const spidx_impl *impl)
 {
     size_t n;

@@ -21,6 +21,11 @@ const spidx_impl *const *fuzz_impls(size_t *count);
  * target; with the reference alone it says so), or fuzz_ref's property checks. */
 void fuzz_describe_checks(char *buf, size_t size);
 
+/* When SPIDX_IMPLS names implementations and one of them (not the reference) was run on
+ * no input, every input being outside what it declares: its name; else NULL. A replay
+ * that compared nothing it was asked to must not pass. */
+const char *fuzz_named_impl_that_ran_nothing(void);
+
 /* Registry index of an implementation (for coverage counters). */
 int fuzz_impl_index(const spidx_impl *impl);
 

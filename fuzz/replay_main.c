@@ -6,8 +6,9 @@
  * each failure is counted, the remaining inputs still run, and the exit code is 1; exit
  * 2 when a path cannot be read, a `.case` file does not parse (by case_io.h's rule a
  * file named *.case or whose first line starts with "spidx-case" is one), no input was
- * found, or SPIDX_IMPLS names an implementation that cannot run here). The last line
- * names what was compared.
+ * found, or SPIDX_IMPLS names an implementation that cannot run here; exit 3 when
+ * SPIDX_IMPLS names one that every input lay outside of: nothing compared). The last
+ * line names what was compared.
  * `.case` files run as written (fuzz_check_case). */
 #define _DEFAULT_SOURCE /* DT_DIR */
 #include <dirent.h>
@@ -164,6 +165,13 @@ int main(int argc, char **argv)
     if (g_failed) {
         printf("replayed %ld inputs on %s: %ld failed\n", g_files, checks, g_failed);
         return 1;
+    }
+    const char *idle = fuzz_named_impl_that_ran_nothing();
+    if (idle) {
+        printf("replayed %ld inputs on %s: SPIDX_IMPLS names %s, which ran on no input (each was outside what it "
+               "declares): nothing compared\n",
+               g_files, checks, idle);
+        return 3;
     }
     printf("replayed %ld inputs on %s: all passed\n", g_files, checks);
     return 0;

@@ -542,6 +542,7 @@ static uint32_t tensor_layout(int64_t b, int64_t h, int64_t n, int64_t sb, int64
 uint32_t case_layout_caps(const spidx_case *c)
 {
     SPIDX_ASSERT(c->check == SPIDX_OK);
+    if (c->shape.rows == 0) return 0; /* no row, no layout: the strides are ignored */
     const spidx_params *p = &c->p;
     const spidx_row_strides *s = &c->strides;
     const int64_t lengths[3] = {c->shape.H, c->shape.T, p->sk};
@@ -557,7 +558,11 @@ int case_applies(const spidx_impl *impl, const spidx_case *c, spidx_status ref_s
     const uint32_t caps = impl->caps;
     const spidx_params *p = &c->p;
     if (why && why_size) why[0] = 0;
-    if (ref_status != SPIDX_OK && !(caps & SPIDX_CAP_VALIDATES)) {
+    if (ref_status == SPIDX_E_HEAVY_RANGE && !(caps & SPIDX_CAP_HEAVY_RANGE)) {
+        if (why) snprintf(why, why_size, "declares no handling of invalid top-k values (reference: SPIDX_E_HEAVY_RANGE)");
+        return 0;
+    }
+    if (ref_status != SPIDX_OK && ref_status != SPIDX_E_HEAVY_RANGE && !(caps & SPIDX_CAP_VALIDATES)) {
         if (why) snprintf(why, why_size, "expects valid inputs only (reference: %s)", spidx_status_name(ref_status));
         return 0;
     }

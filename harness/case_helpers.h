@@ -175,8 +175,9 @@ case_select_status case_select_impls(const spidx_impl **impls, size_t *count, FI
 void case_describe_impls(const spidx_impl *const *impls, size_t n, char *buf, size_t size);
 
 /* Whether impl may run on c, by the capabilities it declares (spidx_impl.caps): the
- * case's index type, weight type, mode and layout (padded, permuted), and, for an
- * implementation that does not validate, a reference status ref_status of SPIDX_OK.
+ * case's index type, weight type, mode and layout (padded, permuted), and the reference
+ * status ref_status: statuses 1-3 need SPIDX_CAP_VALIDATES, status 4 (an invalid top-k
+ * value) SPIDX_CAP_HEAVY_RANGE.
  * Returns 1, or 0 with the first reason it does not apply in why ("declares no int32
  * index", "expects valid inputs only (reference: SPIDX_E_STRIDE)"). Built-in
  * implementations declare everything. Such a case is "not applicable", never a pass. */

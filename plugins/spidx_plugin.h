@@ -44,10 +44,14 @@ enum {
     SPIDX_CAP_PADDED = 1u << 7,
     /* A batch stride smaller than the head stride (heads outermost in memory). */
     SPIDX_CAP_PERMUTED = 1u << 8,
-    /* It returns SPEC statuses 1-4 for invalid calls, writing nothing for 1-3. Without
-     * this bit it is run only on calls that the reference answers with SPIDX_OK. */
+    /* It validates calls as SPEC statuses 1-3 say (SPIDX_E_ARG, _STRIDE, _TOO_LARGE),
+     * writing nothing. Without this bit it is not run on such calls. */
     SPIDX_CAP_VALIDATES = 1u << 9,
-    SPIDX_CAP_ALL = (1u << 10) - 1
+    /* It handles invalid top-k values as SPEC status 4 says: SPIDX_E_HEAVY_RANGE, the
+     * detail of the first one, outputs written for the valid entries. Without this bit it
+     * is not run on calls with an invalid top-k value. */
+    SPIDX_CAP_HEAVY_RANGE = 1u << 10,
+    SPIDX_CAP_ALL = (1u << 11) - 1
 };
 
 /* One call. state is the implementation's own pointer (spidx_plugin_impl.state). Buffers
@@ -80,8 +84,11 @@ typedef struct spidx_plugin {
 } spidx_plugin;
 
 /* The entry point: returns the plug-in's description, which must stay valid until the
- * process exits; NULL refuses loading (the plug-in should print why). Called once. */
+ * process exits; NULL refuses loading (the plug-in should print why). Called once.
+ * Declared here inside extern "C", so a plug-in compiled as C++ (nvcc) exports the
+ * unmangled name. */
 typedef const spidx_plugin *(*spidx_plugin_entry_fn)(void);
+const spidx_plugin *spidx_plugin_entry(void);
 
 #ifdef __cplusplus
 }

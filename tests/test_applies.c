@@ -48,6 +48,9 @@ START_TEST(test_contiguous_padded_and_permuted_layouts_are_told_apart)
     ck_assert_uint_eq(layout_of(&p), SPIDX_CAP_PERMUTED);
     p.topk_sh = 5; /* heads outermost with a gap */
     ck_assert_uint_eq(layout_of(&p), SPIDX_CAP_PERMUTED | SPIDX_CAP_PADDED);
+    p = base();
+    p.h = 0, p.list_sb = 0, p.list_sh = 4, p.weight_sh = 99; /* no row: strides are ignored */
+    ck_assert_uint_eq(layout_of(&p), 0);
 }
 END_TEST
 
@@ -103,12 +106,16 @@ START_TEST(test_invalid_calls_go_only_to_implementations_that_validate)
     e = impl_with(SPIDX_CAP_ALL & ~(uint32_t)SPIDX_CAP_MODE_KEEP);
     ck_assert_int_eq(case_applies(&e, &c, SPIDX_E_ARG, why, sizeof why), 1);
     case_free(&c);
-    /* A valid shape whose top-k is out of range: the reference says E_HEAVY_RANGE. */
+    /* A valid shape whose top-k is out of range (the reference says E_HEAVY_RANGE): only for
+     * an implementation that declares status 4, validating 1-3 or not. */
     p = base();
     case_init(&c, &p, 6);
-    e = impl_with(SPIDX_CAP_ALL & ~(uint32_t)SPIDX_CAP_VALIDATES);
+    e = impl_with(SPIDX_CAP_ALL & ~(uint32_t)SPIDX_CAP_HEAVY_RANGE);
     ck_assert_int_eq(case_applies(&e, &c, SPIDX_E_HEAVY_RANGE, why, sizeof why), 0);
+    ck_assert_str_eq(why, "declares no handling of invalid top-k values (reference: SPIDX_E_HEAVY_RANGE)");
     ck_assert_int_eq(case_applies(&e, &c, SPIDX_OK, why, sizeof why), 1);
+    e = impl_with(SPIDX_CAP_ALL & ~(uint32_t)SPIDX_CAP_VALIDATES);
+    ck_assert_int_eq(case_applies(&e, &c, SPIDX_E_HEAVY_RANGE, why, sizeof why), 1);
     case_free(&c);
 }
 END_TEST

@@ -30,8 +30,11 @@ expect 0 "on ref, rowmark (not applicable: rowmark [0-9]* inputs): all passed" "
   env SPIDX_PLUGINS="$rowmark" SPIDX_IMPLS=ref,rowmark "$replay" $corpora
 expect 0 "rowmark .*agrees with ref" "rowmark: spidx_repro --plugin" "$repro" --plugin "$rowmark" --impls ref,rowmark \
   "$seed/padded_permuted_keep_bf16.case"
-expect 0 "rowmark .*not applicable *expects valid inputs only (reference: SPIDX_E_STRIDE)" \
-  "rowmark: an invalid case is not applicable" "$repro" --plugin "$rowmark" --impls ref,rowmark "$seed/e_stride_negative.case"
+expect 3 "rowmark .*not applicable *expects valid inputs only (reference: SPIDX_E_STRIDE)" \
+  "rowmark: an invalid case is not applicable: nothing compared (exit 3)" "$repro" --plugin "$rowmark" \
+  --impls ref,rowmark "$seed/e_stride_negative.case"
+expect 3 "SPIDX_IMPLS names rowmark, which ran on no input" "rowmark: a replay that compared nothing fails (exit 3)" \
+  env SPIDX_PLUGINS="$rowmark" SPIDX_IMPLS=ref,rowmark "$replay" "$seed/e_stride_negative.case"
 expect 0 "implementations under test: ref, rowmark" "rowmark: a Check test" \
   env SPIDX_PLUGINS="$rowmark" SPIDX_IMPLS=ref,rowmark "$unit"
 expect 2 "SPIDX_IMPLS names an unknown implementation 'rowmark'" "rowmark not loaded: named" \
@@ -71,7 +74,16 @@ caught() { # class, exit, needle, input
 caught past_row 134 "broken wrote outside its buffers (guard canary changed)" "$seed/sink_empty.case"
 caught past_row 134 "padding" "$seed/padded_strides.case"
 caught bad_status 134 "broken returned 42, which is not a spidx_status" "$seed/sink_empty.case"
-caught i32_crash 139 "signal SIGSEGV while implementation 'broken' was running (plug-in $dir/broken/broken_i32_crash.so)" \
-  "$seed/keep_marks_warp_rows_padded.case"
+# The crash report names the implementation, then the handler that was there before runs:
+# the default one (killed by SIGSEGV, 139), or ASan's in a sanitizer build (its report, exit 1).
+out=$(env SPIDX_PLUGINS="$dir/broken/broken_i32_crash.so" SPIDX_IMPLS=ref,broken "$replay" \
+      "$seed/keep_marks_warp_rows_padded.case" 2>&1); rc=$?
+want=139
+grep -q "ERROR: AddressSanitizer: SEGV" <<<"$out" && want=1
+if [ $rc -eq $want ] && grep -q "signal SIGSEGV while implementation 'broken' was running (plug-in $dir/broken/broken_i32_crash.so)" <<<"$out"; then
+  echo "ok   caught: i32_crash: exit $rc, the implementation named"
+else
+  echo "FAIL caught: i32_crash: exit $rc (want $want) or the implementation not named:"; tail -4 <<<"$out"; failed=1
+fi
 caught i32_crash 0 "all passed" "$seed/sink_empty.case"
 exit $failed

@@ -37,6 +37,10 @@ expect 134 "RuntimeError: no kernel for b=1" "raises: the traceback is reported"
   env SPIDX_PY_IMPL=py_raises:run SPIDX_IMPLS=ref,raises "$replay" "$root/corpus/seed/sink_empty.case"
 expect 134 "raises raised RuntimeError: no kernel for b=1 (traceback on stderr)" "raises: the failure names it" \
   env SPIDX_PY_IMPL=py_raises:run SPIDX_IMPLS=ref,raises "$replay" "$root/corpus/seed/sink_empty.case"
+expect 134 "exits raised RuntimeError: SystemExit: 0" "sys.exit fails the call, not the process" \
+  env SPIDX_PY_IMPL=py_raises:exits SPIDX_IMPLS=ref,exits "$replay" "$root/corpus/seed/sink_empty.case"
+expect 134 "big_status raised TypeError: returned 4294967296" "a status outside spidx_status fails the call" \
+  env SPIDX_PY_IMPL=py_raises:big_status SPIDX_IMPLS=ref,big_status "$replay" "$root/corpus/seed/sink_empty.case"
 expect 2 "cannot load no_such_module:run: ModuleNotFoundError" "a missing module is refused" \
   env SPIDX_PY_IMPL=no_such_module:run "$replay" "$root/corpus/seed/sink_empty.case"
 expect 2 "SPIDX_PY_IMPL is not set" "no SPIDX_PY_IMPL is refused" \

@@ -8,7 +8,9 @@
  * campaigns deduplicate failures by.
  * Exit: 0 all agree (or conversion done), 1 mismatch, 2 unusable input or arguments, a
  * named implementation that is unknown or cannot run here, or a plug-in that does not load.
- * An implementation whose declared capabilities exclude the case is "not applicable". */
+ * An implementation whose declared capabilities exclude the case is "not applicable"; exit
+ * 3 when implementations were named (SPIDX_IMPLS, --impls) and every one but the
+ * reference is: nothing was compared. */
 #define _POSIX_C_SOURCE 200809L /* mkdir */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,7 +20,7 @@
 #include "case_io.h"
 #include "minimize.h"
 
-enum { EXIT_AGREE = 0, EXIT_MISMATCH = 1, EXIT_UNUSABLE = 2 };
+enum { EXIT_AGREE = 0, EXIT_MISMATCH = 1, EXIT_UNUSABLE = 2, EXIT_NOT_COMPARED = 3 };
 
 static int usage(const char *why)
 {
@@ -194,11 +196,11 @@ static int convert(const options *o, const spidx_case *c)
 }
 
 /* Runs c on the reference (*want) and on every other selected implementation the case
- * applies to (outs[i] for impls[i], ran[i] = 1; the reference's own slot and those of
+ * applies to (outs[i] for impls[i], outs_ran[i] = 1; the reference's own slot and those of
  * implementations that do not apply are zeroed), prints the verdicts and the first
  * mismatches; returns 1 when some implementation disagrees. */
 static int run_verdicts(const spidx_case *c, const spidx_impl *const *impls, size_t n, spidx_outcome *want,
-                        spidx_outcome *outs, int *ran)
+                        spidx_outcome *outs, int *outs_ran)
 {
     const spidx_impl *ref = spidx_impl_find("ref");
     case_run(ref, c, want);
@@ -206,14 +208,14 @@ static int run_verdicts(const spidx_case *c, const spidx_impl *const *impls, siz
     int mismatch = 0;
     for (size_t i = 0; i < n; i++) {
         memset(&outs[i], 0, sizeof outs[i]);
-        ran[i] = 0;
+        outs_ran[i] = 0;
         if (impls[i] == ref) continue;
         char why[160];
         if (!case_applies(impls[i], c, want->status, why, sizeof why)) {
             printf("%-10s %-20s %s\n", impls[i]->name, "not applicable", why);
             continue;
         }
-        ran[i] = 1;
+        outs_ran[i] = 1;
         case_run(impls[i], c, &outs[i]);
         const long bad = case_compare(c, "ref", want, impls[i]->name, &outs[i], NULL, 0, NULL);
         printf("%-10s %-20s %s\n", impls[i]->name, spidx_status_name(outs[i].status),
@@ -224,8 +226,12 @@ static int run_verdicts(const spidx_case *c, const spidx_impl *const *impls, siz
             mismatch = 1;
         }
     }
+    const spidx_impl *compared_impls[SPIDX_MAX_IMPLS];
+    size_t ncompared = 0;
+    for (size_t i = 0; i < n; i++)
+        if (impls[i] == ref || outs_ran[i]) compared_impls[ncompared++] = impls[i];
     char compared[512];
-    case_describe_impls(impls, n, compared, sizeof compared);
+    case_describe_impls(compared_impls, ncompared, compared, sizeof compared);
     printf("---- compared: %s\n", compared);
     return mismatch;
 }
@@ -324,6 +330,12 @@ static int reproduce(const options *o, spidx_case *c)
     spidx_outcome want, outs[SPIDX_MAX_IMPLS];
     int ran[SPIDX_MAX_IMPLS];
     const int mismatch = run_verdicts(c, impls, n, &want, outs, ran);
+    /* Named implementations that all lay outside the case: nothing was compared. */
+    const char *sel = getenv("SPIDX_IMPLS");
+    int others = 0, others_ran = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!impls[i]->is_reference) others++, others_ran += ran[i];
+    const int not_compared = sel && *sel && others > 0 && others_ran == 0;
     const int dumped = o->dump ? dump_outcomes(o->dump, c, impls, n, &want, outs, ran) : 0;
     for (size_t i = 0; i < n; i++) outcome_free(&outs[i]);
     outcome_free(&want);
@@ -333,6 +345,10 @@ static int reproduce(const options *o, spidx_case *c)
             printf("---- nothing to minimize: every implementation agrees with ref\n");
         else if (minimize_to(o->minimize_out, o->input, c, impls, n) != 0)
             return EXIT_UNUSABLE;
+    }
+    if (not_compared) {
+        printf("---- nothing compared: every named implementation but the reference is not applicable\n");
+        return EXIT_NOT_COMPARED;
     }
     return mismatch ? EXIT_MISMATCH : EXIT_AGREE;
 }

@@ -64,7 +64,7 @@ static const spidx_plugin_impl k_impls[] = {
 };
 #else
 static const spidx_plugin_impl k_impls[] = {
-    {"broken", SPIDX_PLUGIN_HOST, SPIDX_CAP_ALL & ~(uint32_t)SPIDX_CAP_VALIDATES, broken_run, NULL},
+    {"broken", SPIDX_PLUGIN_HOST, SPIDX_CAP_ALL & ~(uint32_t)(SPIDX_CAP_VALIDATES | SPIDX_CAP_HEAVY_RANGE), broken_run, NULL},
 };
 #endif
 #if defined(BROKEN_ABI)

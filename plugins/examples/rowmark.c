@@ -84,7 +84,7 @@ static int rowmark_run(void *state, const spidx_params *p, const int64_t *topk, 
 
 #ifndef ROWMARK_NO_ENTRY /* plugins/broken/ compiles this file into broken copies with their own entry */
 static const spidx_plugin_impl k_impls[] = {
-    {"rowmark", SPIDX_PLUGIN_HOST, SPIDX_CAP_ALL & ~(uint32_t)SPIDX_CAP_VALIDATES, rowmark_run, NULL},
+    {"rowmark", SPIDX_PLUGIN_HOST, SPIDX_CAP_ALL & ~(uint32_t)(SPIDX_CAP_VALIDATES | SPIDX_CAP_HEAVY_RANGE), rowmark_run, NULL},
 };
 static const spidx_plugin k_plugin = {SPIDX_PLUGIN_ABI_VERSION, 1, k_impls, NULL, NULL};
 

@@ -11,14 +11,16 @@ A function declares itself with an attribute `spidx` (every key optional):
                  "mode": ["zero"],           # default: zero and keep
                  "layouts": ["padded", "permuted"]}              # default: both
 It is called as run(p, topk, list, weight) and returns None (SPIDX_OK) or a spidx status
-(an int). Python implementations are run on valid calls only. bfloat16 weights arrive as
-numpy uint16 (raw bits) on the host and as torch.bfloat16 on the GPU."""
+(an int, 0 to 6). Python implementations run on valid calls only: a status-4 call would
+need the detail of the first invalid entry, which a status alone cannot give. bfloat16 weights arrive as numpy uint16 (raw bits) on the host and as torch.bfloat16
+on the GPU. Any exception, SystemExit and KeyboardInterrupt included, fails the call."""
 
 import importlib
 import types
 
 CAP = {"int64": 1 << 0, "int32": 1 << 1, "float32": 1 << 2, "float16": 1 << 3, "bfloat16": 1 << 4,
        "zero": 1 << 5, "keep": 1 << 6, "padded": 1 << 7, "permuted": 1 << 8}  # spidx_plugin.h's SPIDX_CAP_*
+STATUS_MAX = 6  # spidx_status: SPIDX_OK = 0 .. SPIDX_E_DEVICE = 6
 MEMORY = {"host": 0, "cuda": 1}
 INDEX = {0: "int64", 1: "int32"}                        # spidx_index_type
 WEIGHT = {0: "float32", 1: "float16", 2: "bfloat16"}    # spidx_weight_type
@@ -65,12 +67,26 @@ def call(index, params, topk, lst, weight):
     T = S + p.heavy + W
     shapes = [(p.b, p.h, p.heavy), (p.b, p.h, T), (p.b, p.h, p.sk)]
     strides = [p.topk_strides + (1,), p.list_strides + (1,), p.weight_strides + (1,)]
+    try:
+        r = _call(fn, memory, p, shapes, strides, topk, lst, weight)
+    except Exception:
+        raise
+    except BaseException as e:  # SystemExit, KeyboardInterrupt: a failed call, not the process's end
+        raise RuntimeError(f"{type(e).__name__}: {e}") from e
+    if r is None:
+        return 0
+    if type(r) is not int or not 0 <= r <= STATUS_MAX:
+        raise TypeError(f"returned {r!r}: None or a spidx status (an int, 0 to {STATUS_MAX}) is expected")
+    return r
+
+
+def _call(fn, memory, p, shapes, strides, topk, lst, weight):
     if memory == MEMORY["host"]:
         import numpy as np
         wtype = {"float32": np.float32, "float16": np.float16, "bfloat16": np.uint16}[p.weight_dtype]
         dtypes = [np.int64, np.int64 if p.index_dtype == "int64" else np.int32, wtype]
         arrays = [_host_array(np, v, t, s, st) for v, t, s, st in zip((topk, lst, weight), dtypes, shapes, strides)]
-        r = fn(p, *arrays)
+        return fn(p, *arrays)
     else:
         import torch
         from torch.utils.dlpack import from_dlpack
@@ -79,5 +95,4 @@ def call(index, params, topk, lst, weight):
         tensors = [from_dlpack(v) if v is not None else torch.empty(s, dtype=t, device="cuda")
                    for v, t, s in zip((topk, lst, weight), dtypes, shapes)]
         with torch.cuda.stream(torch.cuda.ExternalStream(p.stream)):
-            r = fn(p, *tensors)
-    return 0 if r is None else int(r)
+            return fn(p, *tensors)

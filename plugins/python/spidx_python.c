@@ -232,7 +232,7 @@ static const spidx_plugin *refused(const char *what, const char *arg)
         Py_XDECREF(value);
         Py_XDECREF(tb);
     }
-    g_impls[0] = (spidx_plugin_impl){"python-bridge", SPIDX_PLUGIN_HOST, SPIDX_CAP_ALL & ~(uint32_t)SPIDX_CAP_VALIDATES,
+    g_impls[0] = (spidx_plugin_impl){"python-bridge", SPIDX_PLUGIN_HOST, SPIDX_CAP_INDEX_I64 | SPIDX_CAP_WEIGHT_F32 | SPIDX_CAP_MODE_ZERO,
                                      py_run, NULL};
     pl = (spidx_plugin){SPIDX_PLUGIN_ABI_VERSION, 1, g_impls, refuse, NULL};
     return &pl;
