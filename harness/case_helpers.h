@@ -17,7 +17,11 @@
     do {                                                                                                     \
         if (!(cond)) spidx_assert_fail(__FILE__, __LINE__, #cond);                                          \
     } while (0)
+#ifdef __cplusplus /* the bench includes this header from CUDA C++ */
+[[noreturn]] void spidx_assert_fail(const char *file, int line, const char *cond);
+#else
 _Noreturn void spidx_assert_fail(const char *file, int line, const char *cond);
+#endif
 
 /* SplitMix64: advances *state and returns its next 64 random bits. Every random choice
  * of the case library (fills, the decoder's derived values) uses it, so a seed names

@@ -336,6 +336,17 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) fused_rows_kernel(fuse
 /* Which kernel serves a call (the dispatch in the file comment). */
 enum class fused_path { list, rows, chunks };
 
+/* The dispatch: KEEP lists of up to kFlatListMax entries in all go flat (below that, a
+ * bitmap item's set-up, top-k wait and barrier cost more than scattered stores:
+ * kernels/NOTES.md v12), and so do rows without weights; rows that fit a warp's bitmap
+ * (kWarpRowMax bits) go one per warp; longer rows go in block chunks. */
+fused_path fused_pick_path(long long sk, long long rows, long long T, bool keep)
+{
+    if (sk == 0 || (keep && rows * T <= kFlatListMax)) return fused_path::list;
+    if (sk <= SPIDX_MUT(20, kWarpRowMax, kWarpRowMax + 32)) return fused_path::rows;
+    return fused_path::chunks;
+}
+
 template <typename IndexT, typename WordT>
 cudaError_t fused_launch_typed(const fused_args &a, fused_path path, cudaStream_t stream)
 {
@@ -391,19 +402,14 @@ cudaError_t fused_launch(const spidx_params *p, const spidx_shape *s, const gpu_
     a.one = SPIDX_MUT(12, one, p->weight_type == SPIDX_WEIGHT_BF16 ? SPIDX_ONE_F16 : one);
     if (a.rows == 0) return cudaSuccess;
 
-    /* KEEP lists of up to kFlatListMax entries in all go flat: below that, a bitmap item's
-     * set-up, top-k wait and barrier cost more than scattered stores (kernels/NOTES.md v12). */
-    fused_path path;
-    if (a.sk == 0 || (a.keep && a.rows * a.T <= kFlatListMax)) {
+    const fused_path path = fused_pick_path(a.sk, a.rows, a.T, a.keep);
+    if (path == fused_path::list) {
         if (a.T == 0) return cudaSuccess; /* nothing to write */
-        path = fused_path::list;
         a.chunk = a.nchunks = 0; /* the list kernel has no chunks */
-    } else if (a.sk <= SPIDX_MUT(20, kWarpRowMax, kWarpRowMax + 32)) { /* the warp's bitmap: kWarpRowMax bits */
-        path = fused_path::rows;
+    } else if (path == fused_path::rows) {
         a.chunk = a.sk;
         a.nchunks = 1;
     } else {
-        path = fused_path::chunks;
         /* Smaller chunks until the grid can fill the device. */
         long long chunk = kChunkMax;
         const long long target = gpu_sm_count(); /* chunks for one block per SM (NOTES: v3, v8 chunks) */
@@ -449,6 +455,19 @@ extern "C" spidx_status spidx_fused_run_call(int how, const spidx_params *p, con
                                           void *weight, spidx_detail *detail)
 {
     return gpu_run_call("fused", fused_launch, how, p, topk, list, weight, detail);
+}
+
+extern "C" const char *spidx_fused_path_name(const spidx_params *p)
+{
+    spidx_shape s;
+    if (spidx_check(p, p, p, p, &s, nullptr) != SPIDX_OK) return nullptr;
+    const bool keep = p->mode == SPIDX_MODE_KEEP;
+    if (s.rows == 0) return "none";
+    switch (fused_pick_path(p->sk, s.rows, s.T, keep)) {
+    case fused_path::list: return s.T == 0 ? "none" : keep ? "list keep" : "list"; /* as fused_launch */
+    case fused_path::rows: return keep ? "warp rows keep" : "warp rows";
+    default: return keep ? "block chunks keep" : "block chunks";
+    }
 }
 
 extern "C" spidx_status spidx_fused_launch_device(const spidx_params *p, const int64_t *topk, void *list,

@@ -51,6 +51,12 @@ spidx_status spidx_baseline_run_call(int how, const spidx_params *p, const int64
 
 void spidx_gpu_release(void) {}
 
+const char *spidx_fused_path_name(const spidx_params *p)
+{
+    (void)p;
+    return NULL;
+}
+
 spidx_status plugin_cuda_call(const char *name, spidx_plugin_run_fn run, void *state, const spidx_params *p,
                               const int64_t *topk, void *list, void *weight, spidx_detail *detail)
 {

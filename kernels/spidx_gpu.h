@@ -43,6 +43,12 @@ spidx_status spidx_fused_run_call(int how, const spidx_params *p, const int64_t 
 spidx_status spidx_baseline_run_call(int how, const spidx_params *p, const int64_t *topk, void *list, void *weight,
                                      spidx_detail *detail);
 
+/* Which of fused's kernels serves a call with params p (kernels/fused.cu's dispatch; the
+ * sweep counts shapes per path): "list", "warp rows", "block chunks", each followed by
+ * " keep" in KEEP mode (bitmaps), or "none" when the call writes nothing; NULL for
+ * invalid params. Needs no device; NULL in a build without CUDA. */
+const char *spidx_fused_path_name(const spidx_params *p);
+
 /* Frees the device staging buffers (they are otherwise kept and grown on demand).
  * Never fails; a no-op without CUDA. */
 void spidx_gpu_release(void);

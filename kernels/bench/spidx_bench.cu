@@ -5,6 +5,10 @@
  * four steps: parse_options; for each configuration validate_config, which checks each
  * implementation bit for bit against the reference, before time_config; write_report.
  * Usage: spidx_bench [--validate-only] [--samples N] [--only SUBSTR] [--report-dir DIR] [--commit SHA]
+ *                    [--sweep N [--seed S] | --case FILE]
+ * --sweep times N shapes drawn by kernels/bench/sweep_shapes.c instead of the table and
+ * writes DIR/sweep-<UTC>.{md,json,dat,gp} and the worst shapes' .case files; --case times
+ * one shape from a .case file (contiguous rows, int64 list).
  * Writes DIR/<UTC>.md and .json with --report-dir; exit 0 ok, 1 mismatch (or no GPU under
  * SPIDX_REQUIRE_GPU=1), 2 no GPU while SPIDX_IMPLS names implementations, 77 no GPU. */
 #include <cuda_runtime.h>
@@ -17,12 +21,18 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <cmath>
+#include <string>
 #include <vector>
 
 #include "spidx.h"
 #include "spidx_gpu.h"
 #include "spidx_gpu_device.h"
 #include "spidx_registry.h"
+#include "sweep_shapes.h"
+extern "C" {
+#include "case_io.h" /* case_parse, case_write: the sweep's .case files and --case */
+}
 
 #define BENCH_CHECK(cond)                                                                                     \
     do {                                                                                                      \
@@ -111,6 +121,18 @@ __global__ void bench_keep_traffic_kernel(uint4 *w, const uint32_t *sectors, lon
     }
 }
 
+/* Reads n 16-byte words of the top-k and stores nothing unless their XOR is `magic` (it
+ * never is): the top-k read that the floor adds to the output bytes. */
+__global__ void bench_read_kernel(const uint4 *t, long long n, unsigned magic, unsigned *sink)
+{
+    unsigned x = 0;
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+        const uint4 v = t[i];
+        x ^= v.x ^ v.y ^ v.z ^ v.w;
+    }
+    if (x == magic) *sink = x;
+}
+
 uint64_t g_rng = 0x9E3779B97F4A7C15ull;
 uint64_t rng_next()
 {
@@ -127,6 +149,22 @@ struct config {
     spidx_shape s;
     size_t topk_bytes, list_bytes, weight_bytes;
 };
+
+/* A configuration from valid contiguous int64 params (the sweep's shapes, --case). */
+config make_config_params(const spidx_params &p)
+{
+    config c;
+    c.shape = nullptr;
+    c.weight_type = p.weight_type;
+    c.mode = p.mode;
+    c.p = p;
+    spidx_detail d;
+    BENCH_CHECK(spidx_check(&c.p, &c.p, &c.p, &c.p, &c.s, &d) == SPIDX_OK);
+    c.topk_bytes = (size_t)c.s.topk_span * 8;
+    c.list_bytes = (size_t)c.s.list_span * c.s.index_size;
+    c.weight_bytes = (size_t)c.s.weight_span * c.s.weight_size;
+    return c;
+}
 
 config make_config(const shape_row *sh, int wt, int mode)
 {
@@ -177,11 +215,18 @@ struct device_set {
     long long nsectors;
 };
 
-/* Distinct top-k values per row in [0, sk - init_offset): a partial Fisher-Yates draw. */
+/* Distinct top-k values per row in [0, sk - init_offset): a partial Fisher-Yates draw;
+ * past 2^16 candidates (the sweep's long rows), independent draws, which may repeat. */
 std::vector<int64_t> make_topk(const config &c)
 {
     const long long range = c.p.sk - c.p.init_offset;
     std::vector<int64_t> topk((size_t)c.s.topk_span);
+    if (c.s.H == 0 || c.s.rows == 0) return topk;
+    if (range > 65536) {
+        for (long long r = 0; r < c.s.rows; r++)
+            for (long long k = 0; k < c.s.H; k++) topk[(size_t)(r * c.s.H + k)] = (int64_t)(rng_next() % (uint64_t)range);
+        return topk;
+    }
     std::vector<int64_t> pool((size_t)range);
     for (long long r = 0; r < c.s.rows; r++) {
         for (long long i = 0; i < range; i++) pool[(size_t)i] = i;
@@ -219,6 +264,15 @@ spidx_status launch_memset(const config &c, const device_set &d, cudaStream_t st
     if (cudaMemsetAsync(d.weight, 0, c.weight_bytes, st) != cudaSuccess) return SPIDX_E_DEVICE;
     if (cudaMemsetAsync(d.list, 0, c.list_bytes, st) != cudaSuccess) return SPIDX_E_DEVICE;
     return SPIDX_OK;
+}
+
+spidx_status launch_topk_read(const config &c, const device_set &d, cudaStream_t st)
+{
+    const long long n = (long long)(c.topk_bytes / 16);
+    if (n == 0) return SPIDX_OK; /* under 16 bytes: the launch floor covers it */
+    const unsigned grid = (unsigned)std::min<long long>((n + 255) / 256, 132LL * 16);
+    bench_read_kernel<<<grid, 256, 0, st>>>((const uint4 *)d.topk, n, 0x5EED5EEDu, (unsigned *)d.first_bad);
+    return cudaGetLastError() == cudaSuccess ? SPIDX_OK : SPIDX_E_DEVICE;
 }
 
 spidx_status launch_scatter(const config &c, const device_set &d, cudaStream_t st)
@@ -473,6 +527,9 @@ struct options {
     int samples = 25;
     const char *report_dir = nullptr, *only = nullptr;
     const char *commit = getenv("SPIDX_COMMIT");
+    int sweep = 0;                 /* --sweep N: N drawn shapes instead of the fixed table */
+    unsigned long long seed = 1;   /* --seed S: the sweep's draw */
+    const char *case_file = nullptr; /* --case FILE: one shape from a .case file */
 };
 
 /* Fills *o from argv; returns 0, or the exit status 2 after a message. */
@@ -489,11 +546,21 @@ int parse_options(int argc, char **argv, options *o)
             o->report_dir = argv[++i];
         else if (!strcmp(argv[i], "--commit") && i + 1 < argc)
             o->commit = argv[++i];
+        else if (!strcmp(argv[i], "--sweep") && i + 1 < argc)
+            o->sweep = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
+            o->seed = strtoull(argv[++i], nullptr, 10);
+        else if (!strcmp(argv[i], "--case") && i + 1 < argc)
+            o->case_file = argv[++i];
         else {
             fprintf(stderr, "usage: spidx_bench [--validate-only] [--samples N>=20] [--only SUBSTR] [--report-dir DIR] "
-                            "[--commit SHA]\n");
+                            "[--commit SHA] [--sweep N [--seed S] | --case FILE]\n");
             return 2;
         }
+    }
+    if (o->sweep < 0 || (o->sweep && o->case_file)) {
+        fprintf(stderr, "spidx_bench: --sweep takes a count, and not with --case\n");
+        return 2;
     }
     if (o->samples < 20) {
         fprintf(stderr, "spidx_bench: --samples must be at least 20\n");
@@ -535,8 +602,8 @@ struct device_info {
     char clocks[256];
 };
 
-/* The rows of the tables, in timing order. The floors come last, floor-memset after
- * floor-launch (time_config reads them there). */
+/* The rows of the tables, in timing order. The floors come last: floor-topk-read,
+ * floor-launch, floor-memset (time_config reads them there). */
 std::vector<impl_row> bench_impls(void)
 {
     std::vector<impl_row> rows = {
@@ -554,6 +621,7 @@ std::vector<impl_row> bench_impls(void)
         {"sector-rmw", launch_sector_rmw, false, true, nullptr}, /* KEEP: the weight traffic any design makes */
         {"keep-traffic", launch_keep_traffic, false, true, nullptr}, /* KEEP: sector-rmw + top-k + list; after
                                                                         scatter-only, since it rewrites the lists */
+        {"floor-topk-read", launch_topk_read, false, false, nullptr},
         {"floor-launch", launch_empty, false, false, nullptr},
         {"floor-memset", launch_memset, false, false, nullptr}, /* last: it overwrites the lists */
     };
@@ -570,14 +638,15 @@ struct config_data {
 
 /* Allocates the rotation's buffer sets (top-k loaded, weights zeroed) and computes the
  * reference from random initial weights (KEEP must keep them, ZERO must overwrite them). */
-config_data prepare_config(const config &c, cudaStream_t st)
+config_data prepare_config(const config &c, cudaStream_t st, const std::vector<int64_t> *topk = nullptr)
 {
     BENCH_CHECK(c.p.index_type == SPIDX_INDEX_I64 && c.weight_bytes / 32 <= UINT32_MAX); /* marked_sectors */
     config_data cd;
     const size_t set_bytes = c.topk_bytes + c.list_bytes + c.weight_bytes + 256;
     const int nsets = (int)std::min<size_t>(kMaxSets, std::max<size_t>(2, kRotateBytes / set_bytes + 1));
     cd.sets.resize((size_t)nsets);
-    cd.topk = make_topk(c);
+    cd.topk = topk ? *topk : make_topk(c);
+    BENCH_CHECK(cd.topk.size() == (size_t)c.s.topk_span);
     for (device_set &d : cd.sets) {
         CUDA_CHECK(cudaMalloc(&d.topk, c.topk_bytes));
         CUDA_CHECK(cudaMalloc(&d.list, c.list_bytes));
@@ -658,12 +727,15 @@ void time_config(const config &c, const char *cname, const std::vector<impl_row>
         r.bytes = floor_bytes(c);
         rows.push_back(r);
     }
-    /* Floor: the larger of the launch floor and the bytes floor (ZERO: the memset
-     * timing; KEEP: its bytes at the measured memset bandwidth). */
-    const result &fl = rows[rows.size() - 2], &fm = rows[rows.size() - 1];
+    /* Floor: the larger of the launch floor and the traffic floor, which is the output
+     * bytes (ZERO: the memset timing; KEEP: its bytes at the measured memset bandwidth)
+     * plus the top-k read, timed on its own. */
+    const result &ft = rows[rows.size() - 3], &fl = rows[rows.size() - 2], &fm = rows[rows.size() - 1];
     const double keep_bytes_us = floor_bytes(c) / memset_bw;
-    const double fb = std::max(fl.b2b.median_us, c.mode == SPIDX_MODE_ZERO ? fm.b2b.median_us : keep_bytes_us);
-    const double fg = std::max(fl.graph.median_us, c.mode == SPIDX_MODE_ZERO ? fm.graph.median_us : keep_bytes_us);
+    const double fb = std::max(fl.b2b.median_us,
+                               (c.mode == SPIDX_MODE_ZERO ? fm.b2b.median_us : keep_bytes_us) + ft.b2b.median_us);
+    const double fg = std::max(fl.graph.median_us,
+                               (c.mode == SPIDX_MODE_ZERO ? fm.graph.median_us : keep_bytes_us) + ft.graph.median_us);
     for (result &r : rows) {
         r.floor_b2b_us = fb;
         r.floor_graph_us = fg;
@@ -721,7 +793,9 @@ void write_markdown_report(const char *path, const report_meta &meta, const std:
                "power): %s\n- commit: %s\n- %d samples of %d launches each (rotating over buffer sets larger "
                "than L2), after warm-up; median and spread (max - min) / median\n- memset bandwidth (1 GiB): "
                "%.0f GB/s\n- GB/s = floor bytes (ZERO: weights + list; KEEP: list + 32 B per list entry) / "
-               "graph median\n- x floor = time / max(launch floor, bytes floor), per timing method\n\n",
+               "graph median\n- x floor = time / max(launch floor, bytes floor + top-k read), per timing method "
+               "(bytes floor: ZERO the memset of weights and list, KEEP its bytes at the memset bandwidth; "
+               "top-k read: floor-topk-read, timed)\n\n",
             meta.stamp, meta.dev->prop.name, meta.dev->prop.multiProcessorCount, meta.dev->clocks,
             meta.commit ? meta.commit : "unknown", meta.samples, kOpsPerSample, meta.memset_bw / 1e3);
     fprintf(m, "| config | impl | back-to-back us | spread | graph us | spread | GB/s | x floor (graph) | x "
@@ -777,6 +851,260 @@ void write_report(const char *dir, const report_meta &meta_in, const std::vector
     printf("spidx_bench: wrote %s/%s.{md,json}\n", dir, stamp);
 }
 
+/* Validates, then (unless --validate-only or after a mismatch) times one configuration;
+ * false on a mismatch. topk: the values to use (a .case's), or NULL to draw them. */
+bool run_config(const config &c, const char *cname, const options &o, const std::vector<impl_row> &impls,
+                cudaStream_t st, double memset_bw, bool time_it, std::vector<result> &results,
+                const std::vector<int64_t> *topk = nullptr)
+{
+    config_data cd = prepare_config(c, st, topk);
+    const bool ok = validate_config(c, cname, impls, cd, st);
+    load_reference_inputs(c, cd, st);
+    if (!o.validate_only && ok && time_it) time_config(c, cname, impls, cd.sets, st, o.samples, memset_bw, results);
+    free_config(cd);
+    return ok;
+}
+
+/* The rng state of sweep shape i: its top-k values can be drawn again for its .case. */
+uint64_t sweep_rng_state(unsigned long long seed, int i)
+{
+    return (seed + 1) * 0x2545F4914F6CDD1Dull ^ ((uint64_t)(unsigned)i * 0x9E3779B97F4A7C15ull) | 1;
+}
+
+/* One sweep shape's figures, from its result rows. */
+struct sweep_row {
+    int index;
+    sweep_class cls;
+    const char *path;
+    char config[64];
+    spidx_params p;
+    double bytes, fused_us, baseline_us, floor_us, fused_min, fused_max, baseline_min, baseline_max;
+    double x_floor() const { return fused_us / floor_us; }
+    double x_baseline() const { return fused_us / baseline_us; }
+    /* fused slower than the baseline by more than their measured spreads overlap */
+    bool slower() const { return fused_min > baseline_max; }
+};
+
+double percentile(std::vector<double> v, double q)
+{
+    std::sort(v.begin(), v.end());
+    const size_t k = (size_t)std::min<double>((double)v.size() - 1, std::ceil(q * (double)v.size()) - 1);
+    return v[k];
+}
+
+/* Writes shape r's .case (its params and top-k values, drawn again) into dir; false when its
+ * top-k is too large for a useful text file. */
+bool write_sweep_case(const char *dir, const sweep_row &r, unsigned long long seed, char *path, size_t n)
+{
+    const config c = make_config_params(r.p);
+    if (c.s.rows * c.s.H > 200000) return false;
+    g_rng = sweep_rng_state(seed, r.index);
+    const std::vector<int64_t> topk = make_topk(c);
+    spidx_case k;
+    case_init(&k, &r.p, (uint64_t)r.index);
+    for (int64_t row = 0; row < c.s.rows; row++)
+        for (int64_t j = 0; j < c.s.H; j++) case_set_topk(&k, row / r.p.h, row % r.p.h, j, topk[(size_t)(row * c.s.H + j)]);
+    snprintf(path, n, "%s/sweep%03d-%s.case", dir, r.index, sweep_class_name(r.cls));
+    FILE *f = fopen(path, "w");
+    BENCH_CHECK(f != nullptr);
+    char note[200];
+    snprintf(note, sizeof note, "spidx_bench --sweep shape %d (seed %llu, class %s): fused at %.2fx the floor", r.index,
+             seed, sweep_class_name(r.cls), r.x_floor());
+    case_write(f, &k, note);
+    BENCH_CHECK(fclose(f) == 0);
+    case_free(&k);
+    return true;
+}
+
+/* The sweep's report: DIR/sweep-<UTC>.md, .json, .dat and .gp (gnuplot: fused / floor
+ * against bytes written, one point per shape, log x), and the 10 worst shapes as .case. */
+void write_sweep_report(const char *dir, const report_meta &meta, const std::vector<sweep_row> &rows,
+                        unsigned long long seed)
+{
+    char stamp[32], path[600];
+    const time_t now = time(nullptr);
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime(&now));
+    std::vector<double> xf, xb;
+    for (const sweep_row &r : rows) xf.push_back(r.x_floor()), xb.push_back(r.x_baseline());
+    std::vector<const sweep_row *> worst;
+    for (const sweep_row &r : rows) worst.push_back(&r);
+    std::sort(worst.begin(), worst.end(), [](const sweep_row *a, const sweep_row *b) { return a->x_floor() > b->x_floor(); });
+    if (worst.size() > 10) worst.resize(10);
+    snprintf(path, sizeof path, "%s/sweep-%s-cases", dir, stamp);
+    mkdir(path, 0777);
+    std::vector<std::string> cases;
+    for (const sweep_row *r : worst) {
+        char cp[700];
+        cases.push_back(write_sweep_case(path, *r, seed, cp, sizeof cp) ? std::string(cp) : std::string("(top-k too large for .case)"));
+    }
+    snprintf(path, sizeof path, "%s/sweep-%s.dat", dir, stamp);
+    FILE *d = fopen(path, "w");
+    BENCH_CHECK(d != nullptr);
+    fprintf(d, "# bytes x_floor x_baseline index class path\n");
+    for (const sweep_row &r : rows) {
+        std::string word = r.path; /* one gnuplot column: "warp rows keep" -> warp_rows_keep */
+        std::replace(word.begin(), word.end(), ' ', '_');
+        fprintf(d, "%.0f %.4f %.4f %d %s %s\n", r.bytes, r.x_floor(), r.x_baseline(), r.index, sweep_class_name(r.cls),
+                word.c_str());
+    }
+    BENCH_CHECK(fclose(d) == 0);
+    snprintf(path, sizeof path, "%s/sweep-%s.gp", dir, stamp);
+    FILE *g = fopen(path, "w");
+    BENCH_CHECK(g != nullptr);
+    fprintf(g, "# gnuplot %s/sweep-%s.gp: writes sweep-%s.svg beside it\n"
+               "set terminal svg size 900,560 dynamic noenhanced\nset output '%s/sweep-%s.svg'\n"
+               "set title 'spidx_bench --sweep %zu --seed %llu on %s: fused / floor per shape'\n"
+               "set logscale x\nset xlabel 'bytes written (floor bytes)'\nset ylabel 'fused time / floor'\n"
+               "set key outside right\nset grid\n"
+               "plot for [path in 'list list_keep warp_rows warp_rows_keep block_chunks block_chunks_keep none'] "
+               "'%s/sweep-%s.dat' using 1:(strcol(6) eq path ? $2 : 1/0) title path with points pt 7 ps 0.5\n",
+            dir, stamp, stamp, dir, stamp, rows.size(), seed, meta.dev->prop.name, dir, stamp);
+    BENCH_CHECK(fclose(g) == 0);
+    snprintf(path, sizeof path, "%s/sweep-%s.md", dir, stamp);
+    FILE *m = fopen(path, "w");
+    BENCH_CHECK(m != nullptr);
+    int slower = 0;
+    for (const sweep_row &r : rows) slower += r.slower();
+    fprintf(m, "# spidx_bench --sweep %zu --seed %llu (%s)\n\n- GPU: %s (%d SMs); clocks as found: %s\n- commit: %s\n"
+               "- each shape validated bit for bit against the reference, then timed as the fixed table (graph "
+               "replay, %d samples of %d launches over buffer sets larger than L2)\n- floor = max(launch floor, "
+               "output bytes floor + top-k read); ratios on graph medians\n\n",
+            rows.size(), seed, stamp, meta.dev->prop.name, meta.dev->prop.multiProcessorCount, meta.dev->clocks,
+            meta.commit ? meta.commit : "unknown", meta.samples, kOpsPerSample);
+    if (!rows.empty()) {
+        fprintf(m, "| ratio | median | 90th | 99th | worst |\n|---|---:|---:|---:|---:|\n");
+        fprintf(m, "| fused / floor | %.2f | %.2f | %.2f | %.2f |\n", percentile(xf, 0.5), percentile(xf, 0.9),
+                percentile(xf, 0.99), percentile(xf, 1.0));
+        fprintf(m, "| fused / baseline | %.2f | %.2f | %.2f | %.2f |\n\n", percentile(xb, 0.5), percentile(xb, 0.9),
+                percentile(xb, 0.99), percentile(xb, 1.0));
+        fprintf(m, "fused slower than the baseline beyond both medians' spread on %d of %zu shapes.\n\n", slower,
+                rows.size());
+    }
+    fprintf(m, "## Shapes per class and per fused path\n\n| class | shapes |\n|---|---:|\n");
+    for (int k = 0; k < SWEEP_CLASS_COUNT; k++) {
+        int n = 0;
+        for (const sweep_row &r : rows) n += r.cls == k;
+        fprintf(m, "| %s | %d |\n", sweep_class_name(k), n);
+    }
+    fprintf(m, "\n| fused path | shapes |\n|---|---:|\n");
+    const char *paths[] = {"list", "list keep", "warp rows", "warp rows keep", "block chunks", "block chunks keep", "none"};
+    for (const char *pth : paths) {
+        int n = 0;
+        for (const sweep_row &r : rows) n += !strcmp(r.path, pth);
+        fprintf(m, "| %s | %d |\n", pth, n);
+    }
+    fprintf(m, "\n## The 10 worst shapes (fused / floor)\n\n| shape | class | path | bytes | fused us | baseline us | "
+               "floor us | x floor | .case |\n|---|---|---|---:|---:|---:|---:|---:|---|\n");
+    for (size_t i = 0; i < worst.size(); i++)
+        fprintf(m, "| %s | %s | %s | %.0f | %.2f | %.2f | %.2f | %.2f | %s |\n", worst[i]->config,
+                sweep_class_name(worst[i]->cls), worst[i]->path, worst[i]->bytes, worst[i]->fused_us,
+                worst[i]->baseline_us, worst[i]->floor_us, worst[i]->x_floor(), cases[i].c_str());
+    fprintf(m, "\nPlot: `gnuplot %s/sweep-%s.gp` writes `sweep-%s.svg`.\n\n## Every shape\n\n| shape | class | path | b | h | "
+               "sk | sink | heavy | window | weights | mode | bytes | fused us | baseline us | floor us | x floor | x "
+               "baseline |\n|---|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|\n",
+            dir, stamp, stamp);
+    for (const sweep_row &r : rows)
+        fprintf(m, "| %d | %s | %s | %lld | %lld | %lld | %lld | %lld | %lld | %s | %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f |\n",
+                r.index, sweep_class_name(r.cls), r.path, (long long)r.p.b, (long long)r.p.h, (long long)r.p.sk,
+                (long long)r.p.sink, (long long)r.p.heavy, (long long)r.p.window, spidx_weight_type_name(r.p.weight_type),
+                spidx_mode_name(r.p.mode), r.bytes, r.fused_us, r.baseline_us, r.floor_us, r.x_floor(), r.x_baseline());
+    BENCH_CHECK(fclose(m) == 0);
+    snprintf(path, sizeof path, "%s/sweep-%s.json", dir, stamp);
+    FILE *j = fopen(path, "w");
+    BENCH_CHECK(j != nullptr);
+    fprintf(j, "{\"gpu\": \"%s\", \"commit\": \"%s\", \"seed\": %llu, \"shapes\": [\n", meta.dev->prop.name,
+            meta.commit ? meta.commit : "unknown", seed);
+    for (size_t i = 0; i < rows.size(); i++) {
+        const sweep_row &r = rows[i];
+        fprintf(j, "  {\"index\": %d, \"class\": \"%s\", \"path\": \"%s\", \"b\": %lld, \"h\": %lld, \"sk\": %lld, "
+                   "\"sink\": %lld, \"heavy\": %lld, \"window\": %lld, \"weight_type\": %d, \"mode\": %d, \"bytes\": %.0f, "
+                   "\"fused_us\": %.3f, \"baseline_us\": %.3f, \"floor_us\": %.3f}%s\n",
+                r.index, sweep_class_name(r.cls), r.path, (long long)r.p.b, (long long)r.p.h, (long long)r.p.sk,
+                (long long)r.p.sink, (long long)r.p.heavy, (long long)r.p.window, (int)r.p.weight_type, (int)r.p.mode,
+                r.bytes, r.fused_us, r.baseline_us, r.floor_us, i + 1 < rows.size() ? "," : "");
+    }
+    fprintf(j, "]}\n");
+    BENCH_CHECK(fclose(j) == 0);
+    printf("spidx_bench: wrote %s/sweep-%s.{md,json,dat,gp} and the worst shapes' .case files\n", dir, stamp);
+}
+
+/* --sweep N: draws the shapes, validates and times each; the report with --report-dir. */
+int run_sweep(const options &o, const device_info &dev, const std::vector<impl_row> &impls, cudaStream_t st,
+              double memset_bw)
+{
+    std::vector<sweep_row> rows;
+    bool all_valid = true;
+    for (int i = 0; i < o.sweep; i++) {
+        sweep_shape sh;
+        sweep_draw(o.seed, i, (size_t)1 << 30, &sh);
+        const config c = make_config_params(sh.p);
+        char cname[64];
+        snprintf(cname, sizeof cname, "sweep%03d/%s", i, sweep_class_name(sh.cls));
+        if (o.only && !strstr(cname, o.only)) continue;
+        g_rng = sweep_rng_state(o.seed, i);
+        std::vector<result> results;
+        if (!run_config(c, cname, o, impls, st, memset_bw, all_valid, results)) all_valid = false;
+        if (results.empty()) continue;
+        sweep_row r;
+        memset(&r, 0, sizeof r);
+        r.index = i, r.cls = sh.cls, r.p = sh.p;
+        r.path = spidx_fused_path_name(&sh.p);
+        snprintf(r.config, sizeof r.config, "%s", cname);
+        for (const result &x : results) {
+            r.floor_us = x.floor_graph_us, r.bytes = x.bytes;
+            if (!strcmp(x.impl, "fused")) r.fused_us = x.graph.median_us, r.fused_min = x.graph.min_us, r.fused_max = x.graph.max_us;
+            if (!strcmp(x.impl, "baseline"))
+                r.baseline_us = x.graph.median_us, r.baseline_min = x.graph.min_us, r.baseline_max = x.graph.max_us;
+        }
+        rows.push_back(r);
+    }
+    if (o.validate_only || !all_valid) {
+        printf("spidx_bench --sweep: %s\n", all_valid ? "every implementation matches the reference on every shape" : "MISMATCH");
+        return all_valid ? 0 : 1;
+    }
+    if (o.report_dir) write_sweep_report(o.report_dir, {&dev, o.commit, nullptr, o.samples, memset_bw}, rows, o.seed);
+    return 0;
+}
+
+/* --case FILE: one shape from a .case file (contiguous rows, int64 list: the bench's buffers). */
+int run_case(const options &o, const std::vector<impl_row> &impls, cudaStream_t st, double memset_bw,
+             std::vector<result> &results)
+{
+    FILE *f = fopen(o.case_file, "rb");
+    if (!f) {
+        fprintf(stderr, "spidx_bench: cannot read %s\n", o.case_file);
+        return 2;
+    }
+    std::string text;
+    char buf[65536];
+    for (size_t n; (n = fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
+    fclose(f);
+    spidx_case k;
+    char err[256];
+    if (case_parse(text.data(), text.size(), &k, err, sizeof err) != 0) {
+        fprintf(stderr, "spidx_bench: %s: %s\n", o.case_file, err);
+        return 2;
+    }
+    const spidx_params q = case_contiguous_params(k.p.b, k.p.h, k.p.sk, k.p.sink, k.p.heavy, k.p.window, k.p.init_offset);
+    const bool contiguous = k.check == SPIDX_OK && k.p.index_type == SPIDX_INDEX_I64 && k.p.topk_sb == q.topk_sb &&
+                            k.p.topk_sh == q.topk_sh && k.p.list_sb == q.list_sb && k.p.list_sh == q.list_sh &&
+                            k.p.weight_sb == q.weight_sb && k.p.weight_sh == q.weight_sh && k.null_mask == 0;
+    if (!contiguous) {
+        fprintf(stderr, "spidx_bench: %s: the bench times valid calls with contiguous rows and an int64 list\n", o.case_file);
+        case_free(&k);
+        return 2;
+    }
+    const config c = make_config_params(k.p);
+    std::vector<int64_t> topk((size_t)c.s.topk_span);
+    for (int64_t row = 0; row < c.s.rows; row++)
+        for (int64_t j = 0; j < c.s.H; j++) topk[(size_t)(row * c.s.H + j)] = case_get_topk(&k, row / k.p.h, row % k.p.h, j);
+    case_free(&k);
+    const char *base = strrchr(o.case_file, '/');
+    char cname[64];
+    snprintf(cname, sizeof cname, "%.63s", base ? base + 1 : o.case_file);
+    return run_config(c, cname, o, impls, st, memset_bw, true, results, &topk) ? 0 : 1;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -805,9 +1133,16 @@ int main(int argc, char **argv)
     if (!o.validate_only) printf("memset bandwidth (1 GiB, median of %d): %.0f GB/s\n", o.samples, memset_bw / 1e3);
     printf("%-26s %-14s %10s %7s %10s %7s %8s %8s %8s\n", "config", "impl", "b2b_us", "spread", "graph_us",
            "spread", "GB/s", "x_floor", "b2b_xfl");
+    if (o.sweep) return run_sweep(o, dev, impls, st, memset_bw);
+    std::vector<result> results;
+    if (o.case_file) {
+        const int rc = run_case(o, impls, st, memset_bw, results);
+        if (rc == 0 && o.report_dir && !o.validate_only)
+            write_report(o.report_dir, {&dev, o.commit, nullptr, o.samples, memset_bw}, results);
+        return rc;
+    }
     /* Each configuration is validated before it is timed; after a mismatch the rest are
      * validated only. */
-    std::vector<result> results;
     bool all_valid = true;
     for (const shape_row &sh : kShapes)
         for (int wt : kWeightTypes)
@@ -817,12 +1152,7 @@ int main(int argc, char **argv)
                 snprintf(cname, sizeof cname, "%s/%s/%s", sh.name, wt == SPIDX_WEIGHT_F32 ? "f32" : "bf16",
                          spidx_mode_name(mode));
                 if (o.only && !strstr(cname, o.only)) continue; /* e.g. --only large/f32/keep for a profiler */
-                config_data cd = prepare_config(c, st);
-                if (!validate_config(c, cname, impls, cd, st)) all_valid = false;
-                load_reference_inputs(c, cd, st);
-                if (!o.validate_only && all_valid)
-                    time_config(c, cname, impls, cd.sets, st, o.samples, memset_bw, results);
-                free_config(cd);
+                if (!run_config(c, cname, o, impls, st, memset_bw, all_valid, results)) all_valid = false;
             }
 
     if (o.validate_only) {
