@@ -9,8 +9,8 @@
 #include "spidx_plugin.h"
 #ifdef SPIDX_WITH_MUTANTS
 #include "mutants/mutants.h"
-#define SPIDX_MUTANT_ENTRY(n, source, name, reach, bug)                                                        \
-    {.name = name, .kind = SPIDX_IMPL_GPU, .run = spidx_mutant_run_##n, .available = spidx_gpu_available,       \
+#define SPIDX_MUTANT_ENTRY(n, source, label, reach, bug)                                                       \
+    {.name = label, .kind = SPIDX_IMPL_GPU, .run = spidx_mutant_run_##n, .available = spidx_gpu_available,       \
      .opt_in = 1, .run_call = spidx_mutant_call_##n, .caps = SPIDX_CAP_ALL},
 #endif
 
