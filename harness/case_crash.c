@@ -18,11 +18,14 @@ static void put(const char *s)
 static const int k_sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 static struct sigaction g_previous[sizeof k_sigs / sizeof k_sigs[0]];
 
+static volatile sig_atomic_t g_reported; /* once: a chained handler may raise again (ASan aborts) */
+
 static void on_crash(int sig, siginfo_t *info, void *context)
 {
     (void)context;
     const spidx_impl *impl = case_running;
-    if (impl) {
+    if (impl && !g_reported) {
+        g_reported = 1;
         put("\nspidx: signal ");
         put(sig == SIGSEGV ? "SIGSEGV" : sig == SIGBUS ? "SIGBUS" : sig == SIGFPE ? "SIGFPE"
             : sig == SIGILL ? "SIGILL" : "SIGABRT");

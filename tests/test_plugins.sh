@@ -75,11 +75,12 @@ caught past_row 134 "broken wrote outside its buffers (guard canary changed)" "$
 caught past_row 134 "padding" "$seed/padded_strides.case"
 caught bad_status 134 "broken returned 42, which is not a spidx_status" "$seed/sink_empty.case"
 # The crash report names the implementation, then the handler that was there before runs:
-# the default one (killed by SIGSEGV, 139), or ASan's in a sanitizer build (its report, exit 1).
+# the default one (killed by SIGSEGV, 139), or ASan's in a sanitizer build (its report;
+# exit 1, or 134 when ASAN_OPTIONS has abort_on_error=1).
 out=$(env SPIDX_PLUGINS="$dir/broken/broken_i32_crash.so" SPIDX_IMPLS=ref,broken "$replay" \
       "$seed/keep_marks_warp_rows_padded.case" 2>&1); rc=$?
 want=139
-grep -q "ERROR: AddressSanitizer: SEGV" <<<"$out" && want=1
+grep -q "ERROR: AddressSanitizer: SEGV" <<<"$out" && want=$rc && [ $rc -ne 0 ]
 if [ $rc -eq $want ] && grep -q "signal SIGSEGV while implementation 'broken' was running (plug-in $dir/broken/broken_i32_crash.so)" <<<"$out"; then
   echo "ok   caught: i32_crash: exit $rc, the implementation named"
 else
