@@ -193,6 +193,31 @@ def read_coverage(pattern):
     return total
 
 
+def read_startup(pattern):
+    """The fork jobs' start-up: (jobs, seconds starting, seconds alive) summed over the
+    per-process coverage files that carry them (fuzz_startup_times: from process start to
+    libFuzzer's first mutation; parents and merges carry none)."""
+    jobs, start, alive = 0, 0.0, 0.0
+    for path in glob.glob(pattern):
+        try:
+            with open(path) as f:
+                data = json.load(f)
+        except (OSError, ValueError):
+            continue
+        if "lifetime_s" in data:
+            jobs += 1
+            start += data["startup_s"]
+            alive += data["lifetime_s"]
+    return jobs, start, alive
+
+
+def startup_text(jobs, start, alive):
+    if not jobs or alive <= 0:
+        return "not measured (no job reported its start-up)"
+    return (f"{100 * start / alive:.1f}% of job time ({jobs} jobs, {start / jobs:.2f} s starting and "
+            f"{alive / jobs:.1f} s alive on average)")
+
+
 def categories_hit(cov):
     names = set()
     hit = set()
@@ -457,7 +482,7 @@ def write_report(report_dir, info, workers, timeline, coverage, failures, plot_f
              f"{' (interrupted: partial report)' if info['interrupted'] else ''}")
     L += ["", "| | |", "|---|---|"]
     for k in ("commit", "host", "gpu", "mps", "budget_minutes", "elapsed_s", "total_execs", "execs_per_s",
-              "corpus_before", "corpus_after", "semantic_categories_hit"):
+              "job_startup", "corpus_before", "corpus_after", "semantic_categories_hit"):
         L.append(f"| {k.replace('_', ' ')} | {info.get(k)} |")
     L += ["", "## Workers", "", "| worker | target | fork jobs | execs | execs/s | execs/s per job | cov | ft |",
           "|---|---|---:|---:|---:|---:|---:|---:|"]
@@ -749,6 +774,7 @@ class Campaign:
             "corpus_after": self.corpus_after, "semantic_categories_hit": f"{hit}/{names}", "plot_note": plot_note,
             "run_dir": os.path.relpath(self.run_dir, ROOT), "known_failures": self.known,
             "mps": self.mps["state"] + (f" ({self.mps['why']})" if self.mps.get("why") else ""),
+            "job_startup": startup_text(*read_startup(os.path.join(self.run_dir, "cov", "*.json"))),
         }
         write_report(self.report_dir, info, self.workers, self.timeline, coverage, failures, plot_file)
         new = [f for f in failures.values() if f["new"]]
@@ -762,6 +788,7 @@ class Campaign:
         history_note = plot_history(os.path.join(ROOT, "reports", "history.jsonl"),
                                     os.path.join(ROOT, "reports", "history.svg"))
         log(f"trend: reports/history.svg ({history_note})")
+        log(f"fork jobs' start-up: {info['job_startup']}")
         log(f"{total_execs} execs in {elapsed} s; {len(failures)} failure signature(s), {len(new)} new; "
             f"report: reports/{stamp}/report.md ({plot_note})")
         for f in new:

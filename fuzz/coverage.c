@@ -1,6 +1,7 @@
 /* coverage.c - semantic coverage counters (see coverage.h). */
 #define _POSIX_C_SOURCE 200809L /* getpid */
 #include "coverage.h"
+#include "fuzz_helpers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,7 +214,11 @@ void coverage_report(void)
         fprintf(stderr, "spidx: cannot write %s\n", path);
         return;
     }
-    fprintf(f, "{\"target\": \"%s\", \"implementations\": {", g_target);
+    fprintf(f, "{\"target\": \"%s\", ", g_target);
+    double startup = 0, lifetime = 0;
+    if (fuzz_startup_times(&startup, &lifetime))
+        fprintf(f, "\"startup_s\": %.3f, \"lifetime_s\": %.3f, ", startup, lifetime);
+    fprintf(f, "\"implementations\": {");
     int first = 1;
     for (size_t i = 0; i < n; i++) {
         if (!g_inputs[i] && !g_na_inputs[i]) continue;

@@ -1,9 +1,11 @@
 /* fuzz_helpers.c - see fuzz_helpers.h. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "fuzz_helpers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -18,6 +20,45 @@ static int g_ready;
 static const char *g_target = "";
 void (*fuzz_fail_continue)(void);
 
+/* When the process started, and when libFuzzer first asked for a mutation: the end of its
+ * start-up (the CUDA context, the corpus it loads and runs), 0 before that. */
+static double g_t_start, g_t_fuzzing;
+static int g_not_a_job; /* a fork-mode parent (-fork=N) or a merge process: no fuzzing */
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+__attribute__((constructor)) static void note_start(void)
+{
+    g_t_start = now_s();
+}
+
+int fuzz_startup_times(double *startup_s, double *lifetime_s)
+{
+    if (g_not_a_job) return 0;
+    const double now = now_s();
+    *lifetime_s = now - g_t_start;
+    *startup_s = (g_t_fuzzing > 0 ? g_t_fuzzing : now) - g_t_start;
+    return 1;
+}
+
+#ifdef SPIDX_FUZZ_STARTUP_PROBE
+/* libFuzzer's own mutations (LLVMFuzzerMutate), unchanged; defined only to see when
+ * fuzzing begins, since libFuzzer asks for a first mutation once the corpus is loaded. */
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
+{
+    (void)seed; /* LLVMFuzzerMutate draws from libFuzzer's generator, seeded by -seed */
+    if (g_t_fuzzing == 0) g_t_fuzzing = now_s();
+    return LLVMFuzzerMutate(data, size, max_size);
+}
+#endif
+
 void fuzz_setup(const char *target, int argc, char **argv)
 {
     if (g_ready) return;
@@ -30,8 +71,11 @@ void fuzz_setup(const char *target, int argc, char **argv)
     mallopt(M_MMAP_THRESHOLD, 64 << 20);
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
 #endif
-    for (int i = 1; argv && i < argc; i++)
+    for (int i = 1; argv && i < argc; i++) {
         if (strncmp(argv[i], "-artifact_prefix=", 17) == 0) snprintf(g_prefix, sizeof g_prefix, "%s", argv[i] + 17);
+        if ((strncmp(argv[i], "-fork=", 6) == 0 && atoi(argv[i] + 6) > 0) || strncmp(argv[i], "-merge", 6) == 0)
+            g_not_a_job = 1;
+    }
     char err[256];
     const case_select_status st = case_select_impls(g_impls, &g_nimpls, stderr, err, sizeof err);
     if (st != CASE_SELECT_OK) {

@@ -14,6 +14,13 @@
  * installs the coverage report. Safe to call more than once. */
 void fuzz_setup(const char *target, int argc, char **argv);
 
+/* This process's start-up and lifetime so far, in seconds: start-up runs from the
+ * process's start to libFuzzer's first mutation (the CUDA context, the corpus loaded and
+ * run), or to now when fuzzing has not begun (or the build has no probe:
+ * SPIDX_FUZZ_STARTUP_PROBE). Returns 0 in a fork-mode parent (-fork=N) or a merge
+ * process (-merge...), which do not fuzz; 1 otherwise. The campaign sums them over its jobs (the restart cost). */
+int fuzz_startup_times(double *startup_s, double *lifetime_s);
+
 /* The implementations selected at setup (available ones only). */
 const spidx_impl *const *fuzz_impls(size_t *count);
 
