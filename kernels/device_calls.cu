@@ -54,19 +54,10 @@ struct call_args {
     size_t bytes[3];
 };
 
-spidx_status fail(spidx_detail *d, const char *impl, const char *what, cudaError_t err)
-{
-    (void)cudaGetLastError();
-    if (d)
-        snprintf(d->message, sizeof d->message, "%s: %s failed: %s (%s)", impl, what, cudaGetErrorString(err),
-                 cudaGetErrorName(err));
-    return SPIDX_E_DEVICE;
-}
-
 #define TRY(what, call)                                                                                         \
     do {                                                                                                        \
         cudaError_t err_ = (call);                                                                              \
-        if (err_ != cudaSuccess) return fail(detail, a.impl, what, err_);                                      \
+        if (err_ != cudaSuccess) return gpu_device_fail(detail, a.impl, what, err_);                                      \
     } while (0)
 
 spidx_status allocate(const call_args &a, device_copy &c, spidx_detail *detail)

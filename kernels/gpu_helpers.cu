@@ -52,17 +52,6 @@ cudaError_t grow_pinned(size_t bytes)
 int g_available = -1; /* -1: not probed yet */
 char g_why[160];
 
-/* Fails the call with SPIDX_E_DEVICE, naming the CUDA call, and clears a
- * non-sticky error so that later calls can proceed. */
-spidx_status device_fail(spidx_detail *d, const char *impl, const char *what, cudaError_t err)
-{
-    (void)cudaGetLastError();
-    if (d)
-        snprintf(d->message, sizeof d->message, "%s: %s failed: %s (%s)", impl, what, cudaGetErrorString(err),
-                 cudaGetErrorName(err));
-    return SPIDX_E_DEVICE;
-}
-
 /* SPIDX_GPU_EXACT_BUFFERS=1 (read once): see spidx_gpu.h. */
 bool exact_buffers(void)
 {
@@ -96,6 +85,15 @@ cudaError_t grow(int slot, size_t bytes)
 }
 
 } // namespace
+
+spidx_status gpu_device_fail(spidx_detail *d, const char *impl, const char *what, cudaError_t err)
+{
+    (void)cudaGetLastError();
+    if (d)
+        snprintf(d->message, sizeof d->message, "%s: %s failed: %s (%s)", impl, what, cudaGetErrorString(err),
+                 cudaGetErrorName(err));
+    return SPIDX_E_DEVICE;
+}
 
 extern "C" int spidx_gpu_available(char *why, size_t why_size)
 {
@@ -163,7 +161,7 @@ unsigned gpu_grid_for(long long work, int per_sm)
 #define TRY(what, call)                                                                                         \
     do {                                                                                                        \
         cudaError_t err_ = (call);                                                                              \
-        if (err_ != cudaSuccess) return device_fail(detail, impl, what, err_);                                 \
+        if (err_ != cudaSuccess) return gpu_device_fail(detail, impl, what, err_);                                 \
     } while (0)
 
 spidx_status gpu_admit(const char *impl, const spidx_params *p, const int64_t *topk, const void *list,

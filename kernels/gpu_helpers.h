@@ -25,6 +25,10 @@ struct gpu_buffers {
 typedef cudaError_t (*gpu_launch_fn)(const spidx_params *p, const spidx_shape *s, const gpu_buffers *d,
                                      cudaStream_t stream);
 
+/* Fails a call with SPIDX_E_DEVICE: "<impl>: <what> failed: <CUDA's message> (<name>)"
+ * into d (may be NULL), after clearing a non-sticky error so later calls can proceed. */
+spidx_status gpu_device_fail(spidx_detail *d, const char *impl, const char *what, cudaError_t err);
+
 /* Validates, stages, launches, copies back and builds the status/detail.
  * impl names the implementation in messages. */
 spidx_status gpu_run(const char *impl, gpu_launch_fn launch, const spidx_params *p, const int64_t *topk,

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gpu_helpers.h"
 #include "registry_internal.h"
 #include "spidx_gpu.h"
 
@@ -31,18 +32,10 @@ struct blocks {
     }
 };
 
-spidx_status cuda_fail(spidx_detail *d, const char *name, const char *what, cudaError_t err)
-{
-    (void)cudaGetLastError();
-    snprintf(d->message, sizeof d->message, "%s: %s failed: %s (%s)", name, what, cudaGetErrorString(err),
-             cudaGetErrorName(err));
-    return SPIDX_E_DEVICE;
-}
-
 #define TRY(what, call)                                                                                         \
     do {                                                                                                        \
         cudaError_t err_ = (call);                                                                              \
-        if (err_ != cudaSuccess) return cuda_fail(detail, name, what, err_);                                   \
+        if (err_ != cudaSuccess) return gpu_device_fail(detail, name, what, err_);                                   \
     } while (0)
 
 /* Describes the first damaged canary of block `which` (host copy h of kGuard + bytes +
@@ -110,7 +103,7 @@ spidx_status plugin_cuda_call(const char *name, spidx_plugin_run_fn run, void *s
         cudaError_t err = cudaMemcpy(h, b.dev[i], bytes[i] + 2 * kGuard, cudaMemcpyDeviceToHost);
         if (err != cudaSuccess) {
             free(h);
-            return cuda_fail(detail, name, "cudaMemcpy device to host", err);
+            return gpu_device_fail(detail, name, "cudaMemcpy device to host", err);
         }
         if (!damaged(h, bytes[i], i, name, msg, sizeof msg)) {
             if (i == 0 && bytes[0] && memcmp(h + kGuard, topk, bytes[0]) != 0) {

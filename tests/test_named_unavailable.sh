@@ -7,17 +7,7 @@
 #        test_gpu_errors [spidx_bench|-] [fuzz_diff|-]
 set -u
 root=$1 replay=$2 repro=$3 compare=$4 unit=$5 gpu_test=$6 bench=${7:--} fuzzer=${8:--}
-failed=0
-expect() { # want_rc, needle, what, command...
-  local want=$1 needle=$2 what=$3; shift 3
-  local out rc
-  out=$("$@" 2>&1); rc=$?
-  if [ "$rc" -ne "$want" ] || ! grep -q -- "$needle" <<<"$out"; then
-    echo "FAIL $what: exit $rc (want $want), output lacks '$needle':"; tail -3 <<<"$out"; failed=1
-  else
-    echo "ok   $what: exit $rc"
-  fi
-}
+. "$(dirname "$0")/test_helpers.sh" # expect, failed
 export SPIDX_GPU_DISABLE=1
 case=$root/corpus/seed/sk_zero.case
 named() { env SPIDX_IMPLS=ref,fused "$@"; }

@@ -8,17 +8,7 @@
 # Usage: test_plugins.sh ROOT PLUGIN_DIR fuzz_diff_replay spidx_repro test_regions [fuzz_diff|-]
 set -u
 root=$1 dir=$2 replay=$3 repro=$4 unit=$5 fuzzer=${6:--}
-failed=0
-expect() { # want_rc, needle, what, command...
-  local want=$1 needle=$2 what=$3; shift 3
-  local out rc
-  out=$("$@" 2>&1); rc=$?
-  if [ "$rc" -ne "$want" ] || ! grep -q -- "$needle" <<<"$out"; then
-    echo "FAIL $what: exit $rc (want $want), output lacks '$needle':"; tail -4 <<<"$out"; failed=1
-  else
-    echo "ok   $what: exit $rc"
-  fi
-}
+. "$(dirname "$0")/test_helpers.sh" # expect, failed
 unset SPIDX_IMPLS SPIDX_PLUGINS
 rowmark=$dir/examples/rowmark.so
 corpora=$(grep -E '^[a-z]' "$root/corpus/committed.txt" | sed "s|^|$root/corpus/|")

@@ -6,17 +6,7 @@
 # Usage: test_python_bridge.sh ROOT spidx_python.so PYTHON fuzz_diff_replay spidx_repro
 set -u
 root=$1 bridge=$2 python=$3 replay=$4 repro=$5
-failed=0
-expect() { # want_rc, needle, what, command...
-  local want=$1 needle=$2 what=$3; shift 3
-  local out rc
-  out=$("$@" 2>&1); rc=$?
-  if [ "$rc" -ne "$want" ] || ! grep -q -- "$needle" <<<"$out"; then
-    echo "FAIL $what: exit $rc (want $want), output lacks '$needle':"; tail -6 <<<"$out"; failed=1
-  else
-    echo "ok   $what: exit $rc"
-  fi
-}
+. "$(dirname "$0")/test_helpers.sh" # expect, failed
 if ! "$python" -c "import numpy" 2>/dev/null; then
   echo "FAIL: $python cannot import numpy: install python3-numpy (the bridge embeds this interpreter)"
   exit 1
