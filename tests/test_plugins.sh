@@ -5,9 +5,9 @@
 # refused or caught with its reason: a load error exits 2 naming the file, a write past a
 # row, a status outside the enum and a crash fail the replay and name the plug-in.
 # Run: ctest -R test_plugins.
-# Usage: test_plugins.sh ROOT PLUGIN_DIR fuzz_diff_replay spidx_repro test_regions [fuzz_diff|-]
+# Usage: test_plugins.sh ROOT PLUGIN_DIR fuzz_diff_replay spidx_repro test_regions spidx_compare [fuzz_diff|-]
 set -u
-root=$1 dir=$2 replay=$3 repro=$4 unit=$5 fuzzer=${6:--}
+root=$1 dir=$2 replay=$3 repro=$4 unit=$5 compare=$6 fuzzer=${7:--}
 . "$(dirname "$0")/test_helpers.sh" # expect, failed
 unset SPIDX_IMPLS SPIDX_PLUGINS
 rowmark=$dir/examples/rowmark.so
@@ -25,6 +25,8 @@ expect 3 "rowmark .*not applicable *expects valid inputs only (reference: SPIDX_
   --impls ref,rowmark "$seed/e_stride_negative.case"
 expect 3 "SPIDX_IMPLS names rowmark, which ran on no input" "rowmark: a replay that compared nothing fails (exit 3)" \
   env SPIDX_PLUGINS="$rowmark" SPIDX_IMPLS=ref,rowmark "$replay" "$seed/e_stride_negative.case"
+expect 0 "cases on ref, rowmark: 0 mismatching" "rowmark: spidx_compare --plugin" \
+  env SPIDX_IMPLS=ref,rowmark "$compare" --plugin "$rowmark"
 expect 0 "implementations under test: ref, rowmark" "rowmark: a Check test" \
   env SPIDX_PLUGINS="$rowmark" SPIDX_IMPLS=ref,rowmark "$unit"
 expect 2 "SPIDX_IMPLS names an unknown implementation 'rowmark'" "rowmark not loaded: named" \

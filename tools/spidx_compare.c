@@ -1,8 +1,9 @@
 /* spidx_compare.c - spidx_compare: runs every available implementation over a
  * table of hand-written adversarial cases and compares each with the reference bit
- * for bit. Usage: spidx_compare [-v] [NAME...]   (exit 0: all agree, 1: mismatch, 2: no
- * case named matches, or SPIDX_IMPLS names one that cannot run). The implementations
- * are picked by SPIDX_IMPLS (default: all available); the last line names them. */
+ * for bit. Usage: spidx_compare [-v] [--plugin PATH]... [NAME...]   (exit 0: all agree,
+ * 1: mismatch, 2: no case named matches, a plug-in does not load, or SPIDX_IMPLS names one
+ * that cannot run). The implementations are picked by SPIDX_IMPLS (default: all
+ * available, plug-ins of SPIDX_PLUGINS and --plugin included); the last line names them. */
 #define _POSIX_C_SOURCE 200809L /* fmemopen */
 #include <stdlib.h>
 #include <string.h>
@@ -108,9 +109,20 @@ int main(int argc, char **argv)
     const size_t ncases = sizeof table / sizeof table[0];
     int verbose = 0;
     int first_name = 1;
-    if (argc > 1 && strcmp(argv[1], "-v") == 0) {
-        verbose = 1;
-        first_name = 2;
+    for (;;) {
+        if (argc > first_name && strcmp(argv[first_name], "-v") == 0) {
+            verbose = 1;
+            first_name++;
+        } else if (argc > first_name + 1 && strcmp(argv[first_name], "--plugin") == 0) {
+            char perr[512];
+            if (spidx_registry_load_plugin(argv[first_name + 1], perr, sizeof perr) != 0) {
+                fprintf(stderr, "spidx_compare: %s\n", perr);
+                return 2;
+            }
+            first_name += 2;
+        } else {
+            break;
+        }
     }
 
     const spidx_impl *impls[SPIDX_MAX_IMPLS];

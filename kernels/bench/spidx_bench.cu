@@ -5,7 +5,7 @@
  * four steps: parse_options; for each configuration validate_config, which checks each
  * implementation bit for bit against the reference, before time_config; write_report.
  * Usage: spidx_bench [--validate-only] [--samples N] [--only SUBSTR] [--report-dir DIR] [--commit SHA]
- *                    [--sweep N [--seed S] | --case FILE]
+ *                    [--sweep N [--seed S] | --case FILE] [--plugin PATH]...
  * --sweep times N shapes drawn by kernels/bench/sweep_shapes.c instead of the table and
  * writes DIR/sweep-<UTC>.{md,json,dat,gp} and the worst shapes' .case files; --case times
  * one shape from a .case file (contiguous rows, int64 list).
@@ -552,9 +552,16 @@ int parse_options(int argc, char **argv, options *o)
             o->seed = strtoull(argv[++i], nullptr, 10);
         else if (!strcmp(argv[i], "--case") && i + 1 < argc)
             o->case_file = argv[++i];
+        else if (!strcmp(argv[i], "--plugin") && i + 1 < argc) {
+            char perr[512];
+            if (spidx_registry_load_plugin(argv[++i], perr, sizeof perr) != 0) {
+                fprintf(stderr, "spidx_bench: %s\n", perr);
+                return 2;
+            }
+        }
         else {
             fprintf(stderr, "usage: spidx_bench [--validate-only] [--samples N>=20] [--only SUBSTR] [--report-dir DIR] "
-                            "[--commit SHA] [--sweep N [--seed S] | --case FILE]\n");
+                            "[--commit SHA] [--sweep N [--seed S] | --case FILE] [--plugin PATH]...\n");
             return 2;
         }
     }
