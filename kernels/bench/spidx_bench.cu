@@ -885,6 +885,18 @@ uint64_t sweep_rng_state(unsigned long long seed, int i)
     return (seed + 1) * 0x2545F4914F6CDD1Dull ^ ((uint64_t)(unsigned)i * 0x9E3779B97F4A7C15ull) | 1;
 }
 
+/* What spidx_fused_path_name returns, in report order. */
+const char *const kFusedPaths[] = {"list", "list keep", "warp rows", "warp rows keep", "block chunks",
+                                   "block chunks keep", "none"};
+
+/* A path name as one gnuplot word: "warp rows keep" -> warp_rows_keep. */
+std::string gnuplot_word(const char *path)
+{
+    std::string word = path;
+    std::replace(word.begin(), word.end(), ' ', '_');
+    return word;
+}
+
 /* One sweep shape's figures, from its result rows. */
 struct sweep_row {
     int index;
@@ -955,12 +967,11 @@ void write_sweep_report(const char *dir, const report_meta &meta, const std::vec
     FILE *d = fopen(path, "w");
     BENCH_CHECK(d != nullptr);
     fprintf(d, "# bytes x_floor x_baseline index class path\n");
-    for (const sweep_row &r : rows) {
-        std::string word = r.path; /* one gnuplot column: "warp rows keep" -> warp_rows_keep */
-        std::replace(word.begin(), word.end(), ' ', '_');
+    for (const sweep_row &r : rows)
         fprintf(d, "%.0f %.4f %.4f %d %s %s\n", r.bytes, r.x_floor(), r.x_baseline(), r.index, sweep_class_name(r.cls),
-                word.c_str());
-    }
+                gnuplot_word(r.path).c_str());
+    std::string words;
+    for (const char *pth : kFusedPaths) words += (words.empty() ? "" : " ") + gnuplot_word(pth);
     BENCH_CHECK(fclose(d) == 0);
     snprintf(path, sizeof path, "%s/sweep-%s.gp", dir, stamp);
     FILE *g = fopen(path, "w");
@@ -970,9 +981,9 @@ void write_sweep_report(const char *dir, const report_meta &meta, const std::vec
                "set title 'spidx_bench --sweep %zu --seed %llu on %s: fused / floor per shape'\n"
                "set logscale x\nset xlabel 'bytes written (floor bytes)'\nset ylabel 'fused time / floor'\n"
                "set key outside right\nset grid\n"
-               "plot for [path in 'list list_keep warp_rows warp_rows_keep block_chunks block_chunks_keep none'] "
+               "plot for [path in '%s'] "
                "'%s/sweep-%s.dat' using 1:(strcol(6) eq path ? $2 : 1/0) title path with points pt 7 ps 0.5\n",
-            dir, stamp, stamp, dir, stamp, rows.size(), seed, meta.dev->prop.name, dir, stamp);
+            dir, stamp, stamp, dir, stamp, rows.size(), seed, meta.dev->prop.name, words.c_str(), dir, stamp);
     BENCH_CHECK(fclose(g) == 0);
     snprintf(path, sizeof path, "%s/sweep-%s.md", dir, stamp);
     FILE *m = fopen(path, "w");
@@ -1001,8 +1012,7 @@ void write_sweep_report(const char *dir, const report_meta &meta, const std::vec
         fprintf(m, "| %s | %d |\n", sweep_class_name(k), n);
     }
     fprintf(m, "\n| fused path | shapes |\n|---|---:|\n");
-    const char *paths[] = {"list", "list keep", "warp rows", "warp rows keep", "block chunks", "block chunks keep", "none"};
-    for (const char *pth : paths) {
+    for (const char *pth : kFusedPaths) {
         int n = 0;
         for (const sweep_row &r : rows) n += !strcmp(r.path, pth);
         fprintf(m, "| %s | %d |\n", pth, n);

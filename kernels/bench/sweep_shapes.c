@@ -2,6 +2,7 @@
 #include "sweep_shapes.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "case_helpers.h" /* case_splitmix64, case_contiguous_params */
@@ -23,10 +24,9 @@ const char *sweep_class_name(int cls)
 
 size_t sweep_bytes(const spidx_params *p)
 {
-    const int64_t S = p->sink < p->sk ? p->sink : p->sk, W = p->window < p->sk ? p->window : p->sk;
-    const int64_t rows = p->b * p->h, T = S + p->heavy + W;
-    const size_t wsize = p->weight_type == SPIDX_WEIGHT_F32 ? 4 : 2;
-    return (size_t)rows * ((size_t)p->heavy * 8 + (size_t)T * 8 + (size_t)p->sk * wsize);
+    spidx_shape s; /* the spans spidx_check derives: the buffers' exact sizes */
+    if (spidx_check(p, p, p, p, &s, NULL) != SPIDX_OK) return SIZE_MAX;
+    return (size_t)s.topk_span * 8 + (size_t)s.list_span * s.index_size + (size_t)s.weight_span * s.weight_size;
 }
 
 typedef struct {

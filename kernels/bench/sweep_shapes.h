@@ -36,7 +36,8 @@ typedef struct sweep_shape {
 /* "decode", "tiny_rows", ...; NULL out of range. */
 const char *sweep_class_name(int cls);
 
-/* Bytes of a shape's buffers (top-k, list and weights, contiguous). */
+/* Bytes of a shape's buffers (top-k, list and weights: their spans by spidx_check);
+ * SIZE_MAX for params spidx_check refuses. */
 size_t sweep_bytes(const spidx_params *p);
 
 /* Shape number i of the sweep seeded by seed: the same (seed, i) always gives the same

@@ -1,7 +1,8 @@
 """spidx_bridge.py - the Python side of the bridge plug-in (spidx_python.c): loads the
 functions SPIDX_PY_IMPL names, reads what each declares, and calls one with the harness's
 buffers as numpy arrays (host memory) or torch tensors (CUDA memory, through DLPack),
-shaped [b, h, n] with the call's strides, and the params as attributes.
+shaped [b, h, n] with the call's strides, and the params as attributes (with list_length,
+the list row's S + heavy + W).
 
 A function declares itself with an attribute `spidx` (every key optional):
     run.spidx = {"name": "my_kernel",        # default: the function's name
@@ -63,9 +64,7 @@ def call(index, params, topk, lst, weight):
     p = types.SimpleNamespace(**params)
     p.index_dtype = INDEX[p.index_type]
     p.weight_dtype = WEIGHT[p.weight_type]
-    S, W = min(p.sink, p.sk), min(p.window, p.sk)
-    T = S + p.heavy + W
-    shapes = [(p.b, p.h, p.heavy), (p.b, p.h, T), (p.b, p.h, p.sk)]
+    shapes = [(p.b, p.h, p.heavy), (p.b, p.h, p.list_length), (p.b, p.h, p.sk)]
     strides = [p.topk_strides + (1,), p.list_strides + (1,), p.weight_strides + (1,)]
     try:
         r = _call(fn, memory, p, shapes, strides, topk, lst, weight)

@@ -168,7 +168,8 @@ static int py_run(void *state, const spidx_params *p, const int64_t *topk, void 
         if (!args[i]) goto failed;
     }
     PyObject *params = Py_BuildValue(
-        "{s:L,s:L,s:L,s:L,s:L,s:L,s:L,s:i,s:i,s:i,s:(LL),s:(LL),s:(LL),s:K}", "b", (long long)p->b, "h",
+        "{s:L,s:L,s:L,s:L,s:L,s:L,s:L,s:L,s:i,s:i,s:i,s:(LL),s:(LL),s:(LL),s:K}", "list_length", (long long)T, "b",
+        (long long)p->b, "h",
         (long long)p->h, "sk", (long long)p->sk, "sink", (long long)p->sink, "window", (long long)p->window, "heavy",
         (long long)p->heavy, "init_offset", (long long)p->init_offset, "index_type", (int)p->index_type,
         "weight_type", (int)p->weight_type, "mode", (int)p->mode, "topk_strides", (long long)sbs[0],
