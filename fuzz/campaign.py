@@ -12,6 +12,7 @@ exit code is then 128 + the signal's number (130, 143) unless a new failure (1) 
 error (2) says more, so that a nightly job cut short never reads as a clean run."""
 
 import argparse
+import concurrent.futures
 import datetime
 import glob
 import hashlib
@@ -275,10 +276,14 @@ def triage(bins, run_dir, report_dir, minimize=True):
     """Deduplicates the run's crash artifacts by signature; minimizes the first artifact of
     each (unless not `minimize`: an interrupted campaign keeps it as .case unminimized)."""
     failures = {}
-    for art in sorted(glob.glob(os.path.join(run_dir, "artifacts", "*", "crash-*")), key=os.path.basename):
-        target = owner_of(art)
-        sig = signature(bins, art, target)
-        f = failures.setdefault(sig, {"signature": sig, "target": target, "artifacts": [], "new": False})
+    arts = sorted(glob.glob(os.path.join(run_dir, "artifacts", "*", "crash-*")), key=os.path.basename)
+    # One process per signature, as many at once as there are cores: each loads every
+    # implementation (a Python plug-in imports torch, seconds), and a campaign can leave
+    # hundreds of artifacts. map keeps the artifacts' order, so "first" stays the first.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        sigs = list(pool.map(lambda a: signature(bins, a, owner_of(a)), arts))
+    for art, sig in zip(arts, sigs):
+        f = failures.setdefault(sig, {"signature": sig, "target": owner_of(art), "artifacts": [], "new": False})
         f["artifacts"].append(os.path.relpath(art, ROOT))
     for sig, f in failures.items():
         known = os.path.join(STATE, "failures", slug(sig))
