@@ -326,7 +326,27 @@ def triage(bins, run_dir, report_dir, minimize=True):
             f["case"] = rel
             f["repro"] = (f"{os.path.relpath(bins['spidx_repro'], ROOT)} {rel}" if f["target"] == "fuzz_diff"
                           else f"{os.path.relpath(bins['fuzz_ref_replay'], ROOT)} {rel}")
+    for sig, repeats in seen_repeats(run_dir).items():
+        f = failures.get(sig)
+        if f is None:  # its first meeting's artifact replayed with another signature, or none
+            f = failures[sig] = {"signature": sig, "target": "fuzz_diff", "artifacts": [], "new": False,
+                                 "minimized": "no artifact of its own: the artifact of its first meeting "
+                                              "replays with another signature (nondeterministic?)"}
+        f["repeats"] = repeats
     return failures
+
+
+def seen_repeats(run_dir):
+    """{signature: repeats} from the fuzz_diff jobs' SPIDX_FUZZ_SEEN_DIR (fuzz_seen_before):
+    one file per signature met, the signature on its first line, one '+' per repeat that
+    went on fuzzing instead of failing again."""
+    out = {}
+    for path in glob.glob(os.path.join(run_dir, "seen", "*")):
+        with open(path, errors="replace") as f:
+            sig, _, plus = f.read().partition("\n")
+        if sig:
+            out[sig] = plus.count("+")
+    return out
 
 
 def owner_of(artifact):
@@ -500,8 +520,9 @@ def write_report(report_dir, info, workers, timeline, coverage, failures, plot_f
     if not failures:
         L.append("none")
     for f in failures.values():
-        L += [f"- `{f['signature']}` ({'new' if f['new'] else 'seen before'}; {len(f['artifacts'])} artifact(s), "
-              f"{f.get('minimized', '')})", f"  - repro: `{f.get('repro', 'n/a')}`"]
+        L += [f"- `{f['signature']}` ({'new' if f['new'] else 'seen before'}; {len(f['artifacts'])} artifact(s)"
+              + (f", {f['repeats']} repeat(s) not stopped on" if f.get("repeats") else "")
+              + f", {f.get('minimized', '')})", f"  - repro: `{f.get('repro', 'n/a')}`"]
     known = info.get("known_failures", [])
     L += ["", "## Known failures, rechecked before the run", ""]
     if not known:
@@ -669,6 +690,9 @@ class Campaign:
             self.corpus_before.setdefault(target, len(os.listdir(work)))
             env = dict(os.environ, SPIDX_COVERAGE_JSON=os.path.join(self.run_dir, "cov", f"{name}-%p.json"),
                        **extra)
+            if target == "fuzz_diff":  # a repeat of a failure goes on fuzzing (fuzz_seen_before)
+                env["SPIDX_FUZZ_SEEN_DIR"] = os.path.join(self.run_dir, "seen")
+                os.makedirs(env["SPIDX_FUZZ_SEEN_DIR"], exist_ok=True)
             self.workers.append(Worker(name, target, self.bins[target], forks, env, self.run_dir, self.seconds,
                                        self.seed, [new, work] + seeds))
             log(f"started {name}: {target}, {forks} fork job(s)"
@@ -688,10 +712,12 @@ class Campaign:
         ft = sum(s[2] for s in st if s)
         hit, names = categories_hit(read_coverage(os.path.join(self.run_dir, "cov", "*.json")))
         fails = len(glob.glob(os.path.join(self.run_dir, "artifacts", "*", "crash-*")))
+        repeats = sum(seen_repeats(self.run_dir).values())
         e, b = int(elapsed), self.seconds
         self.timeline.append((e, execs, rate, cov, ft, hit, fails))
         log(f"{e // 60:02d}:{e % 60:02d}/{b // 60:02d}:{b % 60:02d} execs {execs} "
-            f"({rate}/s) cov {cov} ft {ft} | semantic {hit}/{names or '?'} categories | failures {fails}")
+            f"({rate}/s) cov {cov} ft {ft} | semantic {hit}/{names or '?'} categories | failures {fails}"
+            + (f" (+{repeats} repeats)" if repeats else ""))
 
     def monitor(self):
         """Until the fuzzers exit, a signal arrives or they overrun the budget by 2 minutes:
@@ -736,8 +762,11 @@ class Campaign:
             new = os.path.join(self.run_dir, "new", target)
             prefix = os.path.join(self.run_dir, "artifacts", f"{target}-merge", "")
             os.makedirs(prefix, exist_ok=True)
+            env = dict(os.environ)
+            if target == "fuzz_diff":  # repeats of a failure met while fuzzing are not artifacts again
+                env["SPIDX_FUZZ_SEEN_DIR"] = os.path.join(self.run_dir, "seen")
             r = run([self.bins[target], "-merge=1", f"-artifact_prefix={prefix}"]
-                    + [o for o in options(target) if o.startswith("-max_len")] + [work, new], timeout=1800)
+                    + [o for o in options(target) if o.startswith("-max_len")] + [work, new], timeout=1800, env=env)
             if r.returncode:
                 log(f"merge of {target} failed (rc {r.returncode}); the new inputs stay in {new}")
             self.corpus_after[target] = len(os.listdir(work))

@@ -1,11 +1,14 @@
 /* fuzz_helpers.c - see fuzz_helpers.h. */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, open */
 #include "fuzz_helpers.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -131,6 +134,32 @@ int fuzz_impl_index(const spidx_impl *impl)
     size_t n;
     const spidx_impl *all = spidx_impls(&n);
     return (int)(impl - all);
+}
+
+int fuzz_seen_before(const char *sig)
+{
+    const char *dir = getenv("SPIDX_FUZZ_SEEN_DIR");
+    if (!dir || !*dir) return 0;
+    char path[1024];
+    int n = snprintf(path, sizeof path, "%s/", dir);
+    for (const char *s = sig; *s && n < (int)sizeof path - 1; s++) /* one file name per signature */
+        path[n++] = (char)((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+                                   *s == '_' || *s == '-'
+                               ? *s
+                               : '.');
+    path[n < (int)sizeof path ? n : (int)sizeof path - 1] = '\0';
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644); /* atomic: one process is first */
+    if (fd >= 0) {
+        const size_t len = strlen(sig);
+        const int ok = write(fd, sig, len) == (ssize_t)len && write(fd, "\n", 1) == 1;
+        close(fd);
+        (void)ok; /* a short write leaves a shorter name inside; the repeats still count */
+        return 0;
+    }
+    if (errno != EEXIST || (fd = open(path, O_WRONLY | O_APPEND)) < 0) return 0;
+    const int counted = write(fd, "+", 1) == 1;
+    close(fd);
+    return counted;
 }
 
 _Noreturn void fuzz_fail(const spidx_case *c, const uint8_t *data, size_t size, const char *what)

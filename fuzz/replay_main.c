@@ -147,6 +147,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s [--keep-going] FILE_OR_DIR...\n", argv[0]);
         return 2;
     }
+    if (getenv("SPIDX_FUZZ_SEEN_DIR")) { /* a campaign's setting: a replay reports every failure */
+        fprintf(stderr, "%s: SPIDX_FUZZ_SEEN_DIR ignored: a replay reports every failure, seen before or not\n",
+                argv[0]);
+        unsetenv("SPIDX_FUZZ_SEEN_DIR");
+    }
     case_install_crash_report();
     LLVMFuzzerInitialize(&argc, &argv);
     int rc = 0;

@@ -149,6 +149,15 @@ uint32_t case_init_weight_bits(const spidx_case *c, int64_t bi, int64_t hi, int6
 long case_compare(const spidx_case *c, const char *name_a, const spidx_outcome *a, const char *name_b,
                   const spidx_outcome *b, FILE *out, int max_report, const char **first_field);
 
+/* The signature of b's disagreement with the reference's outcome a, whose first field
+ * case_compare gave: "IMPL:FIELD:CLASS". CLASS is the status pair ("OK->E_HEAVY_RANGE";
+ * for SPIDX_E_DEVICE with what failed, "OK->E_DEVICE(cudaErrorIllegalAddress)" or
+ * "OK->E_DEVICE(OutOfMemoryError)" when the detail names it), or what the first differing
+ * list/weight element did (missing-one, extra-one, other-bits, spurious-invalid,
+ * missed-invalid, wrong-value), or "-". Never fails; truncates to sig_size. */
+void case_mismatch_signature(const spidx_case *c, const char *impl, const spidx_outcome *a, const spidx_outcome *b,
+                             const char *field, char *sig, size_t sig_size);
+
 /* One-line description of the case's params ("b=2 h=3 sk=10 sink=2 ..."). */
 void case_describe(const spidx_case *c, char *buf, size_t size);
 

@@ -121,6 +121,17 @@ extern "C" int spidx_gpu_available(char *why, size_t why_size)
     return g_available;
 }
 
+extern "C" int spidx_gpu_context_ok(char *why, size_t why_size)
+{
+    if (why && why_size) why[0] = '\0';
+    if (g_available != 1) return 1; /* no context was ever made here: nothing to lose */
+    (void)cudaGetLastError();       /* a non-sticky error is gone after this; a sticky one is not */
+    const cudaError_t err = cudaDeviceSynchronize();
+    if (err == cudaSuccess) return 1;
+    if (why && why_size) snprintf(why, why_size, "%s (%s)", cudaGetErrorString(err), cudaGetErrorName(err));
+    return 0;
+}
+
 extern "C" void spidx_gpu_release(void)
 {
     for (int i = 0; i < 3; i++) {

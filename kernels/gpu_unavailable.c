@@ -49,6 +49,12 @@ spidx_status spidx_baseline_run_call(int how, const spidx_params *p, const int64
     return unavailable("baseline", p, topk, list, weight, detail);
 }
 
+int spidx_gpu_context_ok(char *why, size_t why_size)
+{
+    if (why && why_size) why[0] = '\0';
+    return 1;
+}
+
 void spidx_gpu_release(void) {}
 
 const char *spidx_fused_path_name(const spidx_params *p)

@@ -49,6 +49,12 @@ spidx_status spidx_baseline_run_call(int how, const spidx_params *p, const int64
  * invalid params. Needs no device; NULL in a build without CUDA. */
 const char *spidx_fused_path_name(const spidx_params *p);
 
+/* Returns 1 when this process's CUDA context can still run work (or none was made, or
+ * there is no CUDA); 0 after a sticky error (an illegal address, a kernel trap), which
+ * fails every later CUDA call of the process, with CUDA's message in why. It
+ * synchronizes the device. */
+int spidx_gpu_context_ok(char *why, size_t why_size);
+
 /* Frees the device staging buffers (they are otherwise kept and grown on demand).
  * Never fails; a no-op without CUDA. */
 void spidx_gpu_release(void);

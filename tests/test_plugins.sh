@@ -36,6 +36,32 @@ if [ "$fuzzer" != - ]; then
   expect 0 "Done 3000 runs" "rowmark: fuzz_diff 3,000 runs" \
     env SPIDX_PLUGINS="$rowmark" SPIDX_IMPLS=ref,rowmark "$fuzzer" -seed=1 -runs=3000 -artifact_prefix="$work/" "$work"
   rm -rf "$work"
+  # A campaign's SPIDX_FUZZ_SEEN_DIR: the first meeting of a failure fails as usual and
+  # records its signature; a repeat goes on (a '+' counted) instead of ending the job,
+  # unless the implementation wrote outside its buffers.
+  seen=$(mktemp -d)
+  bad_status="$dir/broken/broken_bad_status.so" past_row="$dir/broken/broken_past_row.so"
+  for run in first repeat; do
+    want=77 needle="broken returned 42"
+    [ $run = repeat ] && want=0 needle="Executed .*sink_empty.case"
+    expect $want "$needle" "seen dir: the $run meeting of a failure (libFuzzer exits 77 on a failure)" \
+      env SPIDX_PLUGINS="$bad_status" SPIDX_IMPLS=ref,broken SPIDX_FUZZ_SEEN_DIR="$seen" \
+      "$fuzzer" -artifact_prefix="$seen/art-" "$seed/sink_empty.case"
+  done
+  got=$(cat "$seen"/broken* 2>/dev/null)
+  if [ "$got" = "$(printf 'broken:status:OK->E_DEVICE\n+')" ]; then
+    echo "ok   seen dir: one file per signature, one '+' per repeat"
+  else
+    echo "FAIL seen dir: want 'broken:status:OK->E_DEVICE' and one '+', got: $(ls "$seen") / $got"; failed=1
+  fi
+  expect 134 "SPIDX_FUZZ_SEEN_DIR ignored" "seen dir: a replay reports every failure" \
+    env SPIDX_PLUGINS="$bad_status" SPIDX_IMPLS=ref,broken SPIDX_FUZZ_SEEN_DIR="$seen" "$replay" "$seed/sink_empty.case"
+  for run in first repeat; do
+    expect 77 "broken wrote outside its buffers" "seen dir: a write outside the buffers fails at every meeting ($run)" \
+      env SPIDX_PLUGINS="$past_row" SPIDX_IMPLS=ref,broken SPIDX_FUZZ_SEEN_DIR="$seen" \
+      "$fuzzer" -artifact_prefix="$seen/art-" "$seed/sink_empty.case"
+  done
+  rm -rf "$seen"
 fi
 
 # Plug-ins that must not load: exit 2, the file and the reason named.

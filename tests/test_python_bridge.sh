@@ -26,7 +26,7 @@ corpora=$(grep -E '^[a-z]' "$root/corpus/committed.txt" | sed "s|^|$root/corpus/
 # shellcheck disable=SC2086
 expect 0 "on ref, numpy_rows (not applicable: numpy_rows [0-9]* inputs): all passed" "numpy_rows: replay" \
   env SPIDX_PY_IMPL=numpy_rows:run SPIDX_IMPLS=ref,numpy_rows "$replay" $corpora
-expect 0 "spidx_python: numpy_rows: [1-9][0-9]* calls, [0-9.]* us per call (Python included)" "numpy_rows: the cost of a call" \
+expect 0 "spidx_python: numpy_rows: [1-9][0-9]* calls, median [0-9.]* us per call (Python included); mean [0-9.]* us, slowest [0-9.]* ms" "numpy_rows: the cost of a call" \
   env SPIDX_PY_IMPL=numpy_rows:run SPIDX_IMPLS=ref,numpy_rows SPIDX_PY_COST=1 "$replay" "$root/corpus/seed"
 expect 0 "numpy_rows .*agrees with ref" "numpy_rows: spidx_repro, bfloat16 KEEP, padded and permuted" \
   env SPIDX_PY_IMPL=numpy_rows:run "$repro" --impls ref,numpy_rows "$root/corpus/seed/padded_permuted_keep_bf16.case"

@@ -7,39 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The class of the first mismatch in field (the third part of a signature): the status
- * pair, or for list and weight what the first differing element did. */
-static void mismatch_class(const spidx_case *c, const spidx_outcome *want, const spidx_outcome *got,
-                           const char *field, char *out, size_t size)
-{
-    snprintf(out, size, "-");
-    if (strcmp(field, "status") == 0) {
-        snprintf(out, size, "%s->%s", spidx_status_name(want->status) + 6, spidx_status_name(got->status) + 6);
-        return;
-    }
-    if (c->check != SPIDX_OK) return;
-    const spidx_params *p = &c->p;
-    const uint32_t one = spidx_weight_one_bits(p->weight_type);
-    for (int64_t bi = 0; bi < p->b; bi++)
-        for (int64_t hi = 0; hi < p->h; hi++) {
-            if (strcmp(field, "list") == 0) {
-                for (int64_t j = 0; j < c->shape.T; j++) {
-                    const int64_t a = outcome_list(c, want, bi, hi, j), b = outcome_list(c, got, bi, hi, j);
-                    if (a == b) continue;
-                    snprintf(out, size, "%s", b == -1 ? "spurious-invalid" : a == -1 ? "missed-invalid" : "wrong-value");
-                    return;
-                }
-            } else if (strcmp(field, "weight") == 0) {
-                for (int64_t x = 0; x < p->sk; x++) {
-                    const uint32_t a = outcome_weight_bits(c, want, bi, hi, x), b = outcome_weight_bits(c, got, bi, hi, x);
-                    if (a == b) continue;
-                    snprintf(out, size, "%s", a == one ? "missing-one" : b == one ? "extra-one" : "other-bits");
-                    return;
-                }
-            }
-        }
-}
-
 int case_signature(const spidx_case *c, const spidx_impl *const *impls, size_t n, char *sig, size_t sig_size)
 {
     const spidx_impl *ref = spidx_impl_find("ref");
@@ -53,9 +20,7 @@ int case_signature(const spidx_case *c, const spidx_impl *const *impls, size_t n
         case_run(impls[i], c, &got);
         const char *field = NULL;
         if (case_compare(c, "ref", &want, impls[i]->name, &got, NULL, 0, &field) > 0) {
-            char cls[64];
-            mismatch_class(c, &want, &got, field ? field : "?", cls, sizeof cls);
-            snprintf(sig, sig_size, "%s:%s:%s", impls[i]->name, field ? field : "?", cls);
+            case_mismatch_signature(c, impls[i]->name, &want, &got, field, sig, sig_size);
             differ = 1;
         }
         outcome_free(&got);

@@ -7,11 +7,9 @@
 
 #include "case_helpers.h"
 
-/* The disagreement of case c among impls (the reference first): writes
- * "IMPL:FIELD:CLASS" into sig (CLASS: the status pair such as "OK->E_HEAVY_RANGE", or what
- * the first differing list/weight element did: missing-one, extra-one, other-bits,
- * spurious-invalid, missed-invalid, wrong-value; "-" otherwise), or "agree"; returns 1
- * when some implementation disagrees. */
+/* The disagreement of case c among impls (the reference first): writes the first
+ * disagreeing implementation's signature "IMPL:FIELD:CLASS" (case_mismatch_signature)
+ * into sig, or "agree"; returns 1 when some implementation disagrees. */
 int case_signature(const spidx_case *c, const spidx_impl *const *impls, size_t n, char *sig, size_t sig_size);
 
 /* Shrinks *c in place (b, h, sk, regions, top-k length and values, offset, strides,

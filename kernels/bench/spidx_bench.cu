@@ -34,10 +34,13 @@ extern "C" {
 #include "case_io.h" /* case_parse, case_write: the sweep's .case files and --case */
 }
 
+/* What the bench is doing ("validating seed_triton on large/f32/zero"): the checks name
+ * it, since a kernel's illegal address surfaces at the next CUDA call, not at its launch. */
+static char g_doing[128] = "starting";
 #define BENCH_CHECK(cond)                                                                                     \
     do {                                                                                                      \
         if (!(cond)) {                                                                                        \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                         \
+            fprintf(stderr, "%s:%d: check failed while %s: %s\n", __FILE__, __LINE__, g_doing, #cond);       \
             exit(2);                                                                                          \
         }                                                                                                     \
     } while (0)
@@ -45,7 +48,8 @@ extern "C" {
     do {                                                                                                      \
         cudaError_t e_ = (call);                                                                              \
         if (e_ != cudaSuccess) {                                                                              \
-            fprintf(stderr, "%s:%d: %s failed: %s\n", __FILE__, __LINE__, #call, cudaGetErrorString(e_));     \
+            fprintf(stderr, "%s:%d: %s failed while %s: %s\n", __FILE__, __LINE__, #call, g_doing,            \
+                    cudaGetErrorString(e_));                                                                  \
             exit(2);                                                                                          \
         }                                                                                                     \
     } while (0)
@@ -728,6 +732,7 @@ bool validate_config(const config &c, const char *cname, const std::vector<impl_
     bool ok = true;
     for (const impl_row &im : impls) {
         if (!im.validate || !impl_applies(im, c)) continue;
+        snprintf(g_doing, sizeof g_doing, "validating %s on %s", im.name, cname);
         if (!validate(c, im, cd.sets[0], cd.topk, cd.w_init, cd.ref_list, cd.ref_weight, st)) {
             printf("%-26s %-14s MISMATCH against the reference: not timed\n", cname, im.name);
             ok = false;
@@ -775,6 +780,7 @@ void time_config(const config &c, const char *cname, const std::vector<impl_row>
         result r;
         snprintf(r.config, sizeof r.config, "%s", cname);
         snprintf(r.impl, sizeof r.impl, "%s", im.name);
+        snprintf(g_doing, sizeof g_doing, "timing %s on %s", im.name, cname);
         r.b2b = time_b2b(c, im, sets, st, samples);
         r.graph_note[0] = '\0';
         r.graph = im.plugin ? time_graph_plugin(c, im, sets, st, samples, r.graph_note, sizeof r.graph_note)

@@ -24,10 +24,14 @@ static spidx_plugin_impl g_impls[MAX_FUNCS];
 static char g_names[MAX_FUNCS][48];
 static PyObject *g_bridge; /* the module spidx_bridge */
 /* What one call costs, per function: the whole of py_run (GIL, wrapping the buffers, the
- * Python side and the function). Printed at exit when SPIDX_PY_COST=1. */
+ * Python side and the function). Printed at exit when SPIDX_PY_COST=1: the median (first
+ * calls that import modules or JIT-compile, one per weight type for Triton, would swamp a
+ * mean), the mean and the slowest call. The median is over the first COST_SAMPLES calls. */
+#define COST_SAMPLES 65536
 static struct {
     unsigned long long calls;
-    double seconds;
+    double seconds, slowest;
+    double *samples; /* the first COST_SAMPLES calls' seconds, allocated when SPIDX_PY_COST=1 */
 } g_cost[MAX_FUNCS];
 static char g_error[400];  /* why loading failed, reported by init */
 
@@ -190,8 +194,11 @@ done:
     for (int i = 0; i < 3; i++) Py_XDECREF(args[i]);
     PyGILState_Release(gil);
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    const double took = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    if (g_cost[index].samples && g_cost[index].calls < COST_SAMPLES) g_cost[index].samples[g_cost[index].calls] = took;
     g_cost[index].calls++;
-    g_cost[index].seconds += (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    g_cost[index].seconds += took;
+    if (took > g_cost[index].slowest) g_cost[index].slowest = took;
     return st;
 }
 
@@ -201,16 +208,28 @@ static int refuse(char *why, size_t why_size)
     return 1;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 static void finalize(void)
 {
     /* Py_Finalize is left out: extension modules (torch) do not survive it reliably, and
      * the process is exiting. */
     const char *cost = getenv("SPIDX_PY_COST");
     if (!cost || strcmp(cost, "1") != 0) return;
-    for (int i = 0; i < MAX_FUNCS && g_impls[i].name; i++)
-        if (g_cost[i].calls)
-            fprintf(stderr, "spidx_python: %s: %llu calls, %.1f us per call (Python included)\n", g_impls[i].name,
-                    g_cost[i].calls, 1e6 * g_cost[i].seconds / (double)g_cost[i].calls);
+    for (int i = 0; i < MAX_FUNCS && g_impls[i].name; i++) {
+        if (!g_cost[i].calls || !g_cost[i].samples) continue;
+        const size_t n = g_cost[i].calls < COST_SAMPLES ? (size_t)g_cost[i].calls : COST_SAMPLES;
+        qsort(g_cost[i].samples, n, sizeof *g_cost[i].samples, cmp_double);
+        fprintf(stderr,
+                "spidx_python: %s: %llu calls, median %.1f us per call (Python included); mean %.1f us, slowest "
+                "%.1f ms\n",
+                g_impls[i].name, g_cost[i].calls, 1e6 * g_cost[i].samples[n / 2],
+                1e6 * g_cost[i].seconds / (double)g_cost[i].calls, 1e3 * g_cost[i].slowest);
+    }
 }
 
 /* Loading failed: one placeholder implementation whose init refuses with the reason (what,
@@ -299,6 +318,9 @@ const spidx_plugin *spidx_plugin_entry(void)
         }
         snprintf(g_names[n], sizeof g_names[n], "%s", name);
         g_impls[n] = (spidx_plugin_impl){g_names[n], memory, caps, py_run, (void *)(intptr_t)n};
+        const char *cost = getenv("SPIDX_PY_COST");
+        if (cost && strcmp(cost, "1") == 0 && !g_cost[n].samples)
+            g_cost[n].samples = malloc(COST_SAMPLES * sizeof *g_cost[n].samples); /* NULL: no report, no harm */
         Py_DECREF(r);
         n++;
     }

@@ -1,0 +1,83 @@
+/* test_signature.c - failure signatures (case_mismatch_signature): the status pair, the
+ * device failure's token taken from the detail (a CUDA error name, a Python exception
+ * type), and the class of the first differing weight. Outcomes are built by hand; the
+ * expected strings are written out. Run: ctest -R test_signature. */
+#include "test_helpers.h"
+
+#include <string.h>
+
+/* An outcome of case c with the given status and detail message, its buffers holding
+ * the case's initial contents. */
+static void outcome_with(const spidx_case *c, spidx_status st, const char *msg, spidx_outcome *o,
+                         unsigned char *list, unsigned char *weight)
+{
+    memset(o, 0, sizeof *o);
+    o->status = st;
+    snprintf(o->detail.message, sizeof o->detail.message, "%s", msg);
+    memcpy(list, c->list_init, c->list_bytes);
+    memcpy(weight, c->weight_init, c->weight_bytes);
+    o->list = list, o->weight = weight;
+    o->guards_intact = o->topk_intact = 1;
+}
+
+START_TEST(test_device_failure_names_the_cuda_error)
+{
+    spidx_case c;
+    const spidx_params p = case_contiguous_params(1, 1, 4, 1, 0, 1, 0);
+    case_init(&c, &p, 1);
+    unsigned char l1[64], w1[64], l2[64], w2[64];
+    spidx_outcome want, got;
+    outcome_with(&c, SPIDX_OK, "", &want, l1, w1);
+    char sig[160];
+    outcome_with(&c, SPIDX_E_DEVICE,
+                 "k: cudaStreamSynchronize after the call failed: an illegal memory access was encountered "
+                 "(cudaErrorIllegalAddress)",
+                 &got, l2, w2);
+    case_mismatch_signature(&c, "k", &want, &got, "status", sig, sizeof sig);
+    ck_assert_str_eq(sig, "k:status:OK->E_DEVICE(cudaErrorIllegalAddress)");
+    outcome_with(&c, SPIDX_E_DEVICE, "seed_torch raised OutOfMemoryError: CUDA out of memory (traceback on stderr)",
+                 &got, l2, w2);
+    case_mismatch_signature(&c, "seed_torch", &want, &got, "status", sig, sizeof sig);
+    ck_assert_str_eq(sig, "seed_torch:status:OK->E_DEVICE(OutOfMemoryError)");
+    outcome_with(&c, SPIDX_E_DEVICE, "no token here", &got, l2, w2);
+    case_mismatch_signature(&c, "k", &want, &got, "status", sig, sizeof sig);
+    ck_assert_str_eq(sig, "k:status:OK->E_DEVICE");
+    case_free(&c);
+}
+END_TEST
+
+START_TEST(test_first_differing_weight_gives_the_class)
+{
+    spidx_case c;
+    const spidx_params p = case_contiguous_params(1, 1, 4, 1, 0, 1, 0); /* marks x = 0 and x = 3 */
+    case_init_fill(&c, &p, SPIDX_FILL_ZERO, 1);
+    unsigned char l1[64], w1[64], l2[64], w2[64];
+    spidx_outcome want, got;
+    outcome_with(&c, SPIDX_OK, "", &want, l1, w1);
+    outcome_with(&c, SPIDX_OK, "", &got, l2, w2);
+    const float one = 1.0f;
+    memcpy(w1, &one, 4), memcpy(w1 + 12, &one, 4); /* the reference marks x = 0 and 3 */
+    memcpy(w2 + 4, &one, 4);                       /* the other marks x = 1 only */
+    char sig[160];
+    case_mismatch_signature(&c, "k", &want, &got, "weight", sig, sizeof sig);
+    ck_assert_str_eq(sig, "k:weight:missing-one"); /* x = 0 comes first */
+    memcpy(w2, &one, 4);
+    case_mismatch_signature(&c, "k", &want, &got, "weight", sig, sizeof sig);
+    ck_assert_str_eq(sig, "k:weight:extra-one"); /* now x = 1 comes first */
+    case_mismatch_signature(&c, "k", &want, &got, "guard", sig, sizeof sig);
+    ck_assert_str_eq(sig, "k:guard:-");
+    case_free(&c);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("signature");
+    TCase *status = tcase_create("status");
+    tcase_add_test(status, test_device_failure_names_the_cuda_error);
+    suite_add_tcase(s, status);
+    TCase *values = tcase_create("values");
+    tcase_add_test(values, test_first_differing_weight_gives_the_class);
+    suite_add_tcase(s, values);
+    return run_suite(s);
+}
