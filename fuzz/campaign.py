@@ -268,6 +268,12 @@ def signature(bins, artifact, target):
     return "unreproduced:" + os.path.basename(artifact)
 
 
+def short_commit(commit):
+    """A commit as reports print it: 12 hex digits, and what followed the full hash
+    ("+dirty", or a label such as "+ref11" given through SPIDX_COMMIT) kept."""
+    return commit[:12] + commit[40:] if len(commit) > 40 and commit[40] == "+" else commit[:12]
+
+
 def slug(sig):
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", sig)[:80] + "-" + hashlib.sha1(sig.encode()).hexdigest()[:8]
 
@@ -531,8 +537,8 @@ def write_report(report_dir, info, workers, timeline, coverage, failures, plot_f
         rows = [r for r in known if r["state"] == state]
         if rows:
             L += [f"### {state} ({len(rows)})", ""]
-            L += [f"- `{r['signature']}`: first seen at {r['first_seen'][:12]} ({r.get('first_seen_utc', '?')})"
-                  + (f", passes at {r['fixed_at'][:12]}" if state == "fixed" else "") for r in rows]
+            L += [f"- `{r['signature']}`: first seen at {short_commit(r['first_seen'])} ({r.get('first_seen_utc', '?')})"
+                  + (f", passes at {short_commit(r['fixed_at'])}" if state == "fixed" else "") for r in rows]
             L.append("")
     other = [r for r in known if r["state"] not in ("still failing", "fixed")]
     L += [f"- `{r['signature']}`: {r['state']}" for r in other]
@@ -794,7 +800,7 @@ class Campaign:
         coverage = {w.target: read_coverage(os.path.join(self.run_dir, "cov", f"{w.target}*.json"))
                     for w in self.workers}
         hit, names = categories_hit({f"{t}/{i}": d for t, c in coverage.items() for i, d in c.items()})
-        title = (f"spidx campaign {self.stamp}: commit {git_commit()[:12]}, "
+        title = (f"spidx campaign {self.stamp}: commit {short_commit(git_commit())}, "
                  f"{', '.join(self.gpu_names) or 'CPU only'}, budget {self.args.minutes:g} min"
                  f"{' (interrupted)' if self.interrupted else ''}")
         plot_file, plot_note = plot(self.timeline, self.report_dir, title)
