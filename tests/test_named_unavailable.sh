@@ -9,6 +9,9 @@ set -u
 root=$1 replay=$2 repro=$3 compare=$4 unit=$5 gpu_test=$6 bench=${7:--} fuzzer=${8:--}
 . "$(dirname "$0")/test_helpers.sh" # expect, failed
 export SPIDX_GPU_DISABLE=1
+# Built-in implementations only: a plug-in loaded from outside (a gate run for one) would
+# change what an implicit selection compares.
+unset SPIDX_PLUGINS
 case=$root/corpus/seed/sk_zero.case
 named() { env SPIDX_IMPLS=ref,fused "$@"; }
 expect 2 "SPIDX_IMPLS names" "fuzz_diff_replay, named" named "$replay" "$case"
@@ -18,6 +21,8 @@ expect 2 "SPIDX_IMPLS names" "spidx_compare, named" named "$compare"
 expect 2 "SPIDX_IMPLS names" "a unit test, named" named "$unit"
 expect 2 "SPIDX_IMPLS names" "a GPU test, named" named "$gpu_test"
 [ "$bench" = - ] || expect 2 "SPIDX_IMPLS names" "spidx_bench, named" named "$bench" --validate-only
+[ "$bench" = - ] || expect 77 "names host implementations only (ref)" "spidx_bench, host implementations named: skipped" \
+  env SPIDX_IMPLS=ref "$bench" --validate-only
 [ "$fuzzer" = - ] || expect 2 "SPIDX_IMPLS names" "fuzz_diff (libFuzzer), named" named "$fuzzer" -runs=1 "$case"
 # Implicit selection may skip, and says what it compared.
 expect 0 "on ref (reference only: no differential comparison): all passed" "fuzz_diff_replay, implicit" \

@@ -10,7 +10,7 @@
  * writes DIR/sweep-<UTC>.{md,json,dat,gp} and the worst shapes' .case files; --case times
  * one shape from a .case file (contiguous rows, int64 list).
  * Writes DIR/<UTC>.md and .json with --report-dir; exit 0 ok, 1 mismatch (or no GPU under
- * SPIDX_REQUIRE_GPU=1), 2 no GPU while SPIDX_IMPLS names implementations, 77 no GPU. */
+ * SPIDX_REQUIRE_GPU=1), 2 no GPU while SPIDX_IMPLS names device implementations, 77 no GPU. */
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -632,17 +632,38 @@ int parse_options(int argc, char **argv, options *o)
     return 0;
 }
 
+/* Whether the comma-separated list names a device implementation (a kernel, a mutant, a
+ * CUDA plug-in): the only kind the bench times. Unknown names count as device ones here;
+ * the programs that select implementations report them. */
+bool names_device_impl(const char *list)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", list);
+    char *save = nullptr;
+    for (char *n = strtok_r(buf, ",", &save); n; n = strtok_r(nullptr, ",", &save)) {
+        const spidx_impl *im = spidx_impl_find(n);
+        if (!im || im->kind == SPIDX_IMPL_GPU) return true;
+    }
+    return false;
+}
+
 /* 0 with a CUDA device; otherwise, after a message, the exit status: 77 (skipped), 1
  * under SPIDX_REQUIRE_GPU=1 (the `gpu` test preset: no skipping), or 2 when SPIDX_IMPLS
- * names implementations (every one the bench times needs the device). */
+ * names a device implementation (a host one alone, such as a gate's CPU plug-in, is
+ * nothing the bench times: skipped, and said). */
 int gpu_missing_status(void)
 {
     char why[160];
     if (spidx_gpu_available(why, sizeof why)) return 0;
     const char *named = getenv("SPIDX_IMPLS");
-    if (named && *named) {
+    if (named && *named && names_device_impl(named)) {
         printf("spidx_bench: SPIDX_IMPLS names %s but no CUDA device can run them: %s\n", named, why);
         return 2;
+    }
+    if (named && *named) {
+        printf("spidx_bench: skipped: SPIDX_IMPLS names host implementations only (%s): the bench times device "
+               "implementations, and %s\n", named, why);
+        return 77;
     }
     const char *req = getenv("SPIDX_REQUIRE_GPU");
     if (req && strcmp(req, "1") == 0) {
@@ -1196,6 +1217,11 @@ int main(int argc, char **argv)
     options o;
     const int usage_status = parse_options(argc, argv, &o);
     if (usage_status != 0) return usage_status;
+    char perr[512];
+    if (spidx_registry_load_env(perr, sizeof perr) != 0) { /* before the device check, which reads their kinds */
+        fprintf(stderr, "spidx_bench: %s\n", perr);
+        return 2;
+    }
     const int gpu_status = gpu_missing_status();
     if (gpu_status != 0) return gpu_status;
 
@@ -1205,11 +1231,6 @@ int main(int argc, char **argv)
     cudaStream_t st;
     CUDA_CHECK(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking));
     const double memset_bw = o.validate_only ? 0.0 : measure_memset_bandwidth(st, o.samples);
-    char perr[512];
-    if (spidx_registry_load_env(perr, sizeof perr) != 0) {
-        fprintf(stderr, "spidx_bench: %s\n", perr);
-        return 2;
-    }
     const std::vector<impl_row> impls = bench_impls();
 
     printf("spidx_bench on %s (%d SMs); clocks (sm, mem, max sm, max mem, temp, power): %s\n", dev.prop.name,
