@@ -150,11 +150,14 @@ long case_compare(const spidx_case *c, const char *name_a, const spidx_outcome *
                   const spidx_outcome *b, FILE *out, int max_report, const char **first_field);
 
 /* The signature of b's disagreement with the reference's outcome a, whose first field
- * case_compare gave: "IMPL:FIELD:CLASS". CLASS is the status pair ("OK->E_HEAVY_RANGE";
- * for SPIDX_E_DEVICE with what failed, "OK->E_DEVICE(cudaErrorIllegalAddress)" or
- * "OK->E_DEVICE(OutOfMemoryError)" when the detail names it), or what the first differing
- * list/weight element did (missing-one, extra-one, other-bits, spurious-invalid,
- * missed-invalid, wrong-value), or "-". Never fails; truncates to sig_size. */
+ * case_compare gave: "IMPL:FIELD:CLASS". CLASS is the status pair, with what failed for
+ * SPIDX_E_DEVICE when the detail names it ("OK->E_DEVICE(cudaErrorIllegalAddress)",
+ * "OK->E_DEVICE(OutOfMemoryError)") and the kind of invalid value when one side is
+ * SPIDX_E_HEAVY_RANGE ("E_HEAVY_RANGE->OK(negative)", "(past-end)"); or what the first
+ * differing list element did (wrong-value, spurious-invalid, missed-invalid) and in which
+ * region (@sink, @heavy, @window); or what the first differing weight did (missing-one,
+ * extra-one, other-bits) and in which zone of the row (@head: x < S, @tail: x >= sk - W,
+ * @middle); or "-". Never fails; truncates to sig_size. */
 void case_mismatch_signature(const spidx_case *c, const char *impl, const spidx_outcome *a, const spidx_outcome *b,
                              const char *field, char *sig, size_t sig_size);
 

@@ -28,15 +28,35 @@ static void device_failure_token(const char *msg, char *out, size_t size)
     }
 }
 
-/* The class of the first mismatch in field: the status pair (with the device failure's
- * token for SPIDX_E_DEVICE), or what the first differing list/weight element did. */
+/* What tells apart two failures of one status pair: the device failure's token for
+ * SPIDX_E_DEVICE, and for SPIDX_E_HEAVY_RANGE on one side only the kind of that side's
+ * first invalid value (negative, or past the end: t >= sk - init_offset), since checks of
+ * the two bounds are separate code; "" otherwise. */
+static void status_token(const spidx_outcome *want, const spidx_outcome *got, char *out, size_t size)
+{
+    out[0] = '\0';
+    if (got->status == SPIDX_E_DEVICE) {
+        device_failure_token(got->detail.message, out, size);
+        return;
+    }
+    const spidx_outcome *range = want->status == SPIDX_E_HEAVY_RANGE && got->status != SPIDX_E_HEAVY_RANGE ? want
+                                 : got->status == SPIDX_E_HEAVY_RANGE && want->status != SPIDX_E_HEAVY_RANGE ? got
+                                                                                                           : NULL;
+    if (range) snprintf(out, size, "%s", range->detail.value < 0 ? "negative" : "past-end");
+}
+
+/* The class of the first mismatch in field: the status pair (status_token in
+ * parentheses), or what the first differing list/weight element did and where: the list
+ * region of its position j (@sink, @heavy, @window) or the weight zone of its position x
+ * (@head: x < S, @tail: x >= sk - W, @middle), so that two bugs of one kernel in
+ * different parts of a row keep different signatures. */
 static void mismatch_class(const spidx_case *c, const spidx_outcome *want, const spidx_outcome *got,
                            const char *field, char *out, size_t size)
 {
     snprintf(out, size, "-");
     if (strcmp(field, "status") == 0) {
         char token[64];
-        device_failure_token(got->status == SPIDX_E_DEVICE ? got->detail.message : "", token, sizeof token);
+        status_token(want, got, token, sizeof token);
         snprintf(out, size, "%s->%s%s%s%s", spidx_status_name(want->status) + 6, spidx_status_name(got->status) + 6,
                  token[0] ? "(" : "", token, token[0] ? ")" : "");
         return;
@@ -50,14 +70,17 @@ static void mismatch_class(const spidx_case *c, const spidx_outcome *want, const
                 for (int64_t j = 0; j < c->shape.T; j++) {
                     const int64_t a = outcome_list(c, want, bi, hi, j), b = outcome_list(c, got, bi, hi, j);
                     if (a == b) continue;
-                    snprintf(out, size, "%s", b == -1 ? "spurious-invalid" : a == -1 ? "missed-invalid" : "wrong-value");
+                    const char *region = j < c->shape.S ? "sink" : j < c->shape.S + p->heavy ? "heavy" : "window";
+                    snprintf(out, size, "%s@%s", b == -1 ? "spurious-invalid" : a == -1 ? "missed-invalid" : "wrong-value",
+                             region);
                     return;
                 }
             } else if (strcmp(field, "weight") == 0) {
                 for (int64_t x = 0; x < p->sk; x++) {
                     const uint32_t a = outcome_weight_bits(c, want, bi, hi, x), b = outcome_weight_bits(c, got, bi, hi, x);
                     if (a == b) continue;
-                    snprintf(out, size, "%s", a == one ? "missing-one" : b == one ? "extra-one" : "other-bits");
+                    const char *zone = x < c->shape.S ? "head" : x >= p->sk - c->shape.W ? "tail" : "middle";
+                    snprintf(out, size, "%s@%s", a == one ? "missing-one" : b == one ? "extra-one" : "other-bits", zone);
                     return;
                 }
             }

@@ -13,7 +13,7 @@
 
 #include "gpu_helpers.h"
 #include "mutation.h"
-#if SPIDX_MUTANT == 11
+#if SPIDX_MUTANT == 11 || SPIDX_MUTANT_B == 11
 #include <cuda_bf16.h> /* the float round trip of mutant 11 */
 #include <cuda_fp16.h>
 #endif
@@ -85,7 +85,7 @@ __global__ void baseline_scatter_kernel(WordT *w, row_map wm, const IndexT *list
     }
 }
 
-#if SPIDX_MUTANT == 11
+#if SPIDX_MUTANT == 11 || SPIDX_MUTANT_B == 11
 /* Mutant 11 only: KEEP mode as "weight = weight * (1 - mask) + mask" would run it, every
  * weight passing through float arithmetic, which turns NaN payloads into the canonical
  * NaN. `scale` is 1.0 at run time, so the compiler cannot fold the multiplication away. */
@@ -129,7 +129,7 @@ cudaError_t baseline_launch_typed(const spidx_params *p, const spidx_shape *s, c
         baseline_zero_kernel<WordT><<<blocks_for(rows * p->sk), kThreads, 0, stream>>>(w, wm, rows, p->sk);
         if ((err = cudaGetLastError()) != cudaSuccess) return err;
     }
-#if SPIDX_MUTANT == 11
+#if SPIDX_MUTANT == 11 || SPIDX_MUTANT_B == 11
     if (p->mode == SPIDX_MODE_KEEP && p->sk > 0) {
         baseline_keep_rmw_kernel<WordT><<<blocks_for(rows * p->sk), kThreads, 0, stream>>>(w, wm, rows, p->sk,
                                                                                           p->weight_type, 1.0f);
@@ -171,13 +171,13 @@ cudaError_t baseline_launch(const spidx_params *p, const spidx_shape *s, const g
 
 #if SPIDX_MUTANT
 /* A mutant build's copy (kernels/mutants/): the baseline with bug SPIDX_MUTANT. */
-extern "C" spidx_status SPIDX_MUTANT_RUN_NAME(SPIDX_MUTANT)(const spidx_params *p, const int64_t *topk, void *list,
+extern "C" spidx_status SPIDX_MUTANT_RUN_NAME(SPIDX_MUTANT_ID)(const spidx_params *p, const int64_t *topk, void *list,
                                                            void *weight, spidx_detail *detail)
 {
     return gpu_run("mutant", baseline_launch, p, topk, list, weight, detail);
 }
 
-extern "C" spidx_status SPIDX_MUTANT_CALL_NAME(SPIDX_MUTANT)(int how, const spidx_params *p, const int64_t *topk,
+extern "C" spidx_status SPIDX_MUTANT_CALL_NAME(SPIDX_MUTANT_ID)(int how, const spidx_params *p, const int64_t *topk,
                                                             void *list, void *weight, spidx_detail *detail)
 {
     return gpu_run_call("mutant", baseline_launch, how, p, topk, list, weight, detail);

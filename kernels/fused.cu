@@ -433,13 +433,13 @@ cudaError_t fused_launch(const spidx_params *p, const spidx_shape *s, const gpu_
 #if SPIDX_MUTANT
 /* A mutant build's copy (kernels/mutants/): the kernel with bug SPIDX_MUTANT, behind one
  * entry point with spidx_fused_run's contract. */
-extern "C" spidx_status SPIDX_MUTANT_RUN_NAME(SPIDX_MUTANT)(const spidx_params *p, const int64_t *topk, void *list,
+extern "C" spidx_status SPIDX_MUTANT_RUN_NAME(SPIDX_MUTANT_ID)(const spidx_params *p, const int64_t *topk, void *list,
                                                            void *weight, spidx_detail *detail)
 {
     return gpu_run("mutant", fused_launch, p, topk, list, weight, detail);
 }
 
-extern "C" spidx_status SPIDX_MUTANT_CALL_NAME(SPIDX_MUTANT)(int how, const spidx_params *p, const int64_t *topk,
+extern "C" spidx_status SPIDX_MUTANT_CALL_NAME(SPIDX_MUTANT_ID)(int how, const spidx_params *p, const int64_t *topk,
                                                             void *list, void *weight, spidx_detail *detail)
 {
     return gpu_run_call("mutant", fused_launch, how, p, topk, list, weight, detail);

@@ -1,6 +1,6 @@
 /* registry.c - the table behind spidx_registry.h: the CPU reference and the two CUDA
  * implementations (which report themselves unavailable without a device), plus, in a
- * SPIDX_ENABLE_MUTANTS build, the opt-in mutants of kernels/mutants/mutants.h; plug-ins
+ * SPIDX_ENABLE_MUTANTS build, the opt-in mutants (and pair mutants) of kernels/mutants/mutants.h; plug-ins
  * append theirs through registry_append (kernels/plugin_loader.c). */
 #include <string.h>
 
@@ -12,6 +12,7 @@
 #define SPIDX_MUTANT_ENTRY(n, source, label, reach, bug)                                                       \
     {.name = label, .kind = SPIDX_IMPL_GPU, .run = spidx_mutant_run_##n, .available = spidx_gpu_available,       \
      .opt_in = 1, .run_call = spidx_mutant_call_##n, .caps = SPIDX_CAP_ALL},
+#define SPIDX_MUTANT_PAIR_ENTRY(n, source, a, b, label) SPIDX_MUTANT_ENTRY(n, source, label, fuzz, "")
 #endif
 
 static int cpu_available(char *why, size_t why_size)
@@ -29,6 +30,7 @@ static const spidx_impl k_builtin[] = {
      .run_call = spidx_baseline_run_call, .caps = SPIDX_CAP_ALL},
 #ifdef SPIDX_WITH_MUTANTS
     SPIDX_MUTANT_LIST(SPIDX_MUTANT_ENTRY)
+    SPIDX_MUTANT_PAIR_LIST(SPIDX_MUTANT_PAIR_ENTRY)
 #endif
 };
 _Static_assert(sizeof k_builtin / sizeof k_builtin[0] <= SPIDX_MAX_IMPLS, "raise SPIDX_MAX_IMPLS");

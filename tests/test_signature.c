@@ -1,7 +1,8 @@
-/* test_signature.c - failure signatures (case_mismatch_signature): the status pair, the
- * device failure's token taken from the detail (a CUDA error name, a Python exception
- * type), and the class of the first differing weight. Outcomes are built by hand; the
- * expected strings are written out. Run: ctest -R test_signature. */
+/* test_signature.c - failure signatures (case_mismatch_signature): the status pair with
+ * the device failure's token (a CUDA error name, a Python exception type) or the kind of
+ * invalid top-k value, and the class and place of the first differing list entry or
+ * weight. Outcomes are built by hand; the expected strings are written out.
+ * Run: ctest -R test_signature. */
 #include "test_helpers.h"
 
 #include <string.h>
@@ -60,12 +61,56 @@ START_TEST(test_first_differing_weight_gives_the_class)
     memcpy(w2 + 4, &one, 4);                       /* the other marks x = 1 only */
     char sig[160];
     case_mismatch_signature(&c, "k", &want, &got, "weight", sig, sizeof sig);
-    ck_assert_str_eq(sig, "k:weight:missing-one"); /* x = 0 comes first */
+    ck_assert_str_eq(sig, "k:weight:missing-one@head"); /* x = 0 (< S = 1) comes first */
     memcpy(w2, &one, 4);
     case_mismatch_signature(&c, "k", &want, &got, "weight", sig, sizeof sig);
-    ck_assert_str_eq(sig, "k:weight:extra-one"); /* now x = 1 comes first */
+    ck_assert_str_eq(sig, "k:weight:extra-one@middle"); /* now x = 1 comes first */
+    memcpy(w2 + 4, w1 + 4, 4), memcpy(w2 + 12, w1 + 8, 4); /* x = 1 agrees; x = 3 (>= sk - W) lacks its 1.0 */
+    case_mismatch_signature(&c, "k", &want, &got, "weight", sig, sizeof sig);
+    ck_assert_str_eq(sig, "k:weight:missing-one@tail");
     case_mismatch_signature(&c, "k", &want, &got, "guard", sig, sizeof sig);
     ck_assert_str_eq(sig, "k:guard:-");
+    case_free(&c);
+}
+END_TEST
+
+START_TEST(test_heavy_range_on_one_side_names_the_kind_of_value)
+{
+    spidx_case c;
+    const spidx_params p = case_contiguous_params(1, 1, 8, 1, 2, 1, 0);
+    case_init(&c, &p, 1);
+    unsigned char l1[256], w1[256], l2[256], w2[256];
+    spidx_outcome want, got;
+    outcome_with(&c, SPIDX_E_HEAVY_RANGE, "", &want, l1, w1);
+    outcome_with(&c, SPIDX_OK, "", &got, l2, w2);
+    char sig[160];
+    want.detail.value = -3;
+    case_mismatch_signature(&c, "k", &want, &got, "status", sig, sizeof sig);
+    ck_assert_str_eq(sig, "k:status:E_HEAVY_RANGE->OK(negative)");
+    want.detail.value = 8; /* t = sk - init_offset: one past the last valid value */
+    case_mismatch_signature(&c, "k", &want, &got, "status", sig, sizeof sig);
+    ck_assert_str_eq(sig, "k:status:E_HEAVY_RANGE->OK(past-end)");
+    case_free(&c);
+}
+END_TEST
+
+START_TEST(test_first_differing_list_entry_gives_its_region)
+{
+    spidx_case c;
+    const spidx_params p = case_contiguous_params(1, 1, 8, 1, 2, 1, 0); /* T = 4: sink j 0, heavy 1-2, window 3 */
+    case_init(&c, &p, 1);
+    unsigned char l1[256], w1[256], l2[256], w2[256];
+    spidx_outcome want, got;
+    outcome_with(&c, SPIDX_OK, "", &want, l1, w1);
+    outcome_with(&c, SPIDX_OK, "", &got, l2, w2);
+    const int64_t seven = 7, six = 6;
+    char sig[160];
+    memcpy(l1 + 3 * 8, &seven, 8), memcpy(l2 + 3 * 8, &six, 8); /* window entry j = 3 differs */
+    case_mismatch_signature(&c, "k", &want, &got, "list", sig, sizeof sig);
+    ck_assert_str_eq(sig, "k:list:wrong-value@window");
+    memcpy(l1 + 2 * 8, &seven, 8), memcpy(l2 + 2 * 8, &six, 8); /* now heavy entry j = 2 comes first */
+    case_mismatch_signature(&c, "k", &want, &got, "list", sig, sizeof sig);
+    ck_assert_str_eq(sig, "k:list:wrong-value@heavy");
     case_free(&c);
 }
 END_TEST
@@ -75,9 +120,11 @@ int main(void)
     Suite *s = suite_create("signature");
     TCase *status = tcase_create("status");
     tcase_add_test(status, test_device_failure_names_the_cuda_error);
+    tcase_add_test(status, test_heavy_range_on_one_side_names_the_kind_of_value);
     suite_add_tcase(s, status);
     TCase *values = tcase_create("values");
     tcase_add_test(values, test_first_differing_weight_gives_the_class);
+    tcase_add_test(values, test_first_differing_list_entry_gives_its_region);
     suite_add_tcase(s, values);
     return run_suite(s);
 }

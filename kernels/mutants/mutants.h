@@ -34,15 +34,31 @@
     X(20, fused, "mut20-warp-rows-past-bitmap", fuzz, "rows up to 2,080 weights go to the warp kernel (bitmap: 2,048 bits)") \
     X(21, fused, "mut21-keep-marks-past-chunk", fuzz, "KEEP mode's bitmap write also takes the window bits past the chunk end")
 
+/* Pair mutants: one copy of a source carrying two of the bugs above at once, P(number,
+ * source, bug a, bug b, name), both bugs within reach of the fuzzer. fuzz/mutant_pairs.py
+ * fuzzes each pair beside its two bugs alone, to see whether both bugs keep a failure
+ * signature of their own or collapse into one (a campaign reports one failure per
+ * signature). The pairs are chosen where a collapse is likely: the same field, with the
+ * same kind of mismatch. Numbers from 101; CMake writes them to mutant_pairs.json. */
+#define SPIDX_MUTANT_PAIR_LIST(P)                                                                              \
+    P(101, fused, 1, 2, "pair101-mut01+mut02")   /* list entries: window vs heavy */                       \
+    P(102, fused, 4, 5, "pair102-mut04+mut05")   /* status E_HEAVY_RANGE -> OK: past the end vs negative */ \
+    P(103, fused, 8, 14, "pair103-mut08+mut14")  /* weights missing at a row's end: chunk vs vector tail */ \
+    P(104, fused, 17, 19, "pair104-mut17+mut19") /* bitmap reuse: across work items vs across warps */      \
+    P(105, fused, 3, 12, "pair105-mut03+mut12")  /* different fields: list (sink) vs weight bits (bf16) */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+#define SPIDX_MUTANT_PAIR_DECLARE(n, source, a, b, name) SPIDX_MUTANT_DECLARE(n, source, name, fuzz, "")
 #define SPIDX_MUTANT_DECLARE(n, source, name, reach, bug)                                                             \
     spidx_status spidx_mutant_run_##n(const spidx_params *p, const int64_t *topk, void *list, void *weight,     \
                                       spidx_detail *detail);                                                   \
     spidx_status spidx_mutant_call_##n(int how, const spidx_params *p, const int64_t *topk, void *list,        \
                                        void *weight, spidx_detail *detail);
 SPIDX_MUTANT_LIST(SPIDX_MUTANT_DECLARE)
+SPIDX_MUTANT_PAIR_LIST(SPIDX_MUTANT_PAIR_DECLARE)
+#undef SPIDX_MUTANT_PAIR_DECLARE
 #undef SPIDX_MUTANT_DECLARE
 #ifdef __cplusplus
 }
