@@ -35,6 +35,10 @@ STATUS_RE = re.compile(r"#(\d+): cov: (\d+) ft: (\d+) corp: (\d+) exec/s:? (\d+)
                        r"oom/timeout/crash: (\d+)/(\d+)/(\d+) time: (\d+)s")
 TICK_S = 15  # seconds between status lines, on a fixed schedule from the start
 STOP_GRACE_S = 5  # seconds the fuzzers get to exit on SIGINT before SIGKILL (fork mode ignores it)
+# Artifacts the triage signs at most, spread over all: each signature is a process that
+# loads every implementation (seconds with a Python plug-in), and failures a job cannot
+# pass over (writes outside the buffers, sticky CUDA errors) leave one artifact each.
+TRIAGE_MOST = 200
 
 
 class HarnessError(Exception):
@@ -278,11 +282,16 @@ def slug(sig):
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", sig)[:80] + "-" + hashlib.sha1(sig.encode()).hexdigest()[:8]
 
 
-def triage(bins, run_dir, report_dir, minimize=True):
+def triage(bins, run_dir, report_dir, minimize=True, most=TRIAGE_MOST):
     """Deduplicates the run's crash artifacts by signature; minimizes the first artifact of
-    each (unless not `minimize`: an interrupted campaign keeps it as .case unminimized)."""
+    each (unless not `minimize`: an interrupted campaign keeps it as .case unminimized).
+    Signs at most `most` artifacts, spread evenly over them (the first included); returns
+    (failures, the number of artifacts left unsigned)."""
     failures = {}
     arts = sorted(glob.glob(os.path.join(run_dir, "artifacts", "*", "crash-*")), key=os.path.basename)
+    unsigned = max(0, len(arts) - most)
+    if unsigned:
+        arts = [arts[i * len(arts) // most] for i in range(most)]
     # One process per signature, as many at once as there are cores: each loads every
     # implementation (a Python plug-in imports torch, seconds), and a campaign can leave
     # hundreds of artifacts. map keeps the artifacts' order, so "first" stays the first.
@@ -339,7 +348,7 @@ def triage(bins, run_dir, report_dir, minimize=True):
                                  "minimized": "no artifact of its own: the artifact of its first meeting "
                                               "replays with another signature (nondeterministic?)"}
         f["repeats"] = repeats
-    return failures
+    return failures, unsigned
 
 
 def seen_repeats(run_dir):
@@ -511,6 +520,10 @@ def write_report(report_dir, info, workers, timeline, coverage, failures, plot_f
     L = [f"# spidx campaign {info['started_utc']}", ""]
     L.append(f"**{'NEW FAILURES: ' + str(len(new)) if new else 'no new failure'}**"
              f"{' (interrupted: partial report)' if info['interrupted'] else ''}")
+    if info.get("overran"):
+        L += ["", f"Stopped 2 minutes past the budget: {', '.join(info['overran'])}. A worker that printed no "
+              "status line spent the budget in libFuzzer's first pass over the corpus (a process restarted after "
+              "each failing input): an implementation that fails on most inputs."]
     L += ["", "| | |", "|---|---|"]
     for k in ("commit", "host", "gpu", "mps", "budget_minutes", "elapsed_s", "total_execs", "execs_per_s",
               "job_startup", "corpus_before", "corpus_after", "semantic_categories_hit"):
@@ -523,6 +536,9 @@ def write_report(report_dir, info, workers, timeline, coverage, failures, plot_f
     L += ["", "execs/s = a worker's executions (libFuzzer fork mode, all its jobs) / elapsed time, "
           "including start-up and corpus loading; per job = that / jobs.", ""]
     L += ["## Failures", ""]
+    if info.get("unsigned_artifacts"):
+        L += [f"{info['unsigned_artifacts']} more crash artifacts were not signed: the triage signs at most "
+              f"{TRIAGE_MOST}, spread over all of them (`{info['run_dir']}/artifacts/`).", ""]
     if not failures:
         L.append("none")
     for f in failures.values():
@@ -650,6 +666,7 @@ class Campaign:
         self.t0 = None           # time.monotonic() when monitoring began
         self.elapsed = 0         # whole seconds from t0 until every worker had stopped
         self.interrupted = False
+        self.overran = []  # workers killed after overrunning the budget by 2 minutes
         self.signum = 0
         self.known = []          # fuzz/failures.py recheck's rows
         self.mps = {"state": "off", "why": "no GPU"}  # start_mps fills it
@@ -742,7 +759,8 @@ class Campaign:
             if not running:
                 break
             if now - t0 > self.seconds + 120:
-                log("fuzzers overran their budget by 2 minutes: stopping them")
+                self.overran = [w.name for w in self.workers if w.proc.poll() is None]
+                log(f"fuzzers overran their budget by 2 minutes: stopping {', '.join(self.overran)}")
                 break
 
     # ---- stop ------------------------------------------------------------------------
@@ -756,7 +774,13 @@ class Campaign:
             w.poll_status(final=True)
         self.elapsed = int(time.monotonic() - self.t0)
         for w in self.workers:
-            if w.proc.returncode not in (0, None, -signal.SIGINT, 130) and not w.last and not self.interrupted:
+            if w.name in self.overran and not w.last:
+                # libFuzzer's fork mode first runs the whole corpus, restarting a process
+                # after each crash, and its time limit does not bound that pass: an
+                # implementation that fails on most inputs can take the whole budget there.
+                # Not a harness error: the failures it found are triaged and reported.
+                log(f"{w.name} never reached fuzzing: its first pass over the corpus took the whole budget")
+            elif w.proc.returncode not in (0, None, -signal.SIGINT, 130) and not w.last and not self.interrupted:
                 raise HarnessError(f"{w.name} exited {w.proc.returncode}; see {w.log_path}")
 
     # ---- merge -----------------------------------------------------------------------
@@ -780,7 +804,10 @@ class Campaign:
     # ---- triage ----------------------------------------------------------------------
     def triage(self):
         # Minimizing can take minutes: an interrupted campaign leaves it to spidx_repro.
-        return triage(self.bins, self.run_dir, self.report_dir, minimize=not self.interrupted)
+        failures, self.unsigned = triage(self.bins, self.run_dir, self.report_dir, minimize=not self.interrupted)
+        if self.unsigned:
+            log(f"triage: {self.unsigned} artifacts left unsigned (at most {TRIAGE_MOST} are signed, spread over all)")
+        return failures
 
     # ---- line coverage ---------------------------------------------------------------
     def line_coverage(self):
@@ -815,6 +842,7 @@ class Campaign:
             "run_dir": os.path.relpath(self.run_dir, ROOT), "known_failures": self.known,
             "mps": self.mps["state"] + (f" ({self.mps['why']})" if self.mps.get("why") else ""),
             "job_startup": startup_text(*read_startup(os.path.join(self.run_dir, "cov", "*.json"))),
+            "unsigned_artifacts": getattr(self, "unsigned", 0), "overran": self.overran,
         }
         write_report(self.report_dir, info, self.workers, self.timeline, coverage, failures, plot_file)
         new = [f for f in failures.values() if f["new"]]
