@@ -39,6 +39,7 @@ STOP_GRACE_S = 5  # seconds the fuzzers get to exit on SIGINT before SIGKILL (fo
 # loads every implementation (seconds with a Python plug-in), and failures a job cannot
 # pass over (writes outside the buffers, sticky CUDA errors) leave one artifact each.
 TRIAGE_MOST = 200
+TRIAGE_LANES = 8  # signing processes at once: each may hold a CUDA context (and torch)
 
 
 class HarnessError(Exception):
@@ -283,19 +284,26 @@ def slug(sig):
 
 
 def triage(bins, run_dir, report_dir, minimize=True, most=TRIAGE_MOST):
-    """Deduplicates the run's crash artifacts by signature; minimizes the first artifact of
-    each (unless not `minimize`: an interrupted campaign keeps it as .case unminimized).
-    Signs at most `most` artifacts, spread evenly over them (the first included); returns
-    (failures, the number of artifacts left unsigned)."""
+    """Failures by signature, from two sources: the fuzz_diff jobs' seen folder (each
+    signature they met, signed in the process that met it, with the case its first meeting
+    wrote and the repeats that went on fuzzing), and the crash artifacts, signed here (at
+    most `most`, spread evenly over them, the first included): failures a job cannot pass
+    over, fuzz_ref's, and crashes. Minimizes the first case of each fuzz_diff failure on
+    the implementation its signature names (unless not `minimize`: an interrupted campaign
+    keeps it as .case unminimized). Returns (failures, the number of artifacts left
+    unsigned)."""
     failures = {}
+    for sig, (case, repeats) in read_seen(run_dir).items():
+        failures[sig] = {"signature": sig, "target": "fuzz_diff", "new": False, "repeats": repeats,
+                         "artifacts": [os.path.relpath(case, ROOT)] if case and os.path.isfile(case) else []}
     arts = sorted(glob.glob(os.path.join(run_dir, "artifacts", "*", "crash-*")), key=os.path.basename)
     unsigned = max(0, len(arts) - most)
     if unsigned:
         arts = [arts[i * len(arts) // most] for i in range(most)]
-    # One process per signature, as many at once as there are cores: each loads every
-    # implementation (a Python plug-in imports torch, seconds), and a campaign can leave
-    # hundreds of artifacts. map keeps the artifacts' order, so "first" stays the first.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+    # A process per artifact, a few at once: each loads every implementation (a Python
+    # plug-in imports torch: seconds, and GPU memory for its context). map keeps the
+    # artifacts' order, so "first" stays the first.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=min(TRIAGE_LANES, os.cpu_count() or 2)) as pool:
         sigs = list(pool.map(lambda a: signature(bins, a, owner_of(a)), arts))
     for art, sig in zip(arts, sigs):
         f = failures.setdefault(sig, {"signature": sig, "target": owner_of(art), "artifacts": [], "new": False})
@@ -308,14 +316,21 @@ def triage(bins, run_dir, report_dir, minimize=True, most=TRIAGE_MOST):
             failures_py.write_meta(known, {"signature": sig, "target": f["target"], "first_seen_commit": git_commit(),
                                            "first_seen_utc": failures_py.utc_now(),
                                            "report": os.path.relpath(report_dir, ROOT)})
+        if not f["artifacts"]:
+            f["minimized"] = "no case kept: its first meeting's case could not be written"
+            continue
         os.makedirs(os.path.join(report_dir, "failures"), exist_ok=True)
         out_case = os.path.join(report_dir, "failures", slug(sig) + ".case")
         first = os.path.join(ROOT, f["artifacts"][0])
-        if f["target"] == "fuzz_diff" and not sig.startswith(("ref:", "unreproduced:")) and not minimize:
-            run([bins["spidx_repro"], "--to-case", out_case, first])
+        disagreement = f["target"] == "fuzz_diff" and not sig.startswith(("ref:", "unreproduced:"))
+        # The implementation the signature names: minimizing against it alone keeps its
+        # disagreement, not an earlier implementation's on the same input.
+        impls = ["--impls", "ref," + sig.split(":")[0]] if disagreement else []
+        if disagreement and not minimize:
+            run([bins["spidx_repro"]] + impls + ["--to-case", out_case, first])
             f["minimized"] = "not minimized (the campaign was interrupted): spidx_repro --minimize does it"
-        elif f["target"] == "fuzz_diff" and not sig.startswith(("ref:", "unreproduced:")):
-            r = run([bins["spidx_repro"], "--minimize", out_case, first], timeout=1800)
+        elif disagreement:
+            r = run([bins["spidx_repro"]] + impls + ["--minimize", out_case, first], timeout=1800)
             m = re.search(r"---- minimized: (.*); wrote", r.stdout)
             f["minimized"] = m.group(1) if m else "minimizer gave no case"
         else:
@@ -339,28 +354,29 @@ def triage(bins, run_dir, report_dir, minimize=True, most=TRIAGE_MOST):
             shutil.copy(out_case, os.path.join(known, "case" + os.path.splitext(out_case)[1]))
             rel = os.path.relpath(out_case, ROOT)
             f["case"] = rel
-            f["repro"] = (f"{os.path.relpath(bins['spidx_repro'], ROOT)} {rel}" if f["target"] == "fuzz_diff"
-                          else f"{os.path.relpath(bins['fuzz_ref_replay'], ROOT)} {rel}")
-    for sig, repeats in seen_repeats(run_dir).items():
-        f = failures.get(sig)
-        if f is None:  # its first meeting's artifact replayed with another signature, or none
-            f = failures[sig] = {"signature": sig, "target": "fuzz_diff", "artifacts": [], "new": False,
-                                 "minimized": "no artifact of its own: the artifact of its first meeting "
-                                              "replays with another signature (nondeterministic?)"}
-        f["repeats"] = repeats
+            f["repro"] = (plugin_env() + " ".join([os.path.relpath(bins["spidx_repro"], ROOT)] + impls + [rel])
+                          if f["target"] == "fuzz_diff" else f"{os.path.relpath(bins['fuzz_ref_replay'], ROOT)} {rel}")
     return failures, unsigned
 
 
-def seen_repeats(run_dir):
-    """{signature: repeats} from the fuzz_diff jobs' SPIDX_FUZZ_SEEN_DIR (fuzz_seen_before):
-    one file per signature met, the signature on its first line, one '+' per repeat that
-    went on fuzzing instead of failing again."""
+def plugin_env():
+    """The plug-in settings a repro command needs, as they are in this environment."""
+    return "".join(f"{k}={os.environ[k]} " for k in ("SPIDX_PLUGINS", "SPIDX_PY_IMPL", "SPIDX_PY_PATH")
+                   if os.environ.get(k))
+
+
+def read_seen(run_dir):
+    """{signature: (the case its first meeting wrote, repeats)} from the fuzz_diff jobs'
+    SPIDX_FUZZ_SEEN_DIR (fuzz_seen_before): one file per signature met, the signature and
+    the case's path on its first two lines, then one '+' per repeat that went on fuzzing
+    instead of failing again. Files being made (.tmp-*) are skipped."""
     out = {}
     for path in glob.glob(os.path.join(run_dir, "seen", "*")):
         with open(path, errors="replace") as f:
-            sig, _, plus = f.read().partition("\n")
-        if sig:
-            out[sig] = plus.count("+")
+            sig, _, rest = f.read().partition("\n")
+        case, _, plus = rest.partition("\n")
+        if sig and case:
+            out[sig] = (case, plus.count("+"))
     return out
 
 
@@ -735,7 +751,7 @@ class Campaign:
         ft = sum(s[2] for s in st if s)
         hit, names = categories_hit(read_coverage(os.path.join(self.run_dir, "cov", "*.json")))
         fails = len(glob.glob(os.path.join(self.run_dir, "artifacts", "*", "crash-*")))
-        repeats = sum(seen_repeats(self.run_dir).values())
+        repeats = sum(r for _, r in read_seen(self.run_dir).values())
         e, b = int(elapsed), self.seconds
         self.timeline.append((e, execs, rate, cov, ft, hit, fails))
         log(f"{e // 60:02d}:{e % 60:02d}/{b // 60:02d}:{b % 60:02d} execs {execs} "
@@ -774,12 +790,14 @@ class Campaign:
             w.poll_status(final=True)
         self.elapsed = int(time.monotonic() - self.t0)
         for w in self.workers:
-            if w.name in self.overran and not w.last:
+            failed_inputs = glob.glob(os.path.join(self.run_dir, "artifacts", w.name, "crash-*"))
+            if w.name in self.overran and not w.last and failed_inputs:
                 # libFuzzer's fork mode first runs the whole corpus, restarting a process
                 # after each crash, and its time limit does not bound that pass: an
                 # implementation that fails on most inputs can take the whole budget there.
                 # Not a harness error: the failures it found are triaged and reported.
-                log(f"{w.name} never reached fuzzing: its first pass over the corpus took the whole budget")
+                log(f"{w.name} never reached fuzzing: its first pass over the corpus took the whole budget "
+                    f"({len(failed_inputs)} failing inputs)")
             elif w.proc.returncode not in (0, None, -signal.SIGINT, 130) and not w.last and not self.interrupted:
                 raise HarnessError(f"{w.name} exited {w.proc.returncode}; see {w.log_path}")
 
@@ -793,7 +811,10 @@ class Campaign:
             prefix = os.path.join(self.run_dir, "artifacts", f"{target}-merge", "")
             os.makedirs(prefix, exist_ok=True)
             env = dict(os.environ)
-            if target == "fuzz_diff":  # repeats of a failure met while fuzzing are not artifacts again
+            # Repeats of a failure met while fuzzing are not artifacts again; the merge keeps
+            # such inputs when they add coverage (they pass over a recorded failure), and the
+            # next campaign meets them once more, as the open failure they are.
+            if target == "fuzz_diff":
                 env["SPIDX_FUZZ_SEEN_DIR"] = os.path.join(self.run_dir, "seen")
             r = run([self.bins[target], "-merge=1", f"-artifact_prefix={prefix}"]
                     + [o for o in options(target) if o.startswith("-max_len")] + [work, new], timeout=1800, env=env)

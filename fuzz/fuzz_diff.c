@@ -34,15 +34,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
  * buffers (a changed guard canary: memory past the guards may be damaged too, and a
  * process that went on crashed or hung), and a sticky CUDA error (every later call of the
  * process would fail). */
-static int seen_and_recoverable(const spidx_case *c, const spidx_impl *impl, const spidx_outcome *want,
-                                const spidx_outcome *got, const char *field)
+static int seen_and_recoverable(const spidx_case *c, const uint8_t *data, size_t size, const spidx_impl *impl,
+                                const spidx_outcome *want, const spidx_outcome *got, const char *field)
 {
     if (!got->guards_intact || (field && strcmp(field, "guard") == 0)) return 0;
     if (got->status == SPIDX_E_DEVICE && !spidx_gpu_context_ok(NULL, 0)) return 0;
-    char sig[160];
+    char sig[SPIDX_SIGNATURE_MAX], case_path[600];
     if (got->status == SPIDX_E_DEVICE && want->status != SPIDX_E_DEVICE && !field) field = "status";
     case_mismatch_signature(c, impl->name, want, got, field, sig, sizeof sig);
-    return fuzz_seen_before(sig);
+    fuzz_case_path(data, size, case_path, sizeof case_path);
+    return fuzz_seen_before(sig, case_path);
+}
+
+/* Counts c's categories for an implementation that ran on it. */
+static void record_ran(const spidx_impl *impl, const uint8_t *hit)
+{
+    if (impl->run_call) {
+        coverage_record(fuzz_impl_index(impl), hit);
+        return;
+    }
+    /* called through run() in every mode: the device call modes are not its */
+    uint8_t own[COV_COUNT], device_modes[COV_COUNT] = {0};
+    memcpy(own, hit, sizeof own);
+    const int modes[] = {COV_call_stream, COV_call_two_streams, COV_call_graph};
+    for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+        device_modes[modes[m]] = own[modes[m]];
+        own[modes[m]] = 0;
+    }
+    coverage_record(fuzz_impl_index(impl), own);
+    coverage_record_na_categories(fuzz_impl_index(impl), device_modes);
 }
 
 void fuzz_check_case(const spidx_case *c, const uint8_t *data, size_t size)
@@ -75,9 +95,10 @@ void fuzz_check_case(const spidx_case *c, const uint8_t *data, size_t size)
         const long bad = case_compare(c, "ref", &want, impls[i]->name, &got, mem, 10, &field);
         if (bad > 10) fprintf(mem, "  ... %ld mismatches in all\n", bad);
         fclose(mem);
-        if ((bad || got.status == SPIDX_E_DEVICE) && seen_and_recoverable(c, impls[i], &want, &got, field)) {
+        if ((bad || got.status == SPIDX_E_DEVICE) && seen_and_recoverable(c, data, size, impls[i], &want, &got, field)) {
+            record_ran(impls[i], hit); /* it ran; the repeat is counted in the seen folder */
             outcome_free(&got);
-            continue; /* a repeat of a failure the campaign holds an artifact of */
+            continue;
         }
         if (got.status == SPIDX_E_DEVICE) {
             char msg[300];
@@ -85,19 +106,7 @@ void fuzz_check_case(const spidx_case *c, const uint8_t *data, size_t size)
             fuzz_fail(c, data, size, msg);
         }
         if (bad) fuzz_fail(c, data, size, report);
-        if (impls[i]->run_call) {
-            coverage_record(fuzz_impl_index(impls[i]), hit);
-        } else { /* called through run() in every mode: the device call modes are not its */
-            uint8_t own[COV_COUNT], device_modes[COV_COUNT] = {0};
-            memcpy(own, hit, sizeof own);
-            const int modes[] = {COV_call_stream, COV_call_two_streams, COV_call_graph};
-            for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
-                device_modes[modes[m]] = own[modes[m]];
-                own[modes[m]] = 0;
-            }
-            coverage_record(fuzz_impl_index(impls[i]), own);
-            coverage_record_na_categories(fuzz_impl_index(impls[i]), device_modes);
-        }
+        record_ran(impls[i], hit);
         outcome_free(&got);
     }
     outcome_free(&want);

@@ -136,27 +136,51 @@ int fuzz_impl_index(const spidx_impl *impl)
     return (int)(impl - all);
 }
 
-int fuzz_seen_before(const char *sig)
+static uint64_t fnv1a(const void *bytes, size_t size)
+{
+    const unsigned char *p = bytes;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < size; i++) h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+void fuzz_case_path(const uint8_t *data, size_t size, char *out, size_t out_size)
+{
+    snprintf(out, out_size, "%smismatch-%016llx.case", g_prefix, (unsigned long long)fnv1a(data, size));
+}
+
+int fuzz_seen_before(const char *sig, const char *case_path)
 {
     const char *dir = getenv("SPIDX_FUZZ_SEEN_DIR");
     if (!dir || !*dir) return 0;
-    char path[1024];
-    int n = snprintf(path, sizeof path, "%s/", dir);
-    for (const char *s = sig; *s && n < (int)sizeof path - 1; s++) /* one file name per signature */
-        path[n++] = (char)((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-                                   *s == '_' || *s == '-'
-                               ? *s
-                               : '.');
-    path[n < (int)sizeof path ? n : (int)sizeof path - 1] = '\0';
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644); /* atomic: one process is first */
-    if (fd >= 0) {
-        const size_t len = strlen(sig);
-        const int ok = write(fd, sig, len) == (ssize_t)len && write(fd, "\n", 1) == 1;
-        close(fd);
-        (void)ok; /* a short write leaves a shorter name inside; the repeats still count */
-        return 0;
+    /* The file: the signature's letters and digits, then its hash (two signatures that
+     * differ only in punctuation still get two files). */
+    char path[1024], name[SPIDX_SIGNATURE_MAX];
+    size_t n = 0;
+    for (const char *s = sig; *s && n + 1 < sizeof name; s++)
+        name[n++] = (char)((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ? *s : '_');
+    name[n] = '\0';
+    snprintf(path, sizeof path, "%s/%.100s-%016llx", dir, name, (unsigned long long)fnv1a(sig, strlen(sig)));
+    /* Made whole under a private name, then linked into place: link() fails if the file
+     * exists, so exactly one process is first, and no reader or appender ever sees the
+     * file without its two lines (the signature, the case its first meeting wrote). */
+    static unsigned long serial;
+    char tmp[1100];
+    snprintf(tmp, sizeof tmp, "%s/.tmp-%ld-%lu", dir, (long)getpid(), serial++);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (fd < 0) return 0;
+    char text[SPIDX_SIGNATURE_MAX + 700];
+    const int len = snprintf(text, sizeof text, "%s\n%s\n", sig, case_path);
+    const int whole = len > 0 && (size_t)len < sizeof text && write(fd, text, (size_t)len) == (ssize_t)len;
+    close(fd);
+    int linked = -1, err = 0;
+    if (whole) {
+        linked = link(tmp, path);
+        err = errno;
     }
-    if (errno != EEXIST || (fd = open(path, O_WRONLY | O_APPEND)) < 0) return 0;
+    unlink(tmp);
+    if (linked == 0 || err != EEXIST) return 0; /* the first meeting, or no record possible: fail as usual */
+    if ((fd = open(path, O_WRONLY | O_APPEND)) < 0) return 0;
     const int counted = write(fd, "+", 1) == 1;
     close(fd);
     return counted;
@@ -164,10 +188,8 @@ int fuzz_seen_before(const char *sig)
 
 _Noreturn void fuzz_fail(const spidx_case *c, const uint8_t *data, size_t size, const char *what)
 {
-    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a of the input names the file */
-    for (size_t i = 0; i < size; i++) h = (h ^ data[i]) * 0x100000001b3ull;
     char path[600];
-    snprintf(path, sizeof path, "%smismatch-%016llx.case", g_prefix, (unsigned long long)h);
+    fuzz_case_path(data, size, path, sizeof path);
     fprintf(stderr, "\n==== spidx: check failed ====\n%s\n", what);
     case_write(stderr, c, what);
     FILE *f = fopen(path, "w");

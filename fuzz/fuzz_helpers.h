@@ -46,16 +46,21 @@ void fuzz_check_case(const spidx_case *c, const uint8_t *data, size_t size);
  * <artifact_prefix>mismatch-<hash>.case, and aborts. */
 _Noreturn void fuzz_fail(const spidx_case *c, const uint8_t *data, size_t size, const char *what);
 
+/* The path fuzz_fail writes an input's `.case` to: <artifact_prefix>mismatch-<FNV-1a of
+ * the input's bytes>.case. */
+void fuzz_case_path(const uint8_t *data, size_t size, char *out, size_t out_size);
+
 /* Whether a failure with signature sig (case_mismatch_signature) was seen before in this
- * campaign: with SPIDX_FUZZ_SEEN_DIR set (fuzz/campaign.py sets it for its fuzz_diff jobs),
- * the first process to meet sig creates DIR/<sig made file-safe> holding sig and gets 0,
- * so it fails as usual and leaves the artifact; every later meeting, in any process,
- * appends one '+' to that file and gets 1, and the caller goes on fuzzing instead of
- * restarting a job per repeat of a known defect (fuzz_diff asks only for failures that
- * leave the process sound: no write outside the buffers, no sticky CUDA error). 0 without
- * SPIDX_FUZZ_SEEN_DIR, or when the file cannot be made (then the failure is reported,
- * never lost). */
-int fuzz_seen_before(const char *sig);
+ * campaign: with SPIDX_FUZZ_SEEN_DIR set (fuzz/campaign.py sets it for its fuzz_diff jobs
+ * and its merge), the first process to meet sig creates one file there holding sig and
+ * case_path (where fuzz_fail is about to write the case) and gets 0, so it fails as usual
+ * and leaves the artifact; the campaign reports sig with that case. Every later meeting,
+ * in any process, appends one '+' to that file and gets 1, and the caller goes on fuzzing
+ * instead of restarting a job per repeat of a known defect (fuzz_diff asks only for
+ * failures that leave the process sound: no write outside the buffers, no sticky CUDA
+ * error). 0 without SPIDX_FUZZ_SEEN_DIR, or when the file cannot be made (then the
+ * failure is reported, never lost). */
+int fuzz_seen_before(const char *sig, const char *case_path);
 
 /* When set, fuzz_fail calls it instead of aborting, after writing the case. It must not
  * return (the replay driver's --keep-going jumps back to its loop); NULL by default. */

@@ -10,7 +10,8 @@ that only bug b shows alone; otherwise the two collapsed, and a campaign would l
 failure for two bugs. Writes reports/mutation/pairs-<UTC>.md and .json.
 Needs a GPU and the mutant build: cmake --preset mutants && cmake --build --preset mutants.
 Usage: python3 fuzz/mutant_pairs.py [--seconds 45] [--seed 1] [--lanes 3] [--only 101,103]
-Exit: 0 done (collapses are findings, in the report), 2 a run could not be judged."""
+Exit: 0 every pair judged (collapses are findings, in the report), 2 a pair could not be
+judged (a run failed, or a bug alone was not found)."""
 
 import argparse
 import concurrent.futures
@@ -132,7 +133,7 @@ def main():
     with open(os.path.join(args.out, f"pairs-{stamp}.md"), "w") as f:
         f.write("\n".join(L) + "\n")
     log(f"report: {os.path.relpath(os.path.join(args.out, f'pairs-{stamp}.md'), ROOT)}")
-    return 2 if errors else 0
+    return 2 if errors or any(r["verdict"].startswith("not judged") for r in rows) else 0
 
 
 if __name__ == "__main__":

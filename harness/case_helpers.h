@@ -153,13 +153,17 @@ long case_compare(const spidx_case *c, const char *name_a, const spidx_outcome *
  * case_compare gave: "IMPL:FIELD:CLASS". CLASS is the status pair, with what failed for
  * SPIDX_E_DEVICE when the detail names it ("OK->E_DEVICE(cudaErrorIllegalAddress)",
  * "OK->E_DEVICE(OutOfMemoryError)") and the kind of invalid value when one side is
- * SPIDX_E_HEAVY_RANGE ("E_HEAVY_RANGE->OK(negative)", "(past-end)"); or what the first
+ * SPIDX_E_HEAVY_RANGE ("E_HEAVY_RANGE->OK(negative)", "(past-end)", and "(in-range)" for
+ * a valid value reported as invalid); or what the first
  * differing list element did (wrong-value, spurious-invalid, missed-invalid) and in which
  * region (@sink, @heavy, @window); or what the first differing weight did (missing-one,
  * extra-one, other-bits) and in which zone of the row (@head: x < S, @tail: x >= sk - W,
  * @middle); or "-". Never fails; truncates to sig_size. */
 void case_mismatch_signature(const spidx_case *c, const char *impl, const spidx_outcome *a, const spidx_outcome *b,
                              const char *field, char *sig, size_t sig_size);
+/* Room for any signature: an implementation's name (a plug-in's has at most 40
+ * characters), the longest field, and the longest class with its token (at most 63). */
+#define SPIDX_SIGNATURE_MAX 192
 
 /* One-line description of the case's params ("b=2 h=3 sk=10 sink=2 ..."). */
 void case_describe(const spidx_case *c, char *buf, size_t size);

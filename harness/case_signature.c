@@ -6,33 +6,38 @@
 
 #include "case_helpers.h"
 
+static int token_char(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '.';
+}
+
 /* The token that tells one device failure from another in a detail message: the CUDA
  * error name gpu_device_fail and the plug-in staging end their messages with
  * ("(cudaErrorIllegalAddress)"), or the exception type the Python bridge names ("raised
- * OutOfMemoryError:"); "" when the message has neither. */
+ * OutOfMemoryError:"); letters, digits, '_' and '.' only, so that a signature stays one
+ * word on one line; "" when the message has neither. */
 static void device_failure_token(const char *msg, char *out, size_t size)
 {
     out[0] = '\0';
     const char *p = strstr(msg, "(cudaError");
-    size_t n = 0;
-    if (p) {
+    if (p)
         p++;
-        while (p[n] && p[n] != ')') n++;
-    } else if ((p = strstr(msg, " raised ")) != NULL) {
+    else if ((p = strstr(msg, " raised ")) != NULL)
         p += strlen(" raised ");
-        while (p[n] && p[n] != ':' && p[n] != ' ') n++;
-    }
-    if (n > 0 && n < size) {
+    size_t n = 0;
+    while (p && token_char(p[n]) && n + 1 < size) n++;
+    if (n > 0) {
         memcpy(out, p, n);
         out[n] = '\0';
     }
 }
 
 /* What tells apart two failures of one status pair: the device failure's token for
- * SPIDX_E_DEVICE, and for SPIDX_E_HEAVY_RANGE on one side only the kind of that side's
- * first invalid value (negative, or past the end: t >= sk - init_offset), since checks of
- * the two bounds are separate code; "" otherwise. */
-static void status_token(const spidx_outcome *want, const spidx_outcome *got, char *out, size_t size)
+ * SPIDX_E_DEVICE, and for SPIDX_E_HEAVY_RANGE on one side only the kind of the value that
+ * side reports (negative, past the end: t >= sk - init_offset, or in range: a valid value
+ * reported as invalid), since checks of the two bounds are separate code; "" otherwise. */
+static void status_token(const spidx_case *c, const spidx_outcome *want, const spidx_outcome *got, char *out,
+                         size_t size)
 {
     out[0] = '\0';
     if (got->status == SPIDX_E_DEVICE) {
@@ -42,7 +47,10 @@ static void status_token(const spidx_outcome *want, const spidx_outcome *got, ch
     const spidx_outcome *range = want->status == SPIDX_E_HEAVY_RANGE && got->status != SPIDX_E_HEAVY_RANGE ? want
                                  : got->status == SPIDX_E_HEAVY_RANGE && want->status != SPIDX_E_HEAVY_RANGE ? got
                                                                                                            : NULL;
-    if (range) snprintf(out, size, "%s", range->detail.value < 0 ? "negative" : "past-end");
+    if (!range) return;
+    const int64_t v = range->detail.value;
+    /* v >= sk - init_offset, written without the subtraction (both are non-negative) */
+    snprintf(out, size, "%s", v < 0 ? "negative" : v >= c->p.sk || c->p.init_offset >= c->p.sk - v ? "past-end" : "in-range");
 }
 
 /* The class of the first mismatch in field: the status pair (status_token in
@@ -56,7 +64,7 @@ static void mismatch_class(const spidx_case *c, const spidx_outcome *want, const
     snprintf(out, size, "-");
     if (strcmp(field, "status") == 0) {
         char token[64];
-        status_token(want, got, token, sizeof token);
+        status_token(c, want, got, token, sizeof token);
         snprintf(out, size, "%s->%s%s%s%s", spidx_status_name(want->status) + 6, spidx_status_name(got->status) + 6,
                  token[0] ? "(" : "", token, token[0] ? ")" : "");
         return;

@@ -48,11 +48,11 @@ if [ "$fuzzer" != - ]; then
       env SPIDX_PLUGINS="$bad_status" SPIDX_IMPLS=ref,broken SPIDX_FUZZ_SEEN_DIR="$seen" \
       "$fuzzer" -artifact_prefix="$seen/art-" "$seed/sink_empty.case"
   done
-  got=$(cat "$seen"/broken* 2>/dev/null)
-  if [ "$got" = "$(printf 'broken:status:OK->E_DEVICE\n+')" ]; then
-    echo "ok   seen dir: one file per signature, one '+' per repeat"
+  got=$(cat "$seen"/broken* 2>/dev/null) case=$(ls "$seen"/art-mismatch-*.case 2>/dev/null)
+  if [ -n "$case" ] && [ "$got" = "$(printf 'broken:status:OK->E_DEVICE\n%s\n+' "$case")" ]; then
+    echo "ok   seen dir: one file per signature (the signature, its first case), one '+' per repeat"
   else
-    echo "FAIL seen dir: want 'broken:status:OK->E_DEVICE' and one '+', got: $(ls "$seen") / $got"; failed=1
+    echo "FAIL seen dir: want 'broken:status:OK->E_DEVICE', the case and one '+', got: $(ls "$seen") / $got"; failed=1
   fi
   expect 134 "SPIDX_FUZZ_SEEN_DIR ignored" "seen dir: a replay reports every failure" \
     env SPIDX_PLUGINS="$bad_status" SPIDX_IMPLS=ref,broken SPIDX_FUZZ_SEEN_DIR="$seen" "$replay" "$seed/sink_empty.case"

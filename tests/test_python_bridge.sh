@@ -2,10 +2,12 @@
 # test_python_bridge.sh - the Python bridge (plugins/python) on the host: a numpy
 # implementation (plugins/python/examples/numpy_rows.py) passes the committed corpora
 # through the replay and spidx_repro; a function that raises fails the replay with its
-# traceback; a bad SPIDX_PY_IMPL is refused with the reason. Run: ctest -R test_python_bridge.
-# Usage: test_python_bridge.sh ROOT spidx_python.so PYTHON fuzz_diff_replay spidx_repro
+# traceback; a bad SPIDX_PY_IMPL is refused with the reason. With libFuzzer's fuzz_diff:
+# two failing implementations under one SPIDX_FUZZ_SEEN_DIR each keep their own signature
+# and case, and the campaign's triage reports both. Run: ctest -R test_python_bridge.
+# Usage: test_python_bridge.sh ROOT spidx_python.so PYTHON fuzz_diff_replay spidx_repro [fuzz_diff|-]
 set -u
-root=$1 bridge=$2 python=$3 replay=$4 repro=$5
+root=$1 bridge=$2 python=$3 replay=$4 repro=$5 fuzzer=${6:--}
 . "$(dirname "$0")/test_helpers.sh" # expect, failed
 # A build carried to another machine (the GPU machine) finds no libpython of the version it
 # was built for: skipped, visibly; the bridge is rebuilt there for that machine's Python.
@@ -42,4 +44,27 @@ expect 2 "cannot load no_such_module:run: ModuleNotFoundError" "a missing module
   env SPIDX_PY_IMPL=no_such_module:run "$replay" "$root/corpus/seed/sink_empty.case"
 expect 2 "SPIDX_PY_IMPL is not set" "no SPIDX_PY_IMPL is refused" \
   env -u SPIDX_PY_IMPL "$replay" "$root/corpus/seed/sink_empty.case"
+if [ "$fuzzer" != - ]; then
+  # Two implementations that always fail, in one process: the second's first failure comes
+  # after the first's repeat, on an input whose crash artifact signs as the first's. The
+  # seen folder keeps each signature with its own case, and the triage reports both.
+  run=$(mktemp -d) state=$(mktemp -d)
+  mkdir -p "$run/seen" "$run/artifacts/fuzz_diff-x"
+  two() {
+    env SPIDX_PY_IMPL=py_raises:run,py_raises:big_status SPIDX_IMPLS=ref,raises,big_status \
+      SPIDX_FUZZ_SEEN_DIR="$run/seen" "$fuzzer" -artifact_prefix="$run/artifacts/fuzz_diff-x/" \
+      "$root/corpus/seed/sink_empty.case"
+  }
+  expect 77 "raises raised RuntimeError" "seen dir, two implementations: the first one's first failure" two
+  expect 77 "big_status raised TypeError" "seen dir, two implementations: the second one's, after the first's repeat" two
+  expect 0 "Executed .*sink_empty.case" "seen dir, two implementations: both repeats go on" two
+  expect 0 "big_status:status:OK->E_DEVICE(TypeError) new=yes case=yes repeats=1 raises:status:OK->E_DEVICE(RuntimeError) new=yes case=yes repeats=2" \
+    "campaign triage: each signature with its own case, both new" \
+    env SPIDX_CAMPAIGNS_DIR="$state" SPIDX_PY_IMPL=py_raises:run,py_raises:big_status "$python" -c "
+import sys; sys.path.insert(0, '$root/fuzz'); import campaign
+failures, _ = campaign.triage({'spidx_repro': '$repro', 'fuzz_ref_replay': '$repro'}, '$run', '$run/report')
+print(' '.join(f'{s} new={\"yes\" if f[\"new\"] else \"no\"} case={\"yes\" if f.get(\"case\") else \"no\"} repeats={f.get(\"repeats\", 0)}'
+               for s, f in sorted(failures.items()) if ':' in s and not s.startswith('unreproduced')))"
+  rm -rf "$run" "$state"
+fi
 exit $failed

@@ -90,6 +90,12 @@ START_TEST(test_heavy_range_on_one_side_names_the_kind_of_value)
     want.detail.value = 8; /* t = sk - init_offset: one past the last valid value */
     case_mismatch_signature(&c, "k", &want, &got, "status", sig, sizeof sig);
     ck_assert_str_eq(sig, "k:status:E_HEAVY_RANGE->OK(past-end)");
+    /* The implementation's side: a valid value (7 < 8) reported as invalid. */
+    outcome_with(&c, SPIDX_OK, "", &want, l1, w1);
+    outcome_with(&c, SPIDX_E_HEAVY_RANGE, "", &got, l2, w2);
+    got.detail.value = 7;
+    case_mismatch_signature(&c, "k", &want, &got, "status", sig, sizeof sig);
+    ck_assert_str_eq(sig, "k:status:OK->E_HEAVY_RANGE(in-range)");
     case_free(&c);
 }
 END_TEST
@@ -111,6 +117,13 @@ START_TEST(test_first_differing_list_entry_gives_its_region)
     memcpy(l1 + 2 * 8, &seven, 8), memcpy(l2 + 2 * 8, &six, 8); /* now heavy entry j = 2 comes first */
     case_mismatch_signature(&c, "k", &want, &got, "list", sig, sizeof sig);
     ck_assert_str_eq(sig, "k:list:wrong-value@heavy");
+    const int64_t invalid = -1; /* SPEC's mark of an invalid entry (KEEP mode) */
+    memcpy(l1, &seven, 8), memcpy(l2, &invalid, 8); /* now sink entry j = 0 comes first */
+    case_mismatch_signature(&c, "k", &want, &got, "list", sig, sizeof sig);
+    ck_assert_str_eq(sig, "k:list:spurious-invalid@sink");
+    memcpy(l1, &invalid, 8), memcpy(l2, &seven, 8);
+    case_mismatch_signature(&c, "k", &want, &got, "list", sig, sizeof sig);
+    ck_assert_str_eq(sig, "k:list:missed-invalid@sink");
     case_free(&c);
 }
 END_TEST

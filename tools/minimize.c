@@ -73,7 +73,7 @@ static int try_candidate(spidx_case *c, const spidx_params *np, const int64_t *k
         src.fill_seed = 0;
     }
     if (!reshape(&src, np, kmap, vk, vvalue, &cand)) return 0;
-    char got[96];
+    char got[SPIDX_SIGNATURE_MAX];
     case_signature(&cand, impls, n, got, sizeof got);
     if (strcmp(got, sig) != 0) {
         case_free(&cand);
@@ -86,7 +86,7 @@ static int try_candidate(spidx_case *c, const spidx_params *np, const int64_t *k
 
 int case_minimize(spidx_case *c, const spidx_impl *const *impls, size_t n, FILE *log)
 {
-    char sig[96];
+    char sig[SPIDX_SIGNATURE_MAX];
     if (!case_signature(c, impls, n, sig, sizeof sig)) return 0;
     int steps = 0;
     for (int progress = 1; progress && steps < 10000;) {
@@ -153,7 +153,7 @@ int case_minimize(spidx_case *c, const spidx_impl *const *impls, size_t n, FILE 
             progress = try_candidate(c, &p, NULL, -1, 0, SPIDX_FILL_ZERO, sig, impls, n);
         if (!progress && c->call != SPIDX_CALL_ONCE) { /* a single call, when it still disagrees */
             const int was = c->call;
-            char got[96];
+            char got[SPIDX_SIGNATURE_MAX];
             c->call = SPIDX_CALL_ONCE;
             case_signature(c, impls, n, got, sizeof got);
             progress = strcmp(got, sig) == 0;

@@ -288,7 +288,7 @@ static int minimize_to(const char *out, const char *input, spidx_case *c, const 
 {
     const int64_t before[4] = {c->p.b * c->p.h, c->p.sk, c->check == SPIDX_OK ? c->shape.T : -1, c->p.heavy};
     case_minimize(c, impls, n, stdout);
-    char sig[96];
+    char sig[SPIDX_SIGNATURE_MAX];
     case_signature(c, impls, n, sig, sizeof sig);
     FILE *f = fopen(out, "w");
     if (!f) {
@@ -320,7 +320,7 @@ static int reproduce(const options *o, spidx_case *c)
         return EXIT_UNUSABLE;
     }
     if (o->signature_only) {
-        char sig[128];
+        char sig[SPIDX_SIGNATURE_MAX];
         const int differ = case_signature(c, impls, n, sig, sizeof sig);
         printf("signature: %s\n", sig);
         return differ ? EXIT_MISMATCH : EXIT_AGREE;

@@ -490,29 +490,39 @@ timing time_graph(const config &c, const impl_row &im, const std::vector<device_
 /* Graph replay of a plug-in: its run is called kOpsPerSample times under capture, so the
  * graph holds only the device work each call queued on the stream (Python and other host
  * work is not replayed), the same method as fused's. A run that cannot be captured (it
- * synchronizes, calls cudaMalloc, or queues work on another stream) fails its capture;
- * then why says so and the result is {0, 0, 0}: timed back to back only. The b2b timing
- * runs first, so caching allocators (torch's) hold the blocks the calls reuse. */
+ * synchronizes or calls cudaMalloc: the capture fails; it queues its work on another
+ * stream: the work runs at once and the graph holds fewer nodes than calls) is not timed
+ * this way; why says so and the result is {0, 0, 0}: timed back to back only. The b2b
+ * timing runs first, so caching allocators (torch's) hold the blocks the calls reuse. */
 timing time_graph_plugin(const config &c, const impl_row &im, const std::vector<device_set> &sets,
                          cudaStream_t st, int samples, char *why, size_t why_size)
 {
     CUDA_CHECK(cudaStreamBeginCapture(st, cudaStreamCaptureModeThreadLocal));
     int status = SPIDX_OK;
+    spidx_detail det; /* the failing call's, for why */
+    memset(&det, 0, sizeof det);
     for (int i = 0; i < kOpsPerSample && status == SPIDX_OK; i++) {
         const device_set &d = sets[(size_t)i % sets.size()];
-        spidx_detail det;
         memset(&det, 0, sizeof det);
         status = im.plugin->run(im.plugin->state, &c.p, d.topk, d.list, d.weight, (void *)st, &det);
     }
     cudaGraph_t graph = nullptr;
     const cudaError_t end = cudaStreamEndCapture(st, &graph); /* ends the capture, valid or not */
+    size_t nodes = 0;
+    if (status == SPIDX_OK && end == cudaSuccess) CUDA_CHECK(cudaGraphGetNodes(graph, nullptr, &nodes));
     cudaGraphExec_t exec = nullptr;
-    const cudaError_t inst =
-        status == SPIDX_OK && end == cudaSuccess ? cudaGraphInstantiate(&exec, graph, 0) : cudaErrorUnknown;
-    if (status != SPIDX_OK || end != cudaSuccess || inst != cudaSuccess) {
-        snprintf(why, why_size, "%s", status != SPIDX_OK ? spidx_status_name((spidx_status)status)
-                                      : end != cudaSuccess ? cudaGetErrorString(end)
-                                                           : cudaGetErrorString(inst));
+    const bool captured = status == SPIDX_OK && end == cudaSuccess && nodes >= (size_t)kOpsPerSample;
+    const cudaError_t inst = captured ? cudaGraphInstantiate(&exec, graph, 0) : cudaErrorUnknown;
+    if (!captured || inst != cudaSuccess) {
+        if (status != SPIDX_OK)
+            snprintf(why, why_size, "%s: %s", spidx_status_name((spidx_status)status), det.message);
+        else if (end != cudaSuccess)
+            snprintf(why, why_size, "%s", cudaGetErrorString(end));
+        else if (!captured)
+            snprintf(why, why_size, "%zu graph nodes for %d calls: its work went to another stream", nodes,
+                     kOpsPerSample);
+        else
+            snprintf(why, why_size, "%s", cudaGetErrorString(inst));
         if (graph) CUDA_CHECK(cudaGraphDestroy(graph));
         (void)cudaGetLastError(); /* capture errors are not sticky: clear the last one */
         CUDA_CHECK(cudaStreamSynchronize(st));
@@ -530,7 +540,7 @@ struct result {
     timing b2b, graph;
     double floor_b2b_us, floor_graph_us; /* the configuration's floor, per timing method */
     double bytes;
-    char graph_note[120]; /* a plug-in whose run could not be captured: why (graph then 0) */
+    char graph_note[240]; /* a plug-in whose run could not be captured: why (graph then 0) */
 };
 
 /* Measured memset bandwidth (bytes/us) over a buffer far larger than L2: the KEEP floor's rate. */

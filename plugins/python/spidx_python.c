@@ -221,7 +221,12 @@ static void finalize(void)
     const char *cost = getenv("SPIDX_PY_COST");
     if (!cost || strcmp(cost, "1") != 0) return;
     for (int i = 0; i < MAX_FUNCS && g_impls[i].name; i++) {
-        if (!g_cost[i].calls || !g_cost[i].samples) continue;
+        if (!g_cost[i].calls) continue;
+        if (!g_cost[i].samples) { /* no room for the samples: the mean alone */
+            fprintf(stderr, "spidx_python: %s: %llu calls, mean %.1f us per call (Python included)\n", g_impls[i].name,
+                    g_cost[i].calls, 1e6 * g_cost[i].seconds / (double)g_cost[i].calls);
+            continue;
+        }
         const size_t n = g_cost[i].calls < COST_SAMPLES ? (size_t)g_cost[i].calls : COST_SAMPLES;
         qsort(g_cost[i].samples, n, sizeof *g_cost[i].samples, cmp_double);
         fprintf(stderr,
