@@ -266,11 +266,8 @@ def signature(bins, artifact, target):
         if m and m.group(1) != "agree":
             return m.group(1)
     out, _ = replay_ref(bins, artifact)
-    m = re.search(r"==== spidx: check failed ====\n(.*)", out)
-    if m:
-        msg = re.sub(r"-?\d+", "N", m.group(1).strip())[:80]
-        return "ref:property:" + re.sub(r"[^A-Za-z0-9_.-]+", "-", msg).strip("-")
-    return "unreproduced:" + os.path.basename(artifact)
+    m = re.search(r"^==== signature: (\S+)$", out, re.M)  # fuzz_fail prints fuzz_ref's (fuzz_property_signature)
+    return m.group(1) if m else "unreproduced:" + os.path.basename(artifact)
 
 
 def short_commit(commit):
@@ -294,7 +291,8 @@ def triage(bins, run_dir, report_dir, minimize=True, most=TRIAGE_MOST):
     unsigned)."""
     failures = {}
     for sig, (case, repeats) in read_seen(run_dir).items():
-        failures[sig] = {"signature": sig, "target": "fuzz_diff", "new": False, "repeats": repeats,
+        target = "fuzz_ref" if sig.startswith("ref:property:") else "fuzz_diff"
+        failures[sig] = {"signature": sig, "target": target, "new": False, "repeats": repeats,
                          "artifacts": [os.path.relpath(case, ROOT)] if case and os.path.isfile(case) else []}
     arts = sorted(glob.glob(os.path.join(run_dir, "artifacts", "*", "crash-*")), key=os.path.basename)
     unsigned = max(0, len(arts) - most)
@@ -729,7 +727,7 @@ class Campaign:
             self.corpus_before.setdefault(target, len(os.listdir(work)))
             env = dict(os.environ, SPIDX_COVERAGE_JSON=os.path.join(self.run_dir, "cov", f"{name}-%p.json"),
                        **extra)
-            if target == "fuzz_diff":  # a repeat of a failure goes on fuzzing (fuzz_seen_before)
+            if target in ("fuzz_diff", "fuzz_ref"):  # a repeat of a failure goes on fuzzing (fuzz_seen_before)
                 env["SPIDX_FUZZ_SEEN_DIR"] = os.path.join(self.run_dir, "seen")
                 os.makedirs(env["SPIDX_FUZZ_SEEN_DIR"], exist_ok=True)
             self.workers.append(Worker(name, target, self.bins[target], forks, env, self.run_dir, self.seconds,
@@ -814,7 +812,7 @@ class Campaign:
             # Repeats of a failure met while fuzzing are not artifacts again; the merge keeps
             # such inputs when they add coverage (they pass over a recorded failure), and the
             # next campaign meets them once more, as the open failure they are.
-            if target == "fuzz_diff":
+            if target in ("fuzz_diff", "fuzz_ref"):
                 env["SPIDX_FUZZ_SEEN_DIR"] = os.path.join(self.run_dir, "seen")
             r = run([self.bins[target], "-merge=1", f"-artifact_prefix={prefix}"]
                     + [o for o in options(target) if o.startswith("-max_len")] + [work, new], timeout=1800, env=env)

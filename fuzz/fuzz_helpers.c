@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, open */
 #include "fuzz_helpers.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -149,6 +150,38 @@ void fuzz_case_path(const uint8_t *data, size_t size, char *out, size_t out_size
     snprintf(out, out_size, "%smismatch-%016llx.case", g_prefix, (unsigned long long)fnv1a(data, size));
 }
 
+void fuzz_property_signature(const char *what, char *sig, size_t sig_size)
+{
+    const char *end = strchr(what, '\n');
+    if (!end) end = what + strlen(what);
+    while (what < end && isspace((unsigned char)*what)) what++;
+    while (end > what && isspace((unsigned char)end[-1])) end--;
+    char numbered[81]; /* the line with every number (an optional '-', digits) as N, cut to 80 */
+    size_t n = 0;
+    for (const char *p = what; p < end && n < 80;) {
+        const int minus = *p == '-' && p + 1 < end && isdigit((unsigned char)p[1]);
+        if (minus || isdigit((unsigned char)*p)) {
+            p += minus;
+            while (p < end && isdigit((unsigned char)*p)) p++;
+            numbered[n++] = 'N';
+        } else {
+            numbered[n++] = *p++;
+        }
+    }
+    size_t k = (size_t)snprintf(sig, sig_size, "ref:property:");
+    const size_t head = k;
+    for (size_t i = 0; i < n && k + 1 < sig_size; i++) {
+        const char ch = numbered[i];
+        const int kept = isalnum((unsigned char)ch) || ch == '_' || ch == '.' || ch == '-';
+        if (kept)
+            sig[k++] = ch;
+        else if (k > head && sig[k - 1] != '-') /* a run of others: one '-', none at the start */
+            sig[k++] = '-';
+    }
+    while (k > head && sig[k - 1] == '-') k--;
+    sig[k < sig_size ? k : sig_size - 1] = '\0';
+}
+
 int fuzz_seen_before(const char *sig, const char *case_path)
 {
     const char *dir = getenv("SPIDX_FUZZ_SEEN_DIR");
@@ -191,6 +224,11 @@ _Noreturn void fuzz_fail(const spidx_case *c, const uint8_t *data, size_t size, 
     char path[600];
     fuzz_case_path(data, size, path, sizeof path);
     fprintf(stderr, "\n==== spidx: check failed ====\n%s\n", what);
+    if (strcmp(g_target, "fuzz_ref") == 0) {
+        char sig[SPIDX_SIGNATURE_MAX];
+        fuzz_property_signature(what, sig, sizeof sig);
+        fprintf(stderr, "==== signature: %s\n", sig);
+    }
     case_write(stderr, c, what);
     FILE *f = fopen(path, "w");
     if (f) {
