@@ -219,14 +219,31 @@ struct device_set {
     long long nsectors;
 };
 
+/* Allocation, copies and fills that skip empty buffers: a shape may have none (heavy = 0,
+ * sk = 0, no rows), and an empty buffer stays NULL, as SPEC allows. */
+cudaError_t alloc_bytes(void **p, size_t bytes)
+{
+    *p = nullptr;
+    return bytes ? cudaMalloc(p, bytes) : cudaSuccess;
+}
+cudaError_t copy_bytes(void *dst, const void *src, size_t bytes, cudaMemcpyKind kind, cudaStream_t st)
+{
+    return bytes ? cudaMemcpyAsync(dst, src, bytes, kind, st) : cudaSuccess;
+}
+cudaError_t fill_bytes(void *dst, int value, size_t bytes, cudaStream_t st)
+{
+    return bytes ? cudaMemsetAsync(dst, value, bytes, st) : cudaSuccess;
+}
+
 /* Distinct top-k values per row in [0, sk - init_offset): a partial Fisher-Yates draw;
- * past 2^16 candidates (the sweep's long rows), independent draws, which may repeat. */
+ * past 2^16 candidates (the sweep's long rows), or with more values per row than
+ * candidates (SPEC allows repeats), independent draws, which may repeat. */
 std::vector<int64_t> make_topk(const config &c)
 {
     const long long range = c.p.sk - c.p.init_offset;
     std::vector<int64_t> topk((size_t)c.s.topk_span);
-    if (c.s.H == 0 || c.s.rows == 0) return topk;
-    if (range > 65536) {
+    if (c.s.H == 0 || c.s.rows == 0 || range <= 0) return topk;
+    if (range > 65536 || c.s.H > range) {
         for (long long r = 0; r < c.s.rows; r++)
             for (long long k = 0; k < c.s.H; k++) topk[(size_t)(r * c.s.H + k)] = (int64_t)(rng_next() % (uint64_t)range);
         return topk;
@@ -265,8 +282,8 @@ spidx_status launch_empty(const config &, const device_set &, cudaStream_t st)
 
 spidx_status launch_memset(const config &c, const device_set &d, cudaStream_t st)
 {
-    if (cudaMemsetAsync(d.weight, 0, c.weight_bytes, st) != cudaSuccess) return SPIDX_E_DEVICE;
-    if (cudaMemsetAsync(d.list, 0, c.list_bytes, st) != cudaSuccess) return SPIDX_E_DEVICE;
+    if (fill_bytes(d.weight, 0, c.weight_bytes, st) != cudaSuccess) return SPIDX_E_DEVICE;
+    if (fill_bytes(d.list, 0, c.list_bytes, st) != cudaSuccess) return SPIDX_E_DEVICE;
     return SPIDX_OK;
 }
 
@@ -282,6 +299,7 @@ spidx_status launch_topk_read(const config &c, const device_set &d, cudaStream_t
 spidx_status launch_scatter(const config &c, const device_set &d, cudaStream_t st)
 {
     const long long n = c.s.rows * c.s.T;
+    if (n == 0) return SPIDX_OK; /* no list entry: nothing to scatter */
     const unsigned grid = (unsigned)std::min<long long>((n + 255) / 256, 132LL * 16);
     const uint32_t one = spidx_weight_one_bits(c.weight_type);
     if (c.weight_type == SPIDX_WEIGHT_F32)
@@ -374,20 +392,29 @@ bool validate(const config &c, const impl_row &im, const device_set &d, const st
     /* Everything on `st`: it does not synchronize with the legacy default stream, and a
      * pageable cudaMemcpy may return before its DMA lands. */
     unsigned long long first_bad = 0;
-    CUDA_CHECK(cudaMemcpyAsync(d.topk, topk.data(), c.topk_bytes, cudaMemcpyHostToDevice, st));
-    CUDA_CHECK(cudaMemsetAsync(d.list, 0xCD, c.list_bytes, st)); /* poison: every list entry must be written */
-    CUDA_CHECK(cudaMemcpyAsync(d.weight, w_init.data(), c.weight_bytes, cudaMemcpyHostToDevice, st));
+    CUDA_CHECK(copy_bytes(d.topk, topk.data(), c.topk_bytes, cudaMemcpyHostToDevice, st));
+    CUDA_CHECK(fill_bytes(d.list, 0xCD, c.list_bytes, st)); /* poison: every list entry must be written */
+    CUDA_CHECK(copy_bytes(d.weight, w_init.data(), c.weight_bytes, cudaMemcpyHostToDevice, st));
     CUDA_CHECK(cudaMemsetAsync(d.first_bad, 0xff, sizeof *d.first_bad, st));
-    BENCH_CHECK(run_impl(im, c, d, st) == SPIDX_OK);
-    CUDA_CHECK(cudaMemcpyAsync(list.data(), d.list, c.list_bytes, cudaMemcpyDeviceToHost, st));
-    CUDA_CHECK(cudaMemcpyAsync(weight.data(), d.weight, c.weight_bytes, cudaMemcpyDeviceToHost, st));
+    const spidx_status status = run_impl(im, c, d, st);
+    if (status != SPIDX_OK) { /* a valid call: any other status is a mismatch (run_impl printed why) */
+        CUDA_CHECK(cudaStreamSynchronize(st));
+        printf("  %s: status %s, want SPIDX_OK\n", im.name, spidx_status_name(status));
+        return false;
+    }
+    CUDA_CHECK(copy_bytes(list.data(), d.list, c.list_bytes, cudaMemcpyDeviceToHost, st));
+    CUDA_CHECK(copy_bytes(weight.data(), d.weight, c.weight_bytes, cudaMemcpyDeviceToHost, st));
     CUDA_CHECK(cudaMemcpyAsync(&first_bad, d.first_bad, sizeof first_bad, cudaMemcpyDeviceToHost, st));
     CUDA_CHECK(cudaStreamSynchronize(st));
     bool ok = first_bad == ~0ull;
     if (!ok) printf("  %s: first_bad = %llu, want none\n", im.name, first_bad);
     int shown = 0;
     const size_t isz = c.s.index_size, wsz = c.s.weight_size;
-    for (size_t e = 0; e < c.list_bytes / isz && shown < 5; e++)
+    /* Whole buffers first (the sweep's largest shapes hold 2^28 weights); element by
+     * element only to report a mismatch. */
+    const bool list_same = c.list_bytes == 0 || memcmp(list.data(), ref_list.data(), c.list_bytes) == 0;
+    const bool weight_same = c.weight_bytes == 0 || memcmp(weight.data(), ref_weight.data(), c.weight_bytes) == 0;
+    for (size_t e = 0; !list_same && e < c.list_bytes / isz && shown < 5; e++)
         if (memcmp(&list[e * isz], &ref_list[e * isz], isz) != 0) {
             long long got = 0, want = 0;
             memcpy(&got, &list[e * isz], isz);
@@ -397,7 +424,7 @@ bool validate(const config &c, const impl_row &im, const device_set &d, const st
             ok = false;
             shown++;
         }
-    for (size_t e = 0; e < c.weight_bytes / wsz && shown < 10; e++)
+    for (size_t e = 0; !weight_same && e < c.weight_bytes / wsz && shown < 10; e++)
         if (memcmp(&weight[e * wsz], &ref_weight[e * wsz], wsz) != 0) {
             unsigned got = 0, want = 0;
             memcpy(&got, &weight[e * wsz], wsz);
@@ -448,8 +475,15 @@ timing time_b2b(const config &c, const impl_row &im, const std::vector<device_se
     return summarize(us);
 }
 
-/* Replays a graph of kOpsPerSample calls once per sample (after three warm-up replays). */
-timing time_replays(cudaGraphExec_t exec, cudaStream_t st, int samples)
+/* Calls per captured graph: kOpsPerSample, or one per buffer set when there are more sets
+ * (small shapes), so that each replay walks every set and the L2 never holds them all. */
+int graph_ops(const std::vector<device_set> &sets)
+{
+    return std::max<int>(kOpsPerSample, (int)sets.size());
+}
+
+/* Replays a graph of `ops` calls once per sample (after three warm-up replays); per call. */
+timing time_replays(cudaGraphExec_t exec, cudaStream_t st, int samples, int ops)
 {
     cudaEvent_t e0, e1;
     CUDA_CHECK(cudaEventCreate(&e0));
@@ -463,25 +497,25 @@ timing time_replays(cudaGraphExec_t exec, cudaStream_t st, int samples)
         CUDA_CHECK(cudaEventSynchronize(e1));
         float ms = 0;
         CUDA_CHECK(cudaEventElapsedTime(&ms, e0, e1));
-        us.push_back(1000.0 * ms / kOpsPerSample);
+        us.push_back(1000.0 * ms / ops);
     }
     CUDA_CHECK(cudaEventDestroy(e0));
     CUDA_CHECK(cudaEventDestroy(e1));
     return summarize(us);
 }
 
-/* Graph replay: one graph of kOpsPerSample launches (rotating sets), replayed per sample. */
+/* Graph replay: one graph of graph_ops launches (rotating sets), replayed per sample. */
 timing time_graph(const config &c, const impl_row &im, const std::vector<device_set> &sets, cudaStream_t st,
                   int samples)
 {
     cudaGraph_t graph;
     cudaGraphExec_t exec;
+    const int ops = graph_ops(sets);
     CUDA_CHECK(cudaStreamBeginCapture(st, cudaStreamCaptureModeThreadLocal));
-    for (int i = 0; i < kOpsPerSample; i++)
-        BENCH_CHECK(im.launch(c, sets[(size_t)i % sets.size()], st) == SPIDX_OK);
+    for (int i = 0; i < ops; i++) BENCH_CHECK(im.launch(c, sets[(size_t)i % sets.size()], st) == SPIDX_OK);
     CUDA_CHECK(cudaStreamEndCapture(st, &graph));
     CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
-    const timing t = time_replays(exec, st, samples);
+    const timing t = time_replays(exec, st, samples, ops);
     CUDA_CHECK(cudaGraphExecDestroy(exec));
     CUDA_CHECK(cudaGraphDestroy(graph));
     return t;
@@ -497,11 +531,12 @@ timing time_graph(const config &c, const impl_row &im, const std::vector<device_
 timing time_graph_plugin(const config &c, const impl_row &im, const std::vector<device_set> &sets,
                          cudaStream_t st, int samples, char *why, size_t why_size)
 {
+    const int ops = graph_ops(sets);
     CUDA_CHECK(cudaStreamBeginCapture(st, cudaStreamCaptureModeThreadLocal));
     int status = SPIDX_OK;
     spidx_detail det; /* the failing call's, for why */
     memset(&det, 0, sizeof det);
-    for (int i = 0; i < kOpsPerSample && status == SPIDX_OK; i++) {
+    for (int i = 0; i < ops && status == SPIDX_OK; i++) {
         const device_set &d = sets[(size_t)i % sets.size()];
         memset(&det, 0, sizeof det);
         status = im.plugin->run(im.plugin->state, &c.p, d.topk, d.list, d.weight, (void *)st, &det);
@@ -511,7 +546,7 @@ timing time_graph_plugin(const config &c, const impl_row &im, const std::vector<
     size_t nodes = 0;
     if (status == SPIDX_OK && end == cudaSuccess) CUDA_CHECK(cudaGraphGetNodes(graph, nullptr, &nodes));
     cudaGraphExec_t exec = nullptr;
-    const bool captured = status == SPIDX_OK && end == cudaSuccess && nodes >= (size_t)kOpsPerSample;
+    const bool captured = status == SPIDX_OK && end == cudaSuccess && nodes >= (size_t)ops;
     const cudaError_t inst = captured ? cudaGraphInstantiate(&exec, graph, 0) : cudaErrorUnknown;
     if (!captured || inst != cudaSuccess) {
         if (status != SPIDX_OK)
@@ -519,8 +554,7 @@ timing time_graph_plugin(const config &c, const impl_row &im, const std::vector<
         else if (end != cudaSuccess)
             snprintf(why, why_size, "%s", cudaGetErrorString(end));
         else if (!captured)
-            snprintf(why, why_size, "%zu graph nodes for %d calls: its work went to another stream", nodes,
-                     kOpsPerSample);
+            snprintf(why, why_size, "%zu graph nodes for %d calls: its work went to another stream", nodes, ops);
         else
             snprintf(why, why_size, "%s", cudaGetErrorString(inst));
         if (graph) CUDA_CHECK(cudaGraphDestroy(graph));
@@ -528,7 +562,7 @@ timing time_graph_plugin(const config &c, const impl_row &im, const std::vector<
         CUDA_CHECK(cudaStreamSynchronize(st));
         return timing{0, 0, 0};
     }
-    const timing t = time_replays(exec, st, samples);
+    const timing t = time_replays(exec, st, samples, ops);
     CUDA_CHECK(cudaGraphExecDestroy(exec));
     CUDA_CHECK(cudaGraphDestroy(graph));
     return t;
@@ -736,19 +770,22 @@ config_data prepare_config(const config &c, cudaStream_t st, const std::vector<i
     cd.topk = topk ? *topk : make_topk(c);
     BENCH_CHECK(cd.topk.size() == (size_t)c.s.topk_span);
     for (device_set &d : cd.sets) {
-        CUDA_CHECK(cudaMalloc(&d.topk, c.topk_bytes));
-        CUDA_CHECK(cudaMalloc(&d.list, c.list_bytes));
-        CUDA_CHECK(cudaMalloc(&d.weight, c.weight_bytes));
+        CUDA_CHECK(alloc_bytes((void **)&d.topk, c.topk_bytes));
+        CUDA_CHECK(alloc_bytes(&d.list, c.list_bytes));
+        CUDA_CHECK(alloc_bytes(&d.weight, c.weight_bytes));
         CUDA_CHECK(cudaMalloc(&d.first_bad, sizeof *d.first_bad));
         d.sectors = nullptr;
         d.nsectors = 0;
-        CUDA_CHECK(cudaMemcpyAsync(d.topk, cd.topk.data(), c.topk_bytes, cudaMemcpyHostToDevice, st));
+        CUDA_CHECK(copy_bytes(d.topk, cd.topk.data(), c.topk_bytes, cudaMemcpyHostToDevice, st));
         CUDA_CHECK(cudaMemsetAsync(d.first_bad, 0xff, sizeof *d.first_bad, st));
-        CUDA_CHECK(cudaMemsetAsync(d.weight, 0, c.weight_bytes, st));
+        CUDA_CHECK(fill_bytes(d.weight, 0, c.weight_bytes, st));
     }
     CUDA_CHECK(cudaStreamSynchronize(st));
     cd.w_init.resize(c.weight_bytes);
-    for (size_t i = 0; i < c.weight_bytes; i++) cd.w_init[i] = (unsigned char)rng_next();
+    for (size_t i = 0; i < c.weight_bytes; i += 8) { /* 8 bytes per draw: 1 GiB shapes fill in a fraction of a second */
+        const uint64_t v = rng_next();
+        memcpy(&cd.w_init[i], &v, std::min<size_t>(8, c.weight_bytes - i));
+    }
     cd.ref_list.assign(c.list_bytes, 0xCD);
     cd.ref_weight = cd.w_init;
     spidx_detail det;
@@ -779,7 +816,7 @@ void load_reference_inputs(const config &c, config_data &cd, cudaStream_t st)
     const std::vector<uint32_t> sectors =
         c.mode == SPIDX_MODE_KEEP ? marked_sectors(c, cd.ref_list) : std::vector<uint32_t>();
     for (device_set &d : cd.sets) {
-        CUDA_CHECK(cudaMemcpyAsync(d.list, cd.ref_list.data(), c.list_bytes, cudaMemcpyHostToDevice, st));
+        CUDA_CHECK(copy_bytes(d.list, cd.ref_list.data(), c.list_bytes, cudaMemcpyHostToDevice, st));
         if (sectors.empty()) continue;
         d.nsectors = (long long)sectors.size();
         CUDA_CHECK(cudaMalloc(&d.sectors, sectors.size() * sizeof sectors[0]));
@@ -990,14 +1027,24 @@ std::string gnuplot_word(const char *path)
 
 /* One sweep shape's figures, from its result rows. */
 struct sweep_row {
-    int index;
-    sweep_class cls;
-    const char *path;
-    char config[64];
-    spidx_params p;
-    double bytes, fused_us, baseline_us, floor_us, fused_min, fused_max, baseline_min, baseline_max;
+    int index = 0;
+    sweep_class cls = SWEEP_decode;
+    const char *path = "";
+    char config[64] = "";
+    spidx_params p{};
+    double bytes = 0, fused_us = 0, baseline_us = 0, floor_us = 0, keep_traffic_us = 0;
+    double fused_min = 0, fused_max = 0, baseline_min = 0, baseline_max = 0;
+    bool mismatch = false; /* some implementation disagreed with the reference: not timed */
+    std::vector<std::pair<std::string, double>> plugins; /* device plug-ins' graph (or b2b) medians */
+    bool keep() const { return p.mode == SPIDX_MODE_KEEP; }
+    /* Nothing to write (sk = 0, or KEEP without list entries): every implementation is a
+     * launch or none, so its ratios say nothing; listed, left out of the distributions. */
+    bool writes() const { return !mismatch && bytes > 0; }
     double x_floor() const { return fused_us / floor_us; }
     double x_baseline() const { return fused_us / baseline_us; }
+    /* Against the target's reference: the floor in ZERO mode, keep-traffic in KEEP mode
+     * (as the fixed table's targets). */
+    double x_target() const { return keep() ? fused_us / keep_traffic_us : x_floor(); }
     /* fused slower than the baseline by more than their measured spreads overlap */
     bool slower() const { return fused_min > baseline_max; }
 };
@@ -1025,8 +1072,13 @@ bool write_sweep_case(const char *dir, const sweep_row &r, unsigned long long se
     FILE *f = fopen(path, "w");
     BENCH_CHECK(f != nullptr);
     char note[200];
-    snprintf(note, sizeof note, "spidx_bench --sweep shape %d (seed %llu, class %s): fused at %.2fx the floor", r.index,
-             seed, sweep_class_name(r.cls), r.x_floor());
+    if (r.mismatch)
+        snprintf(note, sizeof note, "spidx_bench --sweep shape %d (seed %llu, class %s): an implementation disagreed "
+                 "with the reference", r.index, seed, sweep_class_name(r.cls));
+    else
+        snprintf(note, sizeof note, "spidx_bench --sweep shape %d (seed %llu, class %s): fused at %.2fx its target's "
+                 "reference (%s)", r.index, seed, sweep_class_name(r.cls), r.x_target(),
+                 r.keep() ? "keep-traffic" : "the floor");
     case_write(f, &k, note);
     BENCH_CHECK(fclose(f) == 0);
     case_free(&k);
@@ -1041,26 +1093,41 @@ void write_sweep_report(const char *dir, const report_meta &meta, const std::vec
     char stamp[32], path[600];
     const time_t now = time(nullptr);
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime(&now));
-    std::vector<double> xf, xb;
-    for (const sweep_row &r : rows) xf.push_back(r.x_floor()), xb.push_back(r.x_baseline());
-    std::vector<const sweep_row *> worst;
-    for (const sweep_row &r : rows) worst.push_back(&r);
-    std::sort(worst.begin(), worst.end(), [](const sweep_row *a, const sweep_row *b) { return a->x_floor() > b->x_floor(); });
+    std::vector<double> xf, xb, xz, xk, xkt;
+    for (const sweep_row &r : rows) {
+        if (!r.writes()) continue;
+        xf.push_back(r.x_floor()), xb.push_back(r.x_baseline());
+        (r.keep() ? xk : xz).push_back(r.x_floor());
+        if (r.keep()) xkt.push_back(r.x_target());
+    }
+    std::vector<const sweep_row *> worst, bad;
+    for (const sweep_row &r : rows) {
+        if (r.writes()) worst.push_back(&r);
+        if (r.mismatch) bad.push_back(&r);
+    }
+    std::sort(worst.begin(), worst.end(),
+              [](const sweep_row *a, const sweep_row *b) { return a->x_target() > b->x_target(); });
     if (worst.size() > 10) worst.resize(10);
     snprintf(path, sizeof path, "%s/sweep-%s-cases", dir, stamp);
     mkdir(path, 0777);
-    std::vector<std::string> cases;
+    std::vector<std::string> cases, bad_cases;
     for (const sweep_row *r : worst) {
         char cp[700];
         cases.push_back(write_sweep_case(path, *r, seed, cp, sizeof cp) ? std::string(cp) : std::string("(top-k too large for .case)"));
+    }
+    for (const sweep_row *r : bad) {
+        char cp[700];
+        bad_cases.push_back(write_sweep_case(path, *r, seed, cp, sizeof cp) ? std::string(cp)
+                                                                            : std::string("(top-k too large for .case)"));
     }
     snprintf(path, sizeof path, "%s/sweep-%s.dat", dir, stamp);
     FILE *d = fopen(path, "w");
     BENCH_CHECK(d != nullptr);
     fprintf(d, "# bytes x_floor x_baseline index class path\n");
     for (const sweep_row &r : rows)
-        fprintf(d, "%.0f %.4f %.4f %d %s %s\n", r.bytes, r.x_floor(), r.x_baseline(), r.index, sweep_class_name(r.cls),
-                gnuplot_word(r.path).c_str());
+        if (r.writes())
+            fprintf(d, "%.0f %.4f %.4f %d %s %s\n", r.bytes, r.x_floor(), r.x_baseline(), r.index,
+                    sweep_class_name(r.cls), gnuplot_word(r.path).c_str());
     std::string words;
     for (const char *pth : kFusedPaths) words += (words.empty() ? "" : " ") + gnuplot_word(pth);
     BENCH_CHECK(fclose(d) == 0);
@@ -1079,23 +1146,33 @@ void write_sweep_report(const char *dir, const report_meta &meta, const std::vec
     snprintf(path, sizeof path, "%s/sweep-%s.md", dir, stamp);
     FILE *m = fopen(path, "w");
     BENCH_CHECK(m != nullptr);
-    int slower = 0;
-    for (const sweep_row &r : rows) slower += r.slower();
+    int slower = 0, silent = 0;
+    for (const sweep_row &r : rows) slower += r.writes() && r.slower(), silent += !r.mismatch && !r.writes();
     fprintf(m, "# spidx_bench --sweep %zu --seed %llu (%s)\n\n- GPU: %s (%d SMs); clocks as found: %s\n- commit: %s\n"
                "- each shape validated bit for bit against the reference, then timed as the fixed table (graph "
                "replay, %d samples of %d launches over buffer sets larger than L2)\n- floor = max(launch floor, "
                "output bytes floor + top-k read); ratios on graph medians\n\n",
             rows.size(), seed, stamp, meta.dev->prop.name, meta.dev->prop.multiProcessorCount, meta.dev->clocks,
             meta.commit ? meta.commit : "unknown", meta.samples, kOpsPerSample);
-    if (!rows.empty()) {
-        fprintf(m, "| ratio | median | 90th | 99th | worst |\n|---|---:|---:|---:|---:|\n");
-        fprintf(m, "| fused / floor | %.2f | %.2f | %.2f | %.2f |\n", percentile(xf, 0.5), percentile(xf, 0.9),
-                percentile(xf, 0.99), percentile(xf, 1.0));
-        fprintf(m, "| fused / baseline | %.2f | %.2f | %.2f | %.2f |\n\n", percentile(xb, 0.5), percentile(xb, 0.9),
-                percentile(xb, 0.99), percentile(xb, 1.0));
-        fprintf(m, "fused slower than the baseline beyond both medians' spread on %d of %zu shapes.\n\n", slower,
-                rows.size());
+    if (!bad.empty()) {
+        fprintf(m, "## MISMATCHES: %zu shapes, not timed\n\n| shape | class | .case |\n|---|---|---|\n", bad.size());
+        for (size_t i = 0; i < bad.size(); i++)
+            fprintf(m, "| %s | %s | %s |\n", bad[i]->config, sweep_class_name(bad[i]->cls), bad_cases[i].c_str());
+        fprintf(m, "\n");
     }
+    fprintf(m, "| ratio | shapes | median | 90th | 99th | worst |\n|---|---:|---:|---:|---:|---:|\n");
+    const struct {
+        const char *name;
+        const std::vector<double> *v;
+    } dists[] = {{"fused / floor, all", &xf}, {"fused / floor, ZERO", &xz}, {"fused / floor, KEEP", &xk},
+                 {"fused / keep-traffic, KEEP", &xkt}, {"fused / baseline", &xb}};
+    for (const auto &dd : dists)
+        if (!dd.v->empty())
+            fprintf(m, "| %s | %zu | %.2f | %.2f | %.2f | %.2f |\n", dd.name, dd.v->size(), percentile(*dd.v, 0.5),
+                    percentile(*dd.v, 0.9), percentile(*dd.v, 0.99), percentile(*dd.v, 1.0));
+    fprintf(m, "\nfused slower than the baseline beyond both medians' spread on %d of %zu shapes. %d shapes write "
+               "nothing (sk = 0, or KEEP without list entries): listed below, left out of the ratios and the plot.\n\n",
+            slower, xb.size(), silent);
     fprintf(m, "## Shapes per class and per fused path\n\n| class | shapes |\n|---|---:|\n");
     for (int k = 0; k < SWEEP_CLASS_COUNT; k++) {
         int n = 0;
@@ -1108,21 +1185,30 @@ void write_sweep_report(const char *dir, const report_meta &meta, const std::vec
         for (const sweep_row &r : rows) n += !strcmp(r.path, pth);
         fprintf(m, "| %s | %d |\n", pth, n);
     }
-    fprintf(m, "\n## The 10 worst shapes (fused / floor)\n\n| shape | class | path | bytes | fused us | baseline us | "
-               "floor us | x floor | .case |\n|---|---|---|---:|---:|---:|---:|---:|---|\n");
+    fprintf(m, "\n## The 10 worst shapes against their target's reference (ZERO: the floor; KEEP: keep-traffic)\n\n"
+               "| shape | class | path | mode | bytes | fused us | baseline us | floor us | keep-traffic us | x target | "
+               ".case |\n|---|---|---|---|---:|---:|---:|---:|---:|---:|---|\n");
     for (size_t i = 0; i < worst.size(); i++)
-        fprintf(m, "| %s | %s | %s | %.0f | %.2f | %.2f | %.2f | %.2f | %s |\n", worst[i]->config,
-                sweep_class_name(worst[i]->cls), worst[i]->path, worst[i]->bytes, worst[i]->fused_us,
-                worst[i]->baseline_us, worst[i]->floor_us, worst[i]->x_floor(), cases[i].c_str());
+        fprintf(m, "| %s | %s | %s | %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %s |\n", worst[i]->config,
+                sweep_class_name(worst[i]->cls), worst[i]->path, spidx_mode_name(worst[i]->p.mode), worst[i]->bytes,
+                worst[i]->fused_us, worst[i]->baseline_us, worst[i]->floor_us, worst[i]->keep_traffic_us,
+                worst[i]->x_target(), cases[i].c_str());
     fprintf(m, "\nPlot: `gnuplot %s/sweep-%s.gp` writes `sweep-%s.svg`.\n\n## Every shape\n\n| shape | class | path | b | h | "
                "sk | sink | heavy | window | weights | mode | bytes | fused us | baseline us | floor us | x floor | x "
-               "baseline |\n|---|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|\n",
+               "baseline | plug-ins us |\n|---|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---|\n",
             dir, stamp, stamp);
-    for (const sweep_row &r : rows)
-        fprintf(m, "| %d | %s | %s | %lld | %lld | %lld | %lld | %lld | %lld | %s | %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f |\n",
+    for (const sweep_row &r : rows) {
+        char xf_text[32], xb_text[32];
+        snprintf(xf_text, sizeof xf_text, r.writes() ? "%.2f" : "n/a", r.x_floor());
+        snprintf(xb_text, sizeof xb_text, r.writes() ? "%.2f" : "n/a", r.x_baseline());
+        std::string plug;
+        for (const auto &pl : r.plugins) plug += (plug.empty() ? "" : ", ") + pl.first + " " + std::to_string(pl.second);
+        fprintf(m, "| %d | %s | %s | %lld | %lld | %lld | %lld | %lld | %lld | %s | %s | %.0f | %.2f | %.2f | %.2f | %s | %s | %s |\n",
                 r.index, sweep_class_name(r.cls), r.path, (long long)r.p.b, (long long)r.p.h, (long long)r.p.sk,
                 (long long)r.p.sink, (long long)r.p.heavy, (long long)r.p.window, spidx_weight_type_name(r.p.weight_type),
-                spidx_mode_name(r.p.mode), r.bytes, r.fused_us, r.baseline_us, r.floor_us, r.x_floor(), r.x_baseline());
+                spidx_mode_name(r.p.mode), r.bytes, r.fused_us, r.baseline_us, r.floor_us,
+                r.mismatch ? "MISMATCH" : xf_text, r.mismatch ? "MISMATCH" : xb_text, plug.empty() ? "-" : plug.c_str());
+    }
     BENCH_CHECK(fclose(m) == 0);
     snprintf(path, sizeof path, "%s/sweep-%s.json", dir, stamp);
     FILE *j = fopen(path, "w");
@@ -1133,10 +1219,15 @@ void write_sweep_report(const char *dir, const report_meta &meta, const std::vec
         const sweep_row &r = rows[i];
         fprintf(j, "  {\"index\": %d, \"class\": \"%s\", \"path\": \"%s\", \"b\": %lld, \"h\": %lld, \"sk\": %lld, "
                    "\"sink\": %lld, \"heavy\": %lld, \"window\": %lld, \"weight_type\": %d, \"mode\": %d, \"bytes\": %.0f, "
-                   "\"fused_us\": %.3f, \"baseline_us\": %.3f, \"floor_us\": %.3f}%s\n",
+                   "\"fused_us\": %.3f, \"baseline_us\": %.3f, \"floor_us\": %.3f, \"keep_traffic_us\": %.3f, "
+                   "\"mismatch\": %s, \"writes\": %s, \"plugins_us\": {",
                 r.index, sweep_class_name(r.cls), r.path, (long long)r.p.b, (long long)r.p.h, (long long)r.p.sk,
                 (long long)r.p.sink, (long long)r.p.heavy, (long long)r.p.window, (int)r.p.weight_type, (int)r.p.mode,
-                r.bytes, r.fused_us, r.baseline_us, r.floor_us, i + 1 < rows.size() ? "," : "");
+                r.bytes, r.fused_us, r.baseline_us, r.floor_us, r.keep_traffic_us, r.mismatch ? "true" : "false",
+                r.writes() ? "true" : "false");
+        for (size_t k = 0; k < r.plugins.size(); k++)
+            fprintf(j, "%s\"%s\": %.3f", k ? ", " : "", r.plugins[k].first.c_str(), r.plugins[k].second);
+        fprintf(j, "}}%s\n", i + 1 < rows.size() ? "," : "");
     }
     fprintf(j, "]}\n");
     BENCH_CHECK(fclose(j) == 0);
@@ -1148,7 +1239,7 @@ int run_sweep(const options &o, const device_info &dev, const std::vector<impl_r
               double memset_bw)
 {
     std::vector<sweep_row> rows;
-    bool all_valid = true;
+    int mismatches = 0;
     for (int i = 0; i < o.sweep; i++) {
         sweep_shape sh;
         sweep_draw(o.seed, i, (size_t)1 << 30, &sh);
@@ -1158,27 +1249,32 @@ int run_sweep(const options &o, const device_info &dev, const std::vector<impl_r
         if (o.only && !strstr(cname, o.only)) continue;
         g_rng = sweep_rng_state(o.seed, i);
         std::vector<result> results;
-        if (!run_config(c, cname, o, impls, st, memset_bw, all_valid, results)) all_valid = false;
-        if (results.empty()) continue;
         sweep_row r;
-        memset(&r, 0, sizeof r);
         r.index = i, r.cls = sh.cls, r.p = sh.p;
-        r.path = spidx_fused_path_name(&sh.p);
+        const char *path = spidx_fused_path_name(&sh.p);
+        r.path = path ? path : "invalid";
         snprintf(r.config, sizeof r.config, "%s", cname);
+        /* A mismatching shape is reported (with its .case) and the sweep goes on. */
+        r.mismatch = !run_config(c, cname, o, impls, st, memset_bw, true, results);
+        mismatches += r.mismatch;
+        if (results.empty() && !r.mismatch) continue; /* --validate-only */
         for (const result &x : results) {
             r.floor_us = x.floor_graph_us, r.bytes = x.bytes;
+            const double us = x.graph.median_us > 0 ? x.graph.median_us : x.b2b.median_us;
             if (!strcmp(x.impl, "fused")) r.fused_us = x.graph.median_us, r.fused_min = x.graph.min_us, r.fused_max = x.graph.max_us;
-            if (!strcmp(x.impl, "baseline"))
+            else if (!strcmp(x.impl, "baseline"))
                 r.baseline_us = x.graph.median_us, r.baseline_min = x.graph.min_us, r.baseline_max = x.graph.max_us;
+            else if (!strcmp(x.impl, "keep-traffic")) r.keep_traffic_us = x.graph.median_us;
+            for (const impl_row &im : impls)
+                if (im.plugin && !strcmp(im.name, x.impl)) r.plugins.emplace_back(x.impl, us);
         }
         rows.push_back(r);
     }
-    if (o.validate_only || !all_valid) {
-        printf("spidx_bench --sweep: %s\n", all_valid ? "every implementation matches the reference on every shape" : "MISMATCH");
-        return all_valid ? 0 : 1;
-    }
-    if (o.report_dir) write_sweep_report(o.report_dir, {&dev, o.commit, nullptr, o.samples, memset_bw}, rows, o.seed);
-    return 0;
+    if (!o.validate_only && o.report_dir)
+        write_sweep_report(o.report_dir, {&dev, o.commit, nullptr, o.samples, memset_bw}, rows, o.seed);
+    printf("spidx_bench --sweep: %s\n", mismatches ? "MISMATCH on some shapes (listed in the report)"
+                                                   : "every implementation matches the reference on every shape");
+    return mismatches ? 1 : 0;
 }
 
 /* --case FILE: one shape from a .case file (contiguous rows, int64 list: the bench's buffers). */
@@ -1196,7 +1292,8 @@ int run_case(const options &o, const std::vector<impl_row> &impls, cudaStream_t 
     fclose(f);
     spidx_case k;
     char err[256];
-    if (case_parse(text.data(), text.size(), &k, err, sizeof err) != 0) {
+    /* The sweep writes shapes of up to 1 GiB of buffers: read them back at that budget. */
+    if (case_parse_bounded(text.data(), text.size(), &k, err, sizeof err, (size_t)1 << 30, SPIDX_CASE_MAX_ROWS) != 0) {
         fprintf(stderr, "spidx_bench: %s: %s\n", o.case_file, err);
         return 2;
     }
