@@ -168,18 +168,20 @@ void fuzz_property_signature(const char *what, char *sig, size_t sig_size)
             numbered[n++] = *p++;
         }
     }
-    size_t k = (size_t)snprintf(sig, sig_size, "ref:property:");
-    const size_t head = k;
-    for (size_t i = 0; i < n && k + 1 < sig_size; i++) {
+    char word[81]; /* each run of other characters as one '-' */
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++) {
         const char ch = numbered[i];
-        const int kept = isalnum((unsigned char)ch) || ch == '_' || ch == '.' || ch == '-';
-        if (kept)
-            sig[k++] = ch;
-        else if (k > head && sig[k - 1] != '-') /* a run of others: one '-', none at the start */
-            sig[k++] = '-';
+        if (isalnum((unsigned char)ch) || ch == '_' || ch == '.' || ch == '-')
+            word[w++] = ch;
+        else if (i == 0 || isalnum((unsigned char)numbered[i - 1]) || numbered[i - 1] == '_' ||
+                 numbered[i - 1] == '.' || numbered[i - 1] == '-')
+            word[w++] = '-';
     }
-    while (k > head && sig[k - 1] == '-') k--;
-    sig[k < sig_size ? k : sig_size - 1] = '\0';
+    size_t from = 0;
+    while (from < w && word[from] == '-') from++;
+    while (w > from && word[w - 1] == '-') w--;
+    snprintf(sig, sig_size, "ref:property:%.*s", (int)(w - from), word + from);
 }
 
 int fuzz_seen_before(const char *sig, const char *case_path)
