@@ -1,11 +1,14 @@
 /* test_signature.c - failure signatures (case_mismatch_signature): the status pair with
  * the device failure's token (a CUDA error name, a Python exception type) or the kind of
  * invalid top-k value, and the class and place of the first differing list entry or
- * weight. Outcomes are built by hand; the expected strings are written out.
+ * weight, and fuzz_ref's property signatures. Outcomes are built by hand; the expected
+ * strings are written out.
  * Run: ctest -R test_signature. */
 #include "test_helpers.h"
 
 #include <string.h>
+
+#include "fuzz_helpers.h" /* fuzz_property_signature: fuzz_ref's signatures */
 
 /* An outcome of case c with the given status and detail message, its buffers holding
  * the case's initial contents. */
@@ -128,6 +131,20 @@ START_TEST(test_first_differing_list_entry_gives_its_region)
 }
 END_TEST
 
+START_TEST(test_property_failure_is_named_by_its_first_line_with_numbers_as_n)
+{
+    char sig[SPIDX_SIGNATURE_MAX];
+    fuzz_property_signature("property failed: got == want\n  weight (bi=0, hi=1, x=-3) = 0x3f800000", sig, sizeof sig);
+    ck_assert_str_eq(sig, "ref:property:property-failed-got-want");
+    fuzz_property_signature("  status SPIDX_E_ARG with -12 invalid entries  ", sig, sizeof sig);
+    ck_assert_str_eq(sig, "ref:property:status-SPIDX_E_ARG-with-N-invalid-entries");
+    fuzz_property_signature("x<3 -7- --5", sig, sizeof sig); /* each run of others is one '-', kept '-' stay */
+    ck_assert_str_eq(sig, "ref:property:x-N-N---N");
+    fuzz_property_signature("", sig, sizeof sig);
+    ck_assert_str_eq(sig, "ref:property:");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("signature");
@@ -135,6 +152,9 @@ int main(void)
     tcase_add_test(status, test_device_failure_names_the_cuda_error);
     tcase_add_test(status, test_heavy_range_on_one_side_names_the_kind_of_value);
     suite_add_tcase(s, status);
+    TCase *property = tcase_create("property");
+    tcase_add_test(property, test_property_failure_is_named_by_its_first_line_with_numbers_as_n);
+    suite_add_tcase(s, property);
     TCase *values = tcase_create("values");
     tcase_add_test(values, test_first_differing_weight_gives_the_class);
     tcase_add_test(values, test_first_differing_list_entry_gives_its_region);
