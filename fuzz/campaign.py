@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -292,8 +293,8 @@ def triage(bins, run_dir, report_dir, minimize=True, most=TRIAGE_MOST):
     failures = {}
     for sig, (case, repeats) in read_seen(run_dir).items():
         target = "fuzz_ref" if sig.startswith("ref:property:") else "fuzz_diff"
-        failures[sig] = {"signature": sig, "target": target, "new": False, "repeats": repeats,
-                         "artifacts": [os.path.relpath(case, ROOT)] if case and os.path.isfile(case) else []}
+        failures[sig] = {"signature": sig, "target": target, "new": False, "repeats": repeats, "artifacts": [],
+                         "first_case": os.path.relpath(case, ROOT) if case and os.path.isfile(case) else None}
     arts = sorted(glob.glob(os.path.join(run_dir, "artifacts", "*", "crash-*")), key=os.path.basename)
     unsigned = max(0, len(arts) - most)
     if unsigned:
@@ -314,12 +315,14 @@ def triage(bins, run_dir, report_dir, minimize=True, most=TRIAGE_MOST):
             failures_py.write_meta(known, {"signature": sig, "target": f["target"], "first_seen_commit": git_commit(),
                                            "first_seen_utc": failures_py.utc_now(),
                                            "report": os.path.relpath(report_dir, ROOT)})
-        if not f["artifacts"]:
+        # The case its first meeting wrote (a seen signature), else its first crash artifact.
+        first_rel = f.get("first_case") or (f["artifacts"][0] if f["artifacts"] else None)
+        if not first_rel:
             f["minimized"] = "no case kept: its first meeting's case could not be written"
             continue
         os.makedirs(os.path.join(report_dir, "failures"), exist_ok=True)
         out_case = os.path.join(report_dir, "failures", slug(sig) + ".case")
-        first = os.path.join(ROOT, f["artifacts"][0])
+        first = os.path.join(ROOT, first_rel)
         disagreement = f["target"] == "fuzz_diff" and not sig.startswith(("ref:", "unreproduced:"))
         # The implementation the signature names: minimizing against it alone keeps its
         # disagreement, not an earlier implementation's on the same input.
@@ -359,7 +362,7 @@ def triage(bins, run_dir, report_dir, minimize=True, most=TRIAGE_MOST):
 
 def plugin_env():
     """The plug-in settings a repro command needs, as they are in this environment."""
-    return "".join(f"{k}={os.environ[k]} " for k in ("SPIDX_PLUGINS", "SPIDX_PY_IMPL", "SPIDX_PY_PATH")
+    return "".join(f"{k}={shlex.quote(os.environ[k])} " for k in ("SPIDX_PLUGINS", "SPIDX_PY_IMPL", "SPIDX_PY_PATH")
                    if os.environ.get(k))
 
 
@@ -556,7 +559,7 @@ def write_report(report_dir, info, workers, timeline, coverage, failures, plot_f
     if not failures:
         L.append("none")
     for f in failures.values():
-        L += [f"- `{f['signature']}` ({'new' if f['new'] else 'seen before'}; {len(f['artifacts'])} artifact(s)"
+        L += [f"- `{f['signature']}` ({'new' if f['new'] else 'seen before'}; {len(f['artifacts'])} crash artifact(s)"
               + (f", {f['repeats']} repeat(s) not stopped on" if f.get("repeats") else "")
               + f", {f.get('minimized', '')})", f"  - repro: `{f.get('repro', 'n/a')}`"]
     known = info.get("known_failures", [])

@@ -152,23 +152,37 @@ void fuzz_case_path(const uint8_t *data, size_t size, char *out, size_t out_size
 
 void fuzz_property_signature(const char *what, char *sig, size_t sig_size)
 {
+    /* The text: the first line (the property's condition), then the second line (what was
+     * checked: "weight (bi=...", "list (bi=...", "validation: ...") up to its first '(',
+     * '=' or digit, which is where the values of this one failure begin. */
+    char text[240];
     const char *end = strchr(what, '\n');
     if (!end) end = what + strlen(what);
-    while (what < end && isspace((unsigned char)*what)) what++;
-    while (end > what && isspace((unsigned char)end[-1])) end--;
-    char numbered[81]; /* the line with every number (an optional '-', digits) as N, cut to 80 */
+    size_t t = (size_t)snprintf(text, sizeof text, "%.*s", (int)(end - what < 160 ? end - what : 160), what);
+    if (*end == '\n') {
+        const char *second = end + 1;
+        while (*second == ' ' || *second == '\t') second++;
+        const char *stop = second;
+        while (*stop && *stop != '\n' && *stop != '(' && *stop != '=' && !isdigit((unsigned char)*stop)) stop++;
+        if (stop > second && t + 1 < sizeof text)
+            t += (size_t)snprintf(text + t, sizeof text - t, " %.*s", (int)(stop - second), second);
+    }
+    const char *from = text, *to = text + (t < sizeof text ? t : sizeof text - 1);
+    while (from < to && isspace((unsigned char)*from)) from++;
+    while (to > from && isspace((unsigned char)to[-1])) to--;
+    char numbered[121]; /* every number (an optional '-', digits) as N, cut to 120 */
     size_t n = 0;
-    for (const char *p = what; p < end && n < 80;) {
-        const int minus = *p == '-' && p + 1 < end && isdigit((unsigned char)p[1]);
+    for (const char *p = from; p < to && n < 120;) {
+        const int minus = *p == '-' && p + 1 < to && isdigit((unsigned char)p[1]);
         if (minus || isdigit((unsigned char)*p)) {
             p += minus;
-            while (p < end && isdigit((unsigned char)*p)) p++;
+            while (p < to && isdigit((unsigned char)*p)) p++;
             numbered[n++] = 'N';
         } else {
             numbered[n++] = *p++;
         }
     }
-    char word[81]; /* each run of other characters as one '-' */
+    char word[121]; /* each run of other characters as one '-' */
     size_t w = 0;
     for (size_t i = 0; i < n; i++) {
         const char ch = numbered[i];
@@ -178,10 +192,10 @@ void fuzz_property_signature(const char *what, char *sig, size_t sig_size)
                  numbered[i - 1] == '.' || numbered[i - 1] == '-')
             word[w++] = '-';
     }
-    size_t from = 0;
-    while (from < w && word[from] == '-') from++;
-    while (w > from && word[w - 1] == '-') w--;
-    snprintf(sig, sig_size, "ref:property:%.*s", (int)(w - from), word + from);
+    size_t lead = 0;
+    while (lead < w && word[lead] == '-') lead++;
+    while (w > lead && word[w - 1] == '-') w--;
+    snprintf(sig, sig_size, "ref:property:%.*s", (int)(w - lead), word + lead);
 }
 
 int fuzz_seen_before(const char *sig, const char *case_path)

@@ -46,10 +46,12 @@ void fuzz_check_case(const spidx_case *c, const uint8_t *data, size_t size);
  * <artifact_prefix>mismatch-<hash>.case, and aborts. */
 _Noreturn void fuzz_fail(const spidx_case *c, const uint8_t *data, size_t size, const char *what);
 
-/* The signature of a fuzz_ref failure: "ref:property:" and the first line of its report
- * (which names the property that failed), each number as N, cut to 80 characters, every
- * run of characters outside [A-Za-z0-9_.-] as one '-', no '-' at either end. fuzz_fail
- * prints it for fuzz_ref (the campaign reads it there). */
+/* The signature of a fuzz_ref failure: "ref:property:" and its report's first line (the
+ * property's condition) with the start of its second line (what was checked, up to the
+ * first '(', '=' or digit: "weight", "list", a validation rule), each number as N, cut to
+ * 120 characters, every run of characters outside [A-Za-z0-9_.-] as one '-', no '-' at
+ * either end: "ref:property:property-failed-got-want-weight". fuzz_fail prints it for
+ * fuzz_ref (the campaign reads it there). */
 void fuzz_property_signature(const char *what, char *sig, size_t sig_size);
 
 /* The path fuzz_fail writes an input's `.case` to: <artifact_prefix>mismatch-<FNV-1a of

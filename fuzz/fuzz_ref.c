@@ -181,13 +181,17 @@ void fuzz_check_case(const spidx_case *c, const uint8_t *data, size_t size)
 failed:
     fclose(mem);
     free(marked);
-    {
-        /* A repeat of a property failure the campaign holds the case of goes on (the
-         * reference computes in its own buffers; ASan stops anything worse first). */
+    if (o.guards_intact && o.topk_intact) {
+        /* A repeat of a property failure the campaign holds the case of goes on; a write
+         * outside the output buffers (into the guards, which lie inside the allocation,
+         * where ASan does not look, or into the top-k) never does. */
         char sig[SPIDX_SIGNATURE_MAX], case_path[600];
         fuzz_property_signature(report, sig, sizeof sig);
         fuzz_case_path(data, size, case_path, sizeof case_path);
         if (fuzz_seen_before(sig, case_path)) {
+            uint8_t seen_hit[COV_COUNT];
+            coverage_classify(c, o.status, seen_hit);
+            coverage_record(fuzz_impl_index(ref), seen_hit);
             outcome_free(&o);
             return;
         }

@@ -131,11 +131,19 @@ START_TEST(test_first_differing_list_entry_gives_its_region)
 }
 END_TEST
 
-START_TEST(test_property_failure_is_named_by_its_first_line_with_numbers_as_n)
+START_TEST(test_property_failure_is_named_by_its_condition_and_check_with_numbers_as_n)
 {
     char sig[SPIDX_SIGNATURE_MAX];
     fuzz_property_signature("property failed: got == want\n  weight (bi=0, hi=1, x=-3) = 0x3f800000", sig, sizeof sig);
-    ck_assert_str_eq(sig, "ref:property:property-failed-got-want");
+    ck_assert_str_eq(sig, "ref:property:property-failed-got-want-weight");
+    fuzz_property_signature("property failed: got == want\n  list (bi=0, hi=1, j=2) = 7, expected 6", sig, sizeof sig);
+    ck_assert_str_eq(sig, "ref:property:property-failed-got-want-list"); /* another check, another signature */
+    fuzz_property_signature("property failed: o.status == v.status\n  validation: the reference returns SPIDX_OK, "
+                            "SPEC.md's rule \"negative sizes\" gives SPIDX_E_ARG",
+                            sig, sizeof sig);
+    /* cut at 120 characters: "property failed: o.status == v.status validation: ... rule \"negative sizes\" gives " */
+    ck_assert_str_eq(sig, "ref:property:property-failed-o.status-v.status-validation-the-reference-returns-SPIDX_OK-"
+                          "SPEC.md-s-rule-negative-sizes-gives");
     fuzz_property_signature("  status SPIDX_E_ARG with -12 invalid entries  ", sig, sizeof sig);
     ck_assert_str_eq(sig, "ref:property:status-SPIDX_E_ARG-with-N-invalid-entries");
     fuzz_property_signature("x<3 -7- --5", sig, sizeof sig); /* each run of others is one '-', kept '-' stay */
@@ -153,7 +161,7 @@ int main(void)
     tcase_add_test(status, test_heavy_range_on_one_side_names_the_kind_of_value);
     suite_add_tcase(s, status);
     TCase *property = tcase_create("property");
-    tcase_add_test(property, test_property_failure_is_named_by_its_first_line_with_numbers_as_n);
+    tcase_add_test(property, test_property_failure_is_named_by_its_condition_and_check_with_numbers_as_n);
     suite_add_tcase(s, property);
     TCase *values = tcase_create("values");
     tcase_add_test(values, test_first_differing_weight_gives_the_class);

@@ -521,7 +521,7 @@ timing time_graph(const config &c, const impl_row &im, const std::vector<device_
     return t;
 }
 
-/* Graph replay of a plug-in: its run is called kOpsPerSample times under capture, so the
+/* Graph replay of a plug-in: its run is called graph_ops times under capture, so the
  * graph holds only the device work each call queued on the stream (Python and other host
  * work is not replayed), the same method as fused's. A run that cannot be captured (it
  * synchronizes or calls cudaMalloc: the capture fails; it queues its work on another
@@ -554,7 +554,8 @@ timing time_graph_plugin(const config &c, const impl_row &im, const std::vector<
         else if (end != cudaSuccess)
             snprintf(why, why_size, "%s", cudaGetErrorString(end));
         else if (!captured)
-            snprintf(why, why_size, "%zu graph nodes for %d calls: its work went to another stream", nodes, ops);
+            snprintf(why, why_size, "%zu graph nodes for %d calls: no device work on spidx's stream (none needed, "
+                     "or it went to another stream)", nodes, ops);
         else
             snprintf(why, why_size, "%s", cudaGetErrorString(inst));
         if (graph) CUDA_CHECK(cudaGraphDestroy(graph));
@@ -899,8 +900,9 @@ void write_json_report(const char *path, const report_meta &m, const std::vector
     BENCH_CHECK(j != nullptr);
     fprintf(j, "{\n  \"gpu\": \"%s\",\n  \"sms\": %d,\n  \"clocks\": \"%s\",\n  \"commit\": \"%s\",\n",
             m.dev->prop.name, m.dev->prop.multiProcessorCount, m.dev->clocks, m.commit ? m.commit : "unknown");
-    fprintf(j, "  \"utc\": \"%s\",\n  \"samples\": %d,\n  \"ops_per_sample\": %d,\n  \"memset_gbps\": %.1f,\n",
-            m.stamp, m.samples, kOpsPerSample, m.memset_bw / 1e3);
+    fprintf(j, "  \"utc\": \"%s\",\n  \"samples\": %d,\n  \"ops_per_sample\": %d,\n  \"ops_per_graph\": "
+               "\"%d, or one per buffer set when there are more\",\n  \"memset_gbps\": %.1f,\n",
+            m.stamp, m.samples, kOpsPerSample, kOpsPerSample, m.memset_bw / 1e3);
     fprintf(j, "  \"rows\": [\n");
     for (size_t i = 0; i < results.size(); i++) {
         const result &r = results[i];
@@ -921,8 +923,9 @@ void write_markdown_report(const char *path, const report_meta &meta, const std:
     FILE *m = fopen(path, "w");
     BENCH_CHECK(m != nullptr);
     fprintf(m, "# spidx_bench %s\n\n- GPU: %s (%d SMs)\n- clocks as found (sm, mem, max sm, max mem, temp, "
-               "power): %s\n- commit: %s\n- %d samples of %d launches each (rotating over buffer sets larger "
-               "than L2), after warm-up; median and spread (max - min) / median\n- memset bandwidth (1 GiB): "
+               "power): %s\n- commit: %s\n- %d samples of %d launches each, after warm-up (a graph: one launch per "
+               "buffer set when there are more, so that a replay walks every set; the sets of a configuration hold "
+               "256 MiB, at most 64 of them); median and spread (max - min) / median\n- memset bandwidth (1 GiB): "
                "%.0f GB/s\n- GB/s = floor bytes (ZERO: weights + list; KEEP: list + 32 B per list entry) / "
                "graph median\n- x floor = time / max(launch floor, bytes floor + top-k read), per timing method "
                "(bytes floor: ZERO the memset of weights and list, KEEP its bytes at the memset bandwidth; "
@@ -1150,7 +1153,7 @@ void write_sweep_report(const char *dir, const report_meta &meta, const std::vec
     for (const sweep_row &r : rows) slower += r.writes() && r.slower(), silent += !r.mismatch && !r.writes();
     fprintf(m, "# spidx_bench --sweep %zu --seed %llu (%s)\n\n- GPU: %s (%d SMs); clocks as found: %s\n- commit: %s\n"
                "- each shape validated bit for bit against the reference, then timed as the fixed table (graph "
-               "replay, %d samples of %d launches over buffer sets larger than L2)\n- floor = max(launch floor, "
+               "replay, %d samples of %d launches, or one per buffer set when there are more)\n- floor = max(launch floor, "
                "output bytes floor + top-k read); ratios on graph medians\n\n",
             rows.size(), seed, stamp, meta.dev->prop.name, meta.dev->prop.multiProcessorCount, meta.dev->clocks,
             meta.commit ? meta.commit : "unknown", meta.samples, kOpsPerSample);
