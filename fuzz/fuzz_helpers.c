@@ -150,6 +150,12 @@ void fuzz_case_path(const uint8_t *data, size_t size, char *out, size_t out_size
     snprintf(out, out_size, "%smismatch-%016llx.case", g_prefix, (unsigned long long)fnv1a(data, size));
 }
 
+/* A character a property signature keeps as it is. */
+static int signature_char(char ch)
+{
+    return isalnum((unsigned char)ch) || ch == '_' || ch == '.' || ch == '-';
+}
+
 void fuzz_property_signature(const char *what, char *sig, size_t sig_size)
 {
     /* The text: the first line (the property's condition), then the second line (what was
@@ -185,11 +191,9 @@ void fuzz_property_signature(const char *what, char *sig, size_t sig_size)
     char word[121]; /* each run of other characters as one '-' */
     size_t w = 0;
     for (size_t i = 0; i < n; i++) {
-        const char ch = numbered[i];
-        if (isalnum((unsigned char)ch) || ch == '_' || ch == '.' || ch == '-')
-            word[w++] = ch;
-        else if (i == 0 || isalnum((unsigned char)numbered[i - 1]) || numbered[i - 1] == '_' ||
-                 numbered[i - 1] == '.' || numbered[i - 1] == '-')
+        if (signature_char(numbered[i]))
+            word[w++] = numbered[i];
+        else if (i == 0 || signature_char(numbered[i - 1]))
             word[w++] = '-';
     }
     size_t lead = 0;
