@@ -1,9 +1,10 @@
 /* spidx_bench.cu - times the fused kernel, the baseline, the CUDA plug-ins that
- * SPIDX_PLUGINS loads (back to back only), three KEEP-mode references (scatter-only,
- * sector-rmw, keep-traffic) and two floors (an empty kernel launch; cudaMemsetAsync of
- * the weight rows plus the list) on a fixed shape table. main runs
- * four steps: parse_options; for each configuration validate_config, which checks each
- * implementation bit for bit against the reference, before time_config; write_report.
+ * SPIDX_PLUGINS loads (graph replay when their run can be captured, else back to back),
+ * three KEEP-mode references (scatter-only, sector-rmw, keep-traffic) and two floors (an
+ * empty kernel launch; cudaMemsetAsync of the weight rows plus the list) on a fixed shape
+ * table. main runs four steps: parse_options; for each configuration validate_config,
+ * which checks each implementation bit for bit against the reference, before time_config;
+ * write_report.
  * Usage: spidx_bench [--validate-only] [--samples N] [--only SUBSTR] [--report-dir DIR] [--commit SHA]
  *                    [--sweep N [--seed S] | --case FILE] [--plugin PATH]...
  * --sweep times N shapes drawn by kernels/bench/sweep_shapes.c instead of the table and
