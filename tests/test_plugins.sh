@@ -92,6 +92,9 @@ caught() { # class, exit, needle, input
 caught past_row 134 "broken wrote outside its buffers (guard canary changed)" "$seed/sink_empty.case"
 caught past_row 134 "padding" "$seed/padded_strides.case"
 caught bad_status 134 "broken returned 42, which is not a spidx_status" "$seed/sink_empty.case"
+expect 1 "broken .*MISMATCH: broken returned 42, which is not a spidx_status" \
+  "caught: bad_status: spidx_repro's verdict carries the failure's detail" "$repro" \
+  --plugin "$dir/broken/broken_bad_status.so" --impls ref,broken "$seed/sink_empty.case"
 # The crash report names the implementation, then the handler that was there before runs:
 # the default one (killed by SIGSEGV, 139), or ASan's in a sanitizer build (its report;
 # exit 1, or 134 when ASAN_OPTIONS has abort_on_error=1).

@@ -218,8 +218,10 @@ static int run_verdicts(const spidx_case *c, const spidx_impl *const *impls, siz
         outs_ran[i] = 1;
         case_run(impls[i], c, &outs[i]);
         const long bad = case_compare(c, "ref", want, impls[i]->name, &outs[i], NULL, 0, NULL);
-        printf("%-10s %-20s %s\n", impls[i]->name, spidx_status_name(outs[i].status),
-               bad ? "MISMATCH" : "agrees with ref");
+        /* The detail says why a call failed (a CUDA error, a Python exception): without it a
+         * device failure reads as a bare status. */
+        printf("%-10s %-20s %s%s%s\n", impls[i]->name, spidx_status_name(outs[i].status),
+               bad ? "MISMATCH" : "agrees with ref", outs[i].detail.message[0] ? ": " : "", outs[i].detail.message);
         if (bad) {
             printf("  %ld mismatches, first ones:\n", bad);
             case_compare(c, "ref", want, impls[i]->name, &outs[i], stdout, 12, NULL);
