@@ -41,6 +41,18 @@ STOP_GRACE_S = 5  # seconds the fuzzers get to exit on SIGINT before SIGKILL (fo
 # pass over (writes outside the buffers, sticky CUDA errors) leave one artifact each.
 TRIAGE_MOST = 200
 TRIAGE_LANES = 8  # signing processes at once: each may hold a CUDA context (and torch)
+# libFuzzer's -timeout per input (its own default is 1200 s). A valid input takes seconds at
+# most (a Triton compilation included), so a job stuck longer is a hang to report; it is also
+# the way out of a fatal device fault under MPS: the server then refuses new clients until
+# every client it struck has exited, and a client spinning in a CUDA call never does (seen
+# on an H200 on 2026-12-01: a 20-minute campaign made no execution after its first 45 s).
+INPUT_TIMEOUT_S = 60
+# Seconds without a new execution, fuzzers alive, before the campaign stops them, restarts
+# the MPS daemon it started and starts them again for the budget left: longer than
+# libFuzzer's longest fork job (300 s) plus one input timeout, so only a stall trips it.
+STALL_S = 420
+MAX_RESTARTS = 5
+ARTIFACT_KINDS = ("crash-*", "timeout-*", "oom-*")  # what libFuzzer writes for a failing input
 
 
 class HarnessError(Exception):
@@ -119,19 +131,42 @@ class Worker:
 
     def __init__(self, name, target, binary, forks, env, run_dir, seconds, seed, corpora):
         self.name, self.target, self.forks = name, target, forks
-        self.log_path = os.path.join(run_dir, f"{name}.log")
-        self.last = None  # the latest parsed status tuple
+        self.binary, self.env, self.run_dir, self.seed, self.corpora = binary, env, run_dir, seed, corpora
+        self.restarts = 0
+        self.carried = 0  # executions of the processes a stall made the campaign restart
+        self.start(seconds)
+
+    def start(self, seconds):
+        """Starts libFuzzer in fork mode for `seconds`, logging to <name>.log (the first time)
+        or <name>-restart<N>.log."""
+        self.log_path = os.path.join(self.run_dir, self.name + (f"-restart{self.restarts}" if self.restarts else "")
+                                     + ".log")
+        self.last_raw = None  # the latest status tuple parsed from this process's log
         self.offset = 0   # bytes of the log already read
         self.partial = b""  # the log's last line, read before its newline was written
-        art = os.path.join(run_dir, "artifacts", name, "")  # per worker: triage tells the targets apart
+        art = os.path.join(self.run_dir, "artifacts", self.name, "")  # per worker: triage tells the targets apart
         os.makedirs(art, exist_ok=True)
-        cmd = [binary, f"-fork={forks}", "-ignore_crashes=1", f"-max_total_time={seconds}",
-               f"-seed={seed}", f"-artifact_prefix={art}", "-print_final_stats=1"] + options(target) + corpora
-        self.cmd = cmd
+        # A restart gets another seed: the same one would replay the mutations that led to the stall.
+        self.cmd = [self.binary, f"-fork={self.forks}", "-ignore_crashes=1", "-ignore_timeouts=1",
+                    f"-timeout={INPUT_TIMEOUT_S}", f"-max_total_time={seconds}", f"-seed={self.seed + self.restarts}",
+                    f"-artifact_prefix={art}", "-print_final_stats=1"] + options(self.target) + self.corpora
         # The child keeps its own descriptor of the log; this process only reads it.
         with open(self.log_path, "wb") as logf:
-            self.proc = subprocess.Popen(cmd, cwd=run_dir, stdout=logf, stderr=subprocess.STDOUT, env=env,
-                                         start_new_session=True)
+            self.proc = subprocess.Popen(self.cmd, cwd=self.run_dir, stdout=logf, stderr=subprocess.STDOUT,
+                                         env=self.env, start_new_session=True)
+
+    def restart(self, seconds):
+        """After a stall (the process is stopped): keeps its executions and starts anew."""
+        self.carried += (self.last_raw or (0,))[0]
+        self.restarts += 1
+        self.start(seconds)
+
+    @property
+    def last(self):
+        """The latest status tuple, executions counted over every restart (None before one)."""
+        if self.last_raw is None:
+            return (self.carried, 0, 0, 0, 0, 0, 0, 0, 0) if self.carried else None
+        return (self.last_raw[0] + self.carried,) + self.last_raw[1:]
 
     def poll_status(self, final=False):
         """Parses the status lines appended to the log since the last call. A line without its
@@ -145,7 +180,7 @@ class Worker:
         for line in lines:
             m = STATUS_RE.search(line.decode(errors="replace"))
             if m:
-                self.last = tuple(int(x) for x in m.groups())
+                self.last_raw = tuple(int(x) for x in m.groups())
         return self.last
 
     def signal_group(self, signum):
@@ -259,16 +294,27 @@ def replay_ref(bins, artifact):
             return out, f.read()
 
 
-def signature(bins, artifact, target):
-    """Failure signature IMPL:FIELD:CLASS (disagreements) or ref:property:MESSAGE (fuzz_ref)."""
+def signature(bins, artifact, target, tries=3):
+    """Failure signature IMPL:FIELD:CLASS (disagreements) or ref:property:MESSAGE (fuzz_ref),
+    from the artifact re-run alone in a fresh process: up to `tries` times when it agrees (a
+    race fails some runs only); "hang:TARGET" when a run outlives 2 input timeouts;
+    "unreproduced:TARGET" when it never fails: a flaky failure, or, under MPS, another
+    client's fatal device fault, which reaches every client (its .case, written when it
+    failed, says which error)."""
     if target == "fuzz_diff":
-        r = run([bins["spidx_repro"], "--signature", artifact])
-        m = re.search(r"signature: (\S+)", r.stdout)
-        if m and m.group(1) != "agree":
-            return m.group(1)
+        for _ in range(tries):
+            try:
+                r = run([bins["spidx_repro"], "--signature", artifact], timeout=2 * INPUT_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                return "hang:fuzz_diff"
+            m = re.search(r"signature: (\S+)", r.stdout)
+            if m and m.group(1) != "agree":
+                return m.group(1)
+            if not m:
+                break  # no verdict (it could not run): fuzz_diff's decoder is also fuzz_ref's
     out, _ = replay_ref(bins, artifact)
     m = re.search(r"^==== signature: (\S+)$", out, re.M)  # fuzz_fail prints fuzz_ref's (fuzz_property_signature)
-    return m.group(1) if m else "unreproduced:" + os.path.basename(artifact)
+    return m.group(1) if m else "unreproduced:" + target
 
 
 def short_commit(commit):
@@ -284,7 +330,8 @@ def slug(sig):
 def triage(bins, run_dir, report_dir, minimize=True, most=TRIAGE_MOST):
     """Failures by signature, from two sources: the fuzz_diff jobs' seen folder (each
     signature they met, signed in the process that met it, with the case its first meeting
-    wrote and the repeats that went on fuzzing), and the crash artifacts, signed here (at
+    wrote and the repeats that went on fuzzing), and the failing-input artifacts (crash-,
+    timeout-, oom-), signed here (at
     most `most`, spread evenly over them, the first included): failures a job cannot pass
     over, fuzz_ref's, and crashes. Minimizes the first case of each fuzz_diff failure on
     the implementation its signature names (unless not `minimize`: an interrupted campaign
@@ -295,7 +342,7 @@ def triage(bins, run_dir, report_dir, minimize=True, most=TRIAGE_MOST):
         target = "fuzz_ref" if sig.startswith("ref:property:") else "fuzz_diff"
         failures[sig] = {"signature": sig, "target": target, "new": False, "repeats": repeats, "artifacts": [],
                          "first_case": os.path.relpath(case, ROOT) if case and os.path.isfile(case) else None}
-    arts = sorted(glob.glob(os.path.join(run_dir, "artifacts", "*", "crash-*")), key=os.path.basename)
+    arts = sorted(artifacts(run_dir), key=lambda a: (os.path.getmtime(a), os.path.basename(a)))  # oldest first
     unsigned = max(0, len(arts) - most)
     if unsigned:
         arts = [arts[i * len(arts) // most] for i in range(most)]
@@ -315,7 +362,7 @@ def triage(bins, run_dir, report_dir, minimize=True, most=TRIAGE_MOST):
             failures_py.write_meta(known, {"signature": sig, "target": f["target"], "first_seen_commit": git_commit(),
                                            "first_seen_utc": failures_py.utc_now(),
                                            "report": os.path.relpath(report_dir, ROOT)})
-        # The case its first meeting wrote (a seen signature), else its first crash artifact.
+        # The case its first meeting wrote (a seen signature), else its first artifact.
         first_rel = f.get("first_case") or (f["artifacts"][0] if f["artifacts"] else None)
         if not first_rel:
             f["minimized"] = "no case kept: its first meeting's case could not be written"
@@ -323,7 +370,7 @@ def triage(bins, run_dir, report_dir, minimize=True, most=TRIAGE_MOST):
         os.makedirs(os.path.join(report_dir, "failures"), exist_ok=True)
         out_case = os.path.join(report_dir, "failures", slug(sig) + ".case")
         first = os.path.join(ROOT, first_rel)
-        disagreement = f["target"] == "fuzz_diff" and not sig.startswith(("ref:", "unreproduced:"))
+        disagreement = f["target"] == "fuzz_diff" and not sig.startswith(("ref:", "unreproduced:", "hang:"))
         # The implementation the signature names: minimizing against it alone keeps its
         # disagreement, not an earlier implementation's on the same input.
         impls = ["--impls", "ref," + sig.split(":")[0]] if disagreement else []
@@ -349,7 +396,8 @@ def triage(bins, run_dir, report_dir, minimize=True, most=TRIAGE_MOST):
                         out.write(case)
             else:
                 run([bins["spidx_repro"], "--to-case", out_case, first])
-            f["minimized"] = ("not minimized (did not reproduce)" if sig.startswith("unreproduced:")
+            f["minimized"] = ("not minimized (did not fail when re-run alone)" if sig.startswith("unreproduced:")
+                              else "not minimized (it hung when re-run alone)" if sig.startswith("hang:")
                               else "not minimized (a property of the reference, not a disagreement)")
         if os.path.exists(out_case):
             shutil.copy(out_case, os.path.join(known, "case" + os.path.splitext(out_case)[1]))
@@ -379,6 +427,11 @@ def read_seen(run_dir):
         if sig and case:
             out[sig] = (case, plus.count("+"))
     return out
+
+
+def artifacts(run_dir, worker="*"):
+    """A worker's failing inputs as libFuzzer wrote them (crashes, timeouts, out-of-memory)."""
+    return [p for kind in ARTIFACT_KINDS for p in glob.glob(os.path.join(run_dir, "artifacts", worker, kind))]
 
 
 def owner_of(artifact):
@@ -541,6 +594,12 @@ def write_report(report_dir, info, workers, timeline, coverage, failures, plot_f
         L += ["", f"Stopped 2 minutes past the budget: {', '.join(info['overran'])}. A worker that printed no "
               "status line spent the budget in libFuzzer's first pass over the corpus (a process restarted after "
               "each failing input): an implementation that fails on most inputs."]
+    for st in info.get("stalls", []):
+        L += ["", f"Stall at {st['at_s']} s: no execution for {st.get('idle_s', STALL_S)} s with the fuzzers alive; "
+              + ("they were stopped and started again for the budget left (MPS then: " + st["mps"] + "). "
+                 if st["restarted"] else f"not restarted ({MAX_RESTARTS} restarts already): the run ended there. ")
+              + "Under MPS a fatal device fault reaches every client and the server takes no new client until "
+              "all of them have exited; the failures met around it are re-run alone by the triage."]
     L += ["", "| | |", "|---|---|"]
     for k in ("commit", "host", "gpu", "mps", "budget_minutes", "elapsed_s", "total_execs", "execs_per_s",
               "job_startup", "corpus_before", "corpus_after", "semantic_categories_hit"):
@@ -554,12 +613,12 @@ def write_report(report_dir, info, workers, timeline, coverage, failures, plot_f
           "including start-up and corpus loading; per job = that / jobs.", ""]
     L += ["## Failures", ""]
     if info.get("unsigned_artifacts"):
-        L += [f"{info['unsigned_artifacts']} more crash artifacts were not signed: the triage signs at most "
+        L += [f"{info['unsigned_artifacts']} more failing-input artifacts were not signed: the triage signs at most "
               f"{TRIAGE_MOST}, spread over all of them (`{info['run_dir']}/artifacts/`).", ""]
     if not failures:
         L.append("none")
     for f in failures.values():
-        L += [f"- `{f['signature']}` ({'new' if f['new'] else 'seen before'}; {len(f['artifacts'])} crash artifact(s)"
+        L += [f"- `{f['signature']}` ({'new' if f['new'] else 'seen before'}; {len(f['artifacts'])} artifact(s)"
               + (f", {f['repeats']} repeat(s) not stopped on" if f.get("repeats") else "")
               + f", {f.get('minimized', '')})", f"  - repro: `{f.get('repro', 'n/a')}`"]
     known = info.get("known_failures", [])
@@ -646,20 +705,33 @@ def start_mps(args, bins, mps):
         # reference on a seed, whatever SPIDX_IMPLS or SPIDX_PLUGINS say.
         seed = os.path.join(ROOT, "corpus", "seed", "sink_empty.case")
         env = {k: v for k, v in os.environ.items() if k not in ("SPIDX_IMPLS", "SPIDX_PLUGINS")}
+        why = "?"
         for _ in range(5):
-            w = subprocess.run([bins["spidx_repro"], "--impls", "ref,fused", seed], capture_output=True, text=True,
-                               env=env)
+            try:
+                w = subprocess.run([bins["spidx_repro"], "--impls", "ref,fused", seed], capture_output=True,
+                                   text=True, env=env, timeout=60)
+            except subprocess.TimeoutExpired:
+                why = "it did not finish in 60 s"
+                continue
             if w.returncode == 0:
                 return
+            why = ((w.stdout + w.stderr).strip().splitlines() or ["?"])[-1][:120]
             time.sleep(1)
         stop_mps(mps)
-        mps.update(state="off", why="a first CUDA client could not use the MPS server: "
-                   + ((w.stdout + w.stderr).strip().splitlines() or ["?"])[-1][:120])
+        mps.update(state="off", why="a first CUDA client could not use the MPS server: " + why)
 
 
 def stop_mps(mps):
+    """Stops a daemon this campaign started. `quit` waits for the server's clients; one that
+    hangs (a client stuck after a fatal device fault) would hold it forever: after 30 s the
+    daemon and its server are killed."""
     if mps.get("state") == "started":
-        subprocess.run(["nvidia-cuda-mps-control"], input="quit\n", text=True, capture_output=True)
+        try:
+            subprocess.run(["nvidia-cuda-mps-control"], input="quit\n", text=True, capture_output=True, timeout=30)
+        except subprocess.TimeoutExpired:
+            log("MPS: quit did not return in 30 s: killing the daemon and its server")
+            subprocess.run(["pkill", "-KILL", "-x", "nvidia-cuda-mps-server"], capture_output=True)
+            subprocess.run(["pkill", "-KILL", "-f", "nvidia-cuda-mps-control"], capture_output=True)
         mps["state"] = "started and stopped"
 
 
@@ -686,6 +758,7 @@ class Campaign:
         self.overran = []  # workers killed after overrunning the budget by 2 minutes
         self.signum = 0
         self.known = []          # fuzz/failures.py recheck's rows
+        self.stalls = []         # {"at_s", "restarted", "mps"}: each stall the monitor recovered from
         self.mps = {"state": "off", "why": "no GPU"}  # start_mps fills it
 
     # ---- set-up and build -------------------------------------------------------------
@@ -751,7 +824,7 @@ class Campaign:
         cov = sum(s[1] for s in st if s)
         ft = sum(s[2] for s in st if s)
         hit, names = categories_hit(read_coverage(os.path.join(self.run_dir, "cov", "*.json")))
-        fails = len(glob.glob(os.path.join(self.run_dir, "artifacts", "*", "crash-*")))
+        fails = len(artifacts(self.run_dir))
         repeats = sum(r for _, r in read_seen(self.run_dir).values())
         e, b = int(elapsed), self.seconds
         self.timeline.append((e, execs, rate, cov, ft, hit, fails))
@@ -759,12 +832,14 @@ class Campaign:
             f"({rate}/s) cov {cov} ft {ft} | semantic {hit}/{names or '?'} categories | failures {fails}"
             + (f" (+{repeats} repeats)" if repeats else ""))
 
-    def monitor(self):
+    def monitor(self, stall_s=STALL_S):
         """Until the fuzzers exit, a signal arrives or they overrun the budget by 2 minutes:
         a status line at t0 + 15 s, t0 + 30 s, ... (a late one does not shift the next), and
-        one more when the fuzzers have exited."""
+        one more when the fuzzers have exited. Fuzzers alive that made no execution for
+        stall_s seconds are restarted (recover), at most MAX_RESTARTS times."""
         t0 = self.t0 = time.monotonic()
         next_status = t0 + TICK_S
+        progress_at, execs_seen = t0, 0
         while not self.interrupted:
             time.sleep(max(0.0, min(1.0, next_status - time.monotonic())))
             now = time.monotonic()
@@ -773,12 +848,43 @@ class Campaign:
                 self.status_line(now - t0, final=not running)
                 while next_status <= now:  # a tick missed entirely (a slow sample) is skipped
                     next_status += TICK_S
+                if self.timeline[-1][1] > execs_seen:
+                    progress_at, execs_seen = now, self.timeline[-1][1]
             if not running:
                 break
+            left = self.seconds - (now - t0)
+            if now - progress_at > stall_s and left > 30:
+                if len(self.stalls) >= MAX_RESTARTS:
+                    log(f"no execution for {int(now - progress_at)} s after {MAX_RESTARTS} restarts: stopping")
+                    self.stalls.append({"at_s": int(now - t0), "restarted": False, "mps": self.mps["state"]})
+                    break
+                self.recover(now - t0, int(now - progress_at), int(left))
+                progress_at = time.monotonic()
             if now - t0 > self.seconds + 120:
                 self.overran = [w.name for w in self.workers if w.proc.poll() is None]
                 log(f"fuzzers overran their budget by 2 minutes: stopping {', '.join(self.overran)}")
                 break
+
+    def recover(self, elapsed, idle, left):
+        """A stall: fuzzers alive, no execution for `idle` seconds. Under MPS the likely
+        cause is a fatal device fault: the server delivers it to every client and refuses
+        new ones until all of them have exited (the MPS documentation's error containment).
+        Stops every worker, restarts the MPS daemon when this campaign started it, and
+        starts the workers again for the `left` seconds of the budget (another seed; the
+        corpora keep what was found)."""
+        ours = self.mps["state"] == "started"
+        log(f"stall: no execution for {idle} s at {int(elapsed)} s; restarting the fuzzers"
+            + (" and the MPS daemon" if ours else ""))
+        stop_all(self.workers)
+        for w in self.workers:
+            w.poll_status(final=True)
+        if ours:
+            stop_mps(self.mps)
+            start_mps(self.args, self.bins, self.mps)
+            log(f"MPS: {self.mps['state']}" + (f" ({self.mps['why']})" if self.mps.get("why") else ""))
+        for w in self.workers:
+            w.restart(left)
+        self.stalls.append({"at_s": int(elapsed), "idle_s": idle, "restarted": True, "mps": self.mps["state"]})
 
     # ---- stop ------------------------------------------------------------------------
     def stop_workers(self):
@@ -791,7 +897,7 @@ class Campaign:
             w.poll_status(final=True)
         self.elapsed = int(time.monotonic() - self.t0)
         for w in self.workers:
-            failed_inputs = glob.glob(os.path.join(self.run_dir, "artifacts", w.name, "crash-*"))
+            failed_inputs = artifacts(self.run_dir, w.name)
             if w.name in self.overran and not w.last and failed_inputs:
                 # libFuzzer's fork mode first runs the whole corpus, restarting a process
                 # after each crash, and its time limit does not bound that pass: an
@@ -864,7 +970,7 @@ class Campaign:
             "run_dir": os.path.relpath(self.run_dir, ROOT), "known_failures": self.known,
             "mps": self.mps["state"] + (f" ({self.mps['why']})" if self.mps.get("why") else ""),
             "job_startup": startup_text(*read_startup(os.path.join(self.run_dir, "cov", "*.json"))),
-            "unsigned_artifacts": getattr(self, "unsigned", 0), "overran": self.overran,
+            "unsigned_artifacts": getattr(self, "unsigned", 0), "overran": self.overran, "stalls": self.stalls,
         }
         write_report(self.report_dir, info, self.workers, self.timeline, coverage, failures, plot_file)
         new = [f for f in failures.values() if f["new"]]
@@ -903,6 +1009,10 @@ def run_campaign(c):
         c.start_workers()
         c.monitor()
         c.stop_workers()
+        # The merge and the triage run without MPS: the triage re-runs failures several at
+        # once, and under MPS a fatal device fault in one would reach the others and be
+        # signed as theirs.
+        stop_mps(c.mps)
     except HarnessError as e:
         print(f"[campaign] harness error: {e}", file=sys.stderr)
         return 2

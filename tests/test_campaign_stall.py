@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""test_campaign_stall.py - a campaign whose fuzzers stall (alive, no execution: what a fatal
+device fault under MPS leaves) restarts them: Campaign.monitor stops the workers after the
+stall time, starts them again for the budget left with another seed and libFuzzer's input
+timeout, and keeps counting their executions; a worker that stalls again after the last
+allowed restart ends the run, recorded as such. Fake workers stand in for libFuzzer (no GPU).
+Run: ctest -R test_campaign_stall."""
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+
+FAKE = """#!/bin/sh
+# A fake libFuzzer: the first start prints one status line and hangs; later ones (the marker
+# exists) print another and exit, unless FAKE_ALWAYS_STALL is set.
+if [ -e "$FAKE_MARK" ] && [ -z "$FAKE_ALWAYS_STALL" ]; then
+  echo "#50: cov: 5 ft: 5 corp: 1 exec/s 50 oom/timeout/crash: 0/0/0 time: 1s"; exit 0
+fi
+: > "$FAKE_MARK"
+echo "#100: cov: 10 ft: 10 corp: 1 exec/s 100 oom/timeout/crash: 0/0/0 time: 1s"
+exec sleep 60
+"""
+
+
+def campaign_with_fake(campaign, tmp, always_stall):
+    fake = os.path.join(tmp, "fake-fuzzer")
+    with open(fake, "w") as f:
+        f.write(FAKE)
+    os.chmod(fake, 0o755)
+    c = campaign.Campaign(argparse.Namespace(minutes=1.0, seed=7, workers=0, no_mps=True, build_dir=tmp,
+                                             coverage=False))
+    os.makedirs(os.path.join(c.run_dir, "cov"), exist_ok=True)
+    env = dict(os.environ, FAKE_MARK=os.path.join(tmp, "mark"))
+    if always_stall:
+        env["FAKE_ALWAYS_STALL"] = "1"
+    c.workers = [campaign.Worker("fake", "fuzz_diff", fake, 1, env, c.run_dir, c.seconds, c.seed, [tmp])]
+    return c
+
+
+def check(name, ok, got):
+    print(f"{'ok  ' if ok else 'FAIL'} {name}" + ("" if ok else f": got {got}"))
+    return ok
+
+
+def main():
+    with tempfile.TemporaryDirectory(prefix="spidx-stall-") as tmp:
+        os.environ["SPIDX_CAMPAIGNS_DIR"] = os.path.join(tmp, "state")
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fuzz"))
+        import campaign  # noqa: E402  fuzz/campaign.py, after SPIDX_CAMPAIGNS_DIR is set
+        campaign.TICK_S = 0.25  # status lines (and so progress checks) four times a second
+        campaign.STOP_GRACE_S = 1.0
+        results = []
+
+        c = campaign_with_fake(campaign, tmp, always_stall=False)
+        t0 = time.monotonic()
+        c.monitor(stall_s=2)
+        took = time.monotonic() - t0
+        w = c.workers[0]
+        results.append(check("a stall restarts the worker once, after the stall time", len(c.stalls) == 1
+                             and c.stalls[0]["restarted"] and w.restarts == 1 and 2 <= took < 20,
+                             f"stalls {c.stalls}, restarts {w.restarts}, {took:.1f} s"))
+        results.append(check("the restart runs for the budget left, with another seed and the input timeout",
+                             "-seed=8" in w.cmd and f"-timeout={campaign.INPUT_TIMEOUT_S}" in w.cmd
+                             and any(a.startswith("-max_total_time=") and int(a.split("=")[1]) < c.seconds
+                                     for a in w.cmd), " ".join(w.cmd)))
+        results.append(check("executions are counted over both processes (100 + 50)",
+                             c.timeline[-1][1] == 150 and w.last[0] == 150, c.timeline[-1]))
+        results.append(check("the restart logs to its own file", os.path.basename(w.log_path) == "fake-restart1.log",
+                             w.log_path))
+
+        os.remove(os.path.join(tmp, "mark"))
+        campaign.MAX_RESTARTS = 1
+        c = campaign_with_fake(campaign, tmp, always_stall=True)
+        c.monitor(stall_s=1.5)
+        campaign.stop_all(c.workers, grace=1.0)
+        results.append(check("a stall after the last allowed restart ends the run, recorded as not restarted",
+                             [s["restarted"] for s in c.stalls] == [True, False], c.stalls))
+    print(f"{sum(results)} passed, {len(results) - sum(results)} failed")
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
