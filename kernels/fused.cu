@@ -10,10 +10,12 @@
  *                        grid would not fill the device.
  * The rows and chunks kernels loop grid-stride over their work items.
  * Dispatch (fused_launch), one kernel per call:
- *   - KEEP mode with at most kFlatListMax (48 Ki) list entries in all, and ZERO mode with
- *     sk = 0: fused_list_kernel;
- *   - otherwise (ZERO mode, and KEEP mode past kFlatListMax) the bitmap path: rows of up
- *     to kWarpRowMax (2,048) weights to fused_rows_kernel, longer rows in chunks to
+ *   - fused_list_kernel: ZERO mode with sk = 0; KEEP mode with at most kFlatListMax (48 Ki)
+ *     list entries in all, rows of at most kKeepTinyRow (256) weights, or sparse rows
+ *     (T <= sk / kKeepSparse, 48): a bitmap costs a visit per 32 weights of the row,
+ *     which a sparse row's few entries do not repay;
+ *   - otherwise (ZERO mode, and the other KEEP calls) the bitmap path: rows of up to
+ *     kWarpRowMax (2,048) weights to fused_rows_kernel, longer rows in chunks to
  *     fused_chunks_kernel.
  * The bitmap path: each work item writes its share of the row's list; its bitmap starts
  * with the chunk's sink and window bits set, and the heavy bits are set while the heavy
@@ -49,6 +51,13 @@ constexpr long long kWarpRowMax = 2048;           /* bitmap-path rows up to this
 constexpr int kWarpWords = (int)(kWarpRowMax / 32); /* bitmap words per warp */
 constexpr int kBlocksPerSm = 4; /* resident blocks per SM: launch bounds cap registers at 64 per thread */
 constexpr long long kFlatListMax = 48 * 1024; /* KEEP mode: lists of up to this many entries in all go flat */
+/* KEEP mode: rows this short, or this sparse (T <= sk / kKeepSparse), go flat too. The
+ * bitmap path scans every word of a row (about 21.5 us per million words in the sweep of
+ * 2026-12-01), so its time follows sk where the list kernel's follows T; the standard
+ * shapes mid and large (T/sk about 1/24), where the bitmap won (kernels/NOTES.md v12),
+ * stay on it. kernels/NOTES.md v13. */
+constexpr long long kKeepTinyRow = 256;
+constexpr long long kKeepSparse = 48;
 constexpr int kListBlocksPerSm = 8; /* list kernel: launch bounds for 2,048 threads per SM (32 registers each) */
 /* Top-k loads in flight per thread (kernels/NOTES.md v6); 16 made the rows kernel spill
  * (NOTES: v8 with 16 loads in flight). */
@@ -338,11 +347,13 @@ enum class fused_path { list, rows, chunks };
 
 /* The dispatch: KEEP lists of up to kFlatListMax entries in all go flat (below that, a
  * bitmap item's set-up, top-k wait and barrier cost more than scattered stores:
- * kernels/NOTES.md v12), and so do rows without weights; rows that fit a warp's bitmap
+ * kernels/NOTES.md v12), and so do KEEP rows of at most kKeepTinyRow weights or with
+ * T <= sk / kKeepSparse (v13), and rows without weights; rows that fit a warp's bitmap
  * (kWarpRowMax bits) go one per warp; longer rows go in block chunks. */
 fused_path fused_pick_path(long long sk, long long rows, long long T, bool keep)
 {
-    if (sk == 0 || (keep && rows * T <= kFlatListMax)) return fused_path::list;
+    if (sk == 0) return fused_path::list;
+    if (keep && (rows * T <= kFlatListMax || sk <= kKeepTinyRow || T <= sk / kKeepSparse)) return fused_path::list;
     if (sk <= SPIDX_MUT(20, kWarpRowMax, kWarpRowMax + 32)) return fused_path::rows;
     return fused_path::chunks;
 }

@@ -1,7 +1,9 @@
 /* test_gpu_grid.c - proves that the CUDA implementations (those SPIDX_IMPLS selects) write
  * every row when the work outnumbers a 65,535-block grid: more than 65,535 x 8 short rows
  * (the fused warp kernel's rows) and more than 65,535 rows longer than 2,048 weights (its
- * block kernel's items); mutant 9 of kernels/mutants/ is killed here. Needs ~0.6 GB of
+ * block kernel's items; in KEEP mode these sparse rows go to its list kernel instead, so
+ * ZERO mode covers the warp and block kernels' grids); mutant 9 of kernels/mutants/ is
+ * killed here. Needs ~0.6 GB of
  * host memory and a GPU; exits 77 (skipped) without a device, or 1 under
  * SPIDX_REQUIRE_GPU=1. Run: ctest -L gpu. */
 #include "test_helpers.h"

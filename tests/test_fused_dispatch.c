@@ -1,0 +1,78 @@
+/* test_fused_dispatch.c - which kernel the fused implementation picks for a call
+ * (spidx_fused_path_name, kernels/fused.cu's fused_pick_path), on shapes whose expected
+ * path is worked out by hand from the dispatch's rules: KEEP calls go to the list kernel
+ * when small in all, when their rows are tiny or sparse, and through a bitmap otherwise;
+ * ZERO calls follow the row length only. Host code only: runs without a GPU where CUDA
+ * was built. Run: ctest -R test_fused_dispatch. */
+#include "test_helpers.h"
+
+#include <string.h>
+
+#include "spidx_gpu.h"
+
+static void expect_path(int64_t b, int64_t h, int64_t sk, int64_t sink, int64_t heavy, int64_t window, int32_t mode,
+                        const char *want)
+{
+    spidx_params p = case_contiguous_params(b, h, sk, sink, heavy, window, 0);
+    p.mode = mode;
+    const char *got = spidx_fused_path_name(&p);
+    ck_assert_msg(got && !strcmp(got, want), "b=%lld h=%lld sk=%lld sink=%lld heavy=%lld window=%lld %s: path %s, want %s",
+                  (long long)b, (long long)h, (long long)sk, (long long)sink, (long long)heavy, (long long)window,
+                  spidx_mode_name(mode), got ? got : "(null)", want);
+}
+
+START_TEST(test_keep_sparse_rows_go_to_the_list_kernel)
+{
+    /* T = 64 + 3 + 502 = 569 entries per row, 324 rows: 184,356 in all (past 48 Ki), and
+     * 569 <= 540,586 / 48 = 11,262: sparse. The sweep's slowest shape (55x keep-traffic). */
+    expect_path(18, 18, 540586, 64, 3, 502, SPIDX_MODE_KEEP, "list keep");
+    /* sk = 4,800: sk / 48 = 100; 1,000 rows of T = 100 (100,000 entries) are sparse, of 101 not. */
+    expect_path(1, 1000, 4800, 0, 100, 0, SPIDX_MODE_KEEP, "list keep");
+    expect_path(1, 1000, 4800, 0, 101, 0, SPIDX_MODE_KEEP, "block chunks keep");
+}
+END_TEST
+
+START_TEST(test_keep_tiny_rows_go_to_the_list_kernel)
+{
+    /* 112,701 rows of 5 weights, T = 0 + 1 + min(9, 5) = 6: 676,206 entries. */
+    expect_path(1, 112701, 5, 0, 1, 9, SPIDX_MODE_KEEP, "list keep");
+    /* 256 weights is tiny, 257 not (T = 200 > 257 / 48; 200,000 entries). */
+    expect_path(1, 1000, 256, 0, 200, 0, SPIDX_MODE_KEEP, "list keep");
+    expect_path(1, 1000, 257, 0, 200, 0, SPIDX_MODE_KEEP, "warp rows keep");
+}
+END_TEST
+
+START_TEST(test_keep_dense_rows_stay_on_the_bitmap)
+{
+    /* The standard shapes: mid (T = 1,344 > 32,768 / 48 = 682) and manyrow (T = 208 >
+     * 2,048 / 48 = 42), and the seed keep_marks_chunked_rows (24 rows of T = 2,100: 50,400
+     * entries, past 48 Ki). */
+    expect_path(4, 32, 32768, 64, 1024, 256, SPIDX_MODE_KEEP, "block chunks keep");
+    expect_path(64, 64, 2048, 16, 128, 64, SPIDX_MODE_KEEP, "warp rows keep");
+    expect_path(2, 12, 4100, 1000, 100, 1000, SPIDX_MODE_KEEP, "block chunks keep");
+    /* decode: 32 rows of T = 512, 16,384 entries: small in all. */
+    expect_path(1, 32, 8192, 128, 256, 128, SPIDX_MODE_KEEP, "list keep");
+}
+END_TEST
+
+START_TEST(test_zero_mode_follows_the_row_length_only)
+{
+    expect_path(18, 18, 540586, 64, 3, 502, SPIDX_MODE_ZERO, "block chunks");
+    expect_path(1, 112701, 5, 0, 1, 9, SPIDX_MODE_ZERO, "warp rows");
+    expect_path(1, 1, 2048, 0, 1, 0, SPIDX_MODE_ZERO, "warp rows");
+    expect_path(1, 1, 2049, 0, 1, 0, SPIDX_MODE_ZERO, "block chunks");
+    expect_path(2, 3, 0, 0, 0, 4, SPIDX_MODE_ZERO, "none"); /* sk = 0: no weights, T = 0 */
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("fused_dispatch");
+    TCase *tc = tcase_create("paths");
+    tcase_add_test(tc, test_keep_sparse_rows_go_to_the_list_kernel);
+    tcase_add_test(tc, test_keep_tiny_rows_go_to_the_list_kernel);
+    tcase_add_test(tc, test_keep_dense_rows_stay_on_the_bitmap);
+    tcase_add_test(tc, test_zero_mode_follows_the_row_length_only);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
