@@ -50,6 +50,8 @@ def signatures_met(build, impl, seconds, seed):
                                capture_output=True, timeout=seconds + 180)
         except subprocess.TimeoutExpired:
             return set(), None, "fuzz_diff overran its budget by 3 minutes"
+        except OSError as e:
+            return set(), None, f"cannot run fuzz_diff: {e}"
         out = r.stdout + r.stderr
         if "implementations under test" not in out:
             return set(), None, "fuzz_diff did not start: " + " | ".join(out.strip().splitlines()[-2:])[-300:]
@@ -94,6 +96,7 @@ def main():
     ap.add_argument("--only", default="", help="pair numbers, comma-separated (default: all)")
     ap.add_argument("--out", default=os.path.join(ROOT, "reports", "mutation"))
     args = ap.parse_args()
+    args.build = os.path.abspath(args.build)  # fuzz_diff runs in a temporary folder
     with open(os.path.join(args.build, "kernels", "mutants", "mutants.json")) as f:
         singles = {m["number"]: m["name"] for m in json.load(f)}
     with open(os.path.join(args.build, "kernels", "mutants", "mutant_pairs.json")) as f:
