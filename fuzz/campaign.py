@@ -869,18 +869,23 @@ class Campaign:
         """A stall: fuzzers alive, no execution for `idle` seconds. Under MPS the likely
         cause is a fatal device fault: the server delivers it to every client and refuses
         new ones until all of them have exited (the MPS documentation's error containment).
-        Stops every worker, restarts the MPS daemon when this campaign started it, and
-        starts the workers again for the `left` seconds of the budget (another seed; the
-        corpora keep what was found)."""
+        Stops every worker, restarts the MPS daemon when this campaign started it (after a
+        second stall, goes on without MPS: an implementation that faults again and again
+        would keep stalling every job), and starts the workers again for the `left`
+        seconds of the budget (another seed; the corpora keep what was found)."""
         ours = self.mps["state"] == "started"
+        again = ours and any(st["restarted"] for st in self.stalls)
         log(f"stall: no execution for {idle} s at {int(elapsed)} s; restarting the fuzzers"
-            + (" and the MPS daemon" if ours else ""))
+            + ((" without MPS (a second stall)" if again else " and the MPS daemon") if ours else ""))
         stop_all(self.workers)
         for w in self.workers:
             w.poll_status(final=True)
         if ours:
             stop_mps(self.mps)
-            start_mps(self.args, self.bins, self.mps)
+            if again:
+                self.mps.update(state="stopped after a second stall", why="")
+            else:
+                start_mps(self.args, self.bins, self.mps)
             log(f"MPS: {self.mps['state']}" + (f" ({self.mps['why']})" if self.mps.get("why") else ""))
         for w in self.workers:
             w.restart(left)

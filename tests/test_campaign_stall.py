@@ -3,7 +3,8 @@
 device fault under MPS leaves) restarts them: Campaign.monitor stops the workers after the
 stall time, starts them again for the budget left with another seed and libFuzzer's input
 timeout, and keeps counting their executions; a worker that stalls again after the last
-allowed restart ends the run, recorded as such. Fake workers stand in for libFuzzer (no GPU).
+allowed restart ends the run, recorded as such; under MPS the first stall restarts the
+daemon and the second goes on without it. Fake workers stand in for libFuzzer (no GPU).
 Run: ctest -R test_campaign_stall."""
 
 import argparse
@@ -77,6 +78,21 @@ def main():
         campaign.stop_all(c.workers, grace=1.0)
         results.append(check("a stall after the last allowed restart ends the run, recorded as not restarted",
                              [s["restarted"] for s in c.stalls] == [True, False], c.stalls))
+
+        # Under an MPS daemon the campaign started: the first stall restarts it, the second
+        # goes on without it (the daemon's control is faked: no GPU here).
+        calls = []
+        campaign.stop_mps = lambda mps: (calls.append("stop"), mps.update(state="started and stopped"))
+        campaign.start_mps = lambda args, bins, mps: (calls.append("start"), mps.update(state="started"))
+        os.remove(os.path.join(tmp, "mark"))
+        campaign.MAX_RESTARTS = 2
+        c = campaign_with_fake(campaign, tmp, always_stall=True)
+        c.mps = {"state": "started", "why": ""}
+        c.monitor(stall_s=1.5)
+        campaign.stop_all(c.workers, grace=1.0)
+        results.append(check("under MPS: the first stall restarts the daemon, the second stops it for good",
+                             calls == ["stop", "start", "stop"] and c.mps["state"] == "stopped after a second stall"
+                             and [s["restarted"] for s in c.stalls] == [True, True, False], (calls, c.mps, c.stalls)))
     print(f"{sum(results)} passed, {len(results) - sum(results)} failed")
     return 0 if all(results) else 1
 
