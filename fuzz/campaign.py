@@ -779,6 +779,8 @@ class Campaign:
             per_gpu = self.args.workers or (max(1, (os.cpu_count() or 2) // len(self.gpu_names) - 1) if mps_on else 1)
             for g in range(len(self.gpu_names)):
                 env = {"CUDA_VISIBLE_DEVICES": str(g), "SPIDX_REQUIRE_GPU": "1"}
+                if mps_on:  # fuzz_diff's failure message then says a dead context may be another client's
+                    env["SPIDX_FUZZ_UNDER_MPS"] = "1"
                 self.plan.append((f"fuzz_diff-gpu{g}", "fuzz_diff", per_gpu, env))
         else:
             total = self.args.workers or os.cpu_count() or 2
@@ -884,6 +886,8 @@ class Campaign:
             stop_mps(self.mps)
             if again:
                 self.mps.update(state="stopped after a second stall", why="")
+                for w in self.workers:
+                    w.env.pop("SPIDX_FUZZ_UNDER_MPS", None)
             else:
                 start_mps(self.args, self.bins, self.mps)
             log(f"MPS: {self.mps['state']}" + (f" ({self.mps['why']})" if self.mps.get("why") else ""))

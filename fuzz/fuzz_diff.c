@@ -4,6 +4,7 @@
  * Run: build/fuzz/fuzz/fuzz_diff corpus/seed   (replay without libFuzzer: fuzz_diff_replay). */
 #define _POSIX_C_SOURCE 200809L /* fmemopen */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "case_io.h"
@@ -101,8 +102,12 @@ void fuzz_check_case(const spidx_case *c, const uint8_t *data, size_t size)
             continue;
         }
         if (got.status == SPIDX_E_DEVICE) {
-            char msg[300];
-            snprintf(msg, sizeof msg, "%s failed (SPIDX_E_DEVICE): %s", impls[i]->name, got.detail.message);
+            /* Under MPS (the campaign says so) a fatal fault of any client on this GPU
+             * reaches every client, so a dead context may be another process's doing. */
+            const int elsewhere = getenv("SPIDX_FUZZ_UNDER_MPS") && !spidx_gpu_context_ok(NULL, 0);
+            char msg[512];
+            snprintf(msg, sizeof msg, "%s failed (SPIDX_E_DEVICE): %s%s", impls[i]->name, got.detail.message,
+                     elsewhere ? " [under MPS: the fault may be another client's; re-run alone to tell]" : "");
             fuzz_fail(c, data, size, msg);
         }
         if (bad) fuzz_fail(c, data, size, report);
