@@ -134,6 +134,7 @@ class Worker:
         self.binary, self.env, self.run_dir, self.seed, self.corpora = binary, env, run_dir, seed, corpora
         self.restarts = 0
         self.carried = 0  # executions of the processes a stall made the campaign restart
+        self.before = None  # the last status tuple of the process before the latest restart
         self.start(seconds)
 
     def start(self, seconds):
@@ -142,6 +143,7 @@ class Worker:
         self.log_path = os.path.join(self.run_dir, self.name + (f"-restart{self.restarts}" if self.restarts else "")
                                      + ".log")
         self.last_raw = None  # the latest status tuple parsed from this process's log
+        self.progress_at = time.monotonic()  # when this process's executions last grew (monitor)
         self.offset = 0   # bytes of the log already read
         self.partial = b""  # the log's last line, read before its newline was written
         art = os.path.join(self.run_dir, "artifacts", self.name, "")  # per worker: triage tells the targets apart
@@ -157,16 +159,20 @@ class Worker:
 
     def restart(self, seconds):
         """After a stall (the process is stopped): keeps its executions and starts anew."""
-        self.carried += (self.last_raw or (0,))[0]
+        if self.last_raw is not None:
+            self.carried += self.last_raw[0]
+            self.before = self.last_raw
         self.restarts += 1
         self.start(seconds)
 
     @property
     def last(self):
-        """The latest status tuple, executions counted over every restart (None before one)."""
-        if self.last_raw is None:
-            return (self.carried, 0, 0, 0, 0, 0, 0, 0, 0) if self.carried else None
-        return (self.last_raw[0] + self.carried,) + self.last_raw[1:]
+        """The latest status tuple, executions counted over every restart; until a restarted
+        process prints, the previous process's coverage figures (None before any line)."""
+        raw = self.last_raw or self.before
+        if raw is None:
+            return None
+        return (self.carried + (self.last_raw[0] if self.last_raw else 0),) + raw[1:]
 
     def poll_status(self, final=False):
         """Parses the status lines appended to the log since the last call. A line without its
@@ -278,13 +284,14 @@ def replay_ref(bins, artifact):
     """Runs fuzz_ref_replay on an artifact's bytes in a fresh temporary directory: it decodes
     them within fuzz_ref's own budget and fails as fuzz_ref did, and its fuzz_fail writes the
     case there under the name it chooses and prints on its "case written to" line.
-    Returns (the replay's output, that case's bytes or None when no case was written)."""
+    Returns (the replay's output, that case's bytes or None when no case was written); the
+    output is None when the replay outlived 2 input timeouts (a hang)."""
     with tempfile.TemporaryDirectory(prefix="spidx-triage-") as tmp:
         try:
             r = subprocess.run([bins["fuzz_ref_replay"], os.path.abspath(artifact)], cwd=tmp, text=True,
-                               errors="replace", capture_output=True, timeout=600)
+                               errors="replace", capture_output=True, timeout=2 * INPUT_TIMEOUT_S)
         except subprocess.TimeoutExpired:
-            return "", None
+            return None, None
         out = r.stdout + r.stderr
         m = CASE_WRITTEN_RE.search(out)
         case = os.path.join(tmp, m.group(1)) if m else None
@@ -294,27 +301,37 @@ def replay_ref(bins, artifact):
             return out, f.read()
 
 
+CRASHED_IN_RE = re.compile(r"while implementation '([^']+)' was running")  # harness/case_crash.c's report
+
+
 def signature(bins, artifact, target, tries=3):
-    """Failure signature IMPL:FIELD:CLASS (disagreements) or ref:property:MESSAGE (fuzz_ref),
-    from the artifact re-run alone in a fresh process: up to `tries` times when it agrees (a
-    race fails some runs only); "hang:TARGET" when a run outlives 2 input timeouts;
-    "unreproduced:TARGET" when it never fails: a flaky failure, or, under MPS, another
-    client's fatal device fault, which reaches every client (its .case, written when it
-    failed, says which error)."""
+    """Failure signature, from the artifact re-run alone in a fresh process: IMPL:FIELD:CLASS
+    (a disagreement), ref:property:MESSAGE (fuzz_ref's), crash:IMPL (the re-run died by a
+    signal inside IMPL). A fuzz_diff artifact that agrees is re-run up to `tries` times (a
+    race fails some runs only). One per artifact, so that each stays new until looked at:
+    hang:TARGET:ARTIFACT when a re-run outlives 2 input timeouts, unreproduced:TARGET:ARTIFACT
+    when it never fails (a flaky failure or, under MPS, another client's fatal device fault,
+    which reaches every client; fuzz_fail's .case beside the artifacts says which error)."""
+    name = os.path.basename(artifact)
     if target == "fuzz_diff":
         for _ in range(tries):
             try:
                 r = run([bins["spidx_repro"], "--signature", artifact], timeout=2 * INPUT_TIMEOUT_S)
             except subprocess.TimeoutExpired:
-                return "hang:fuzz_diff"
+                return f"hang:fuzz_diff:{name}"
             m = re.search(r"signature: (\S+)", r.stdout)
             if m and m.group(1) != "agree":
                 return m.group(1)
+            c = CRASHED_IN_RE.search(r.stdout + r.stderr)  # printed before a sanitizer's exit 1, too
+            if c or r.returncode < 0 or r.returncode >= 128:  # killed by a signal: no verdict printed
+                return f"crash:{c.group(1) if c else 'unknown'}"
             if not m:
                 break  # no verdict (it could not run): fuzz_diff's decoder is also fuzz_ref's
     out, _ = replay_ref(bins, artifact)
+    if out is None:
+        return f"hang:{target}:{name}"
     m = re.search(r"^==== signature: (\S+)$", out, re.M)  # fuzz_fail prints fuzz_ref's (fuzz_property_signature)
-    return m.group(1) if m else "unreproduced:" + target
+    return m.group(1) if m else f"unreproduced:{target}:{name}"
 
 
 def short_commit(commit):
@@ -370,10 +387,11 @@ def triage(bins, run_dir, report_dir, minimize=True, most=TRIAGE_MOST):
         os.makedirs(os.path.join(report_dir, "failures"), exist_ok=True)
         out_case = os.path.join(report_dir, "failures", slug(sig) + ".case")
         first = os.path.join(ROOT, first_rel)
-        disagreement = f["target"] == "fuzz_diff" and not sig.startswith(("ref:", "unreproduced:", "hang:"))
+        disagreement = f["target"] == "fuzz_diff" and not sig.startswith(("ref:", "unreproduced:", "hang:", "crash:"))
         # The implementation the signature names: minimizing against it alone keeps its
         # disagreement, not an earlier implementation's on the same input.
-        impls = ["--impls", "ref," + sig.split(":")[0]] if disagreement else []
+        named = failures_py.impls_of(sig) if f["target"] == "fuzz_diff" else None
+        impls = ["--impls", named] if named else []
         if disagreement and not minimize:
             run([bins["spidx_repro"]] + impls + ["--to-case", out_case, first])
             f["minimized"] = "not minimized (the campaign was interrupted): spidx_repro --minimize does it"
@@ -398,6 +416,7 @@ def triage(bins, run_dir, report_dir, minimize=True, most=TRIAGE_MOST):
                 run([bins["spidx_repro"], "--to-case", out_case, first])
             f["minimized"] = ("not minimized (did not fail when re-run alone)" if sig.startswith("unreproduced:")
                               else "not minimized (it hung when re-run alone)" if sig.startswith("hang:")
+                              else "not minimized (it crashes the process that runs it)" if sig.startswith("crash:")
                               else "not minimized (a property of the reference, not a disagreement)")
         if os.path.exists(out_case):
             shutil.copy(out_case, os.path.join(known, "case" + os.path.splitext(out_case)[1]))
@@ -595,11 +614,14 @@ def write_report(report_dir, info, workers, timeline, coverage, failures, plot_f
               "status line spent the budget in libFuzzer's first pass over the corpus (a process restarted after "
               "each failing input): an implementation that fails on most inputs."]
     for st in info.get("stalls", []):
-        L += ["", f"Stall at {st['at_s']} s: no execution for {st.get('idle_s', STALL_S)} s with the fuzzers alive; "
-              + ("they were stopped and started again for the budget left (MPS then: " + st["mps"] + "). "
-                 if st["restarted"] else f"not restarted ({MAX_RESTARTS} restarts already): the run ended there. ")
-              + "Under MPS a fatal device fault reaches every client and the server takes no new client until "
-              "all of them have exited; the failures met around it are re-run alone by the triage."]
+        under_mps = not st["mps"].startswith("off")  # "off (why)" when the run had none
+        L += ["", f"Stall at {st['at_s']} s: no execution for {st['idle_s']} s with the fuzzers alive; "
+              + ("they were stopped and started again for the budget left (MPS after it: " + st["mps"] + "). "
+                 if st["restarted"] else "not restarted: the run ended there. ")
+              + ("Under MPS a fatal device fault reaches every client, and the server takes no new client until "
+                 "all of them have exited; " if under_mps else "")
+              + "the failing inputs met around it are re-run alone by the triage (fuzz_fail's .case files beside "
+              "them in the run folder's artifacts/ name the error each process saw)."]
     L += ["", "| | |", "|---|---|"]
     for k in ("commit", "host", "gpu", "mps", "budget_minutes", "elapsed_s", "total_execs", "execs_per_s",
               "job_startup", "corpus_before", "corpus_after", "semantic_categories_hit"):
@@ -726,12 +748,18 @@ def stop_mps(mps):
     hangs (a client stuck after a fatal device fault) would hold it forever: after 30 s the
     daemon and its server are killed."""
     if mps.get("state") == "started":
+        uid = str(os.geteuid())  # the daemon this campaign started runs as its user
         try:
             subprocess.run(["nvidia-cuda-mps-control"], input="quit\n", text=True, capture_output=True, timeout=30)
         except subprocess.TimeoutExpired:
             log("MPS: quit did not return in 30 s: killing the daemon and its server")
-            subprocess.run(["pkill", "-KILL", "-x", "nvidia-cuda-mps-server"], capture_output=True)
-            subprocess.run(["pkill", "-KILL", "-f", "nvidia-cuda-mps-control"], capture_output=True)
+            subprocess.run(["pkill", "-KILL", "-u", uid, "-x", "nvidia-cuda-mps-server"], capture_output=True)
+            subprocess.run(["pkill", "-KILL", "-u", uid, "-f", "nvidia-cuda-mps-control"], capture_output=True)
+        # Until the daemon has gone, start_mps would find it and take it for another's.
+        for _ in range(100):
+            if subprocess.run(["pgrep", "-u", uid, "-x", "nvidia-cuda-mps"], capture_output=True).returncode:
+                break
+            time.sleep(0.1)
         mps["state"] = "started and stopped"
 
 
@@ -758,7 +786,8 @@ class Campaign:
         self.overran = []  # workers killed after overrunning the budget by 2 minutes
         self.signum = 0
         self.known = []          # fuzz/failures.py recheck's rows
-        self.stalls = []         # {"at_s", "restarted", "mps"}: each stall the monitor recovered from
+        self.stalls = []         # {"at_s", "idle_s", "restarted", "mps"}: each stall the monitor met
+        self.stalled_out = []    # workers a stall ended (not restarted): stopped by the campaign
         self.mps = {"state": "off", "why": "no GPU"}  # start_mps fills it
 
     # ---- set-up and build -------------------------------------------------------------
@@ -838,10 +867,12 @@ class Campaign:
         """Until the fuzzers exit, a signal arrives or they overrun the budget by 2 minutes:
         a status line at t0 + 15 s, t0 + 30 s, ... (a late one does not shift the next), and
         one more when the fuzzers have exited. Fuzzers alive that made no execution for
-        stall_s seconds are restarted (recover), at most MAX_RESTARTS times."""
+        stall_s seconds are restarted (recover), at most MAX_RESTARTS times. A worker's
+        stall clock starts at its process's first status line: libFuzzer's fork mode first
+        passes over the whole corpus without one, for as long as that takes."""
         t0 = self.t0 = time.monotonic()
         next_status = t0 + TICK_S
-        progress_at, execs_seen = t0, 0
+        seen = {}  # worker name: (process restarts, executions) at its last growth
         while not self.interrupted:
             time.sleep(max(0.0, min(1.0, next_status - time.monotonic())))
             now = time.monotonic()
@@ -850,31 +881,38 @@ class Campaign:
                 self.status_line(now - t0, final=not running)
                 while next_status <= now:  # a tick missed entirely (a slow sample) is skipped
                     next_status += TICK_S
-                if self.timeline[-1][1] > execs_seen:
-                    progress_at, execs_seen = now, self.timeline[-1][1]
+                for w in self.workers:
+                    mark = (w.restarts, w.last_raw[0] if w.last_raw else -1)
+                    if seen.get(w.name) != mark:
+                        seen[w.name], w.progress_at = mark, now
             if not running:
                 break
-            left = self.seconds - (now - t0)
-            if now - progress_at > stall_s and left > 30:
+            stalled = [w for w in self.workers
+                       if w.proc.poll() is None and w.last_raw is not None and now - w.progress_at > stall_s]
+            if stalled and self.seconds - (now - t0) > 30:
+                idle = int(max(now - w.progress_at for w in stalled))
                 if len(self.stalls) >= MAX_RESTARTS:
-                    log(f"no execution for {int(now - progress_at)} s after {MAX_RESTARTS} restarts: stopping")
-                    self.stalls.append({"at_s": int(now - t0), "restarted": False, "mps": self.mps["state"]})
+                    log(f"no execution for {idle} s after {MAX_RESTARTS} restarts: stopping")
+                    self.stalls.append({"at_s": int(now - t0), "idle_s": idle, "restarted": False,
+                                        "mps": self.mps["state"]})
+                    self.stalled_out = [w.name for w in self.workers if w.proc.poll() is None]
                     break
-                self.recover(now - t0, int(now - progress_at), int(left))
-                progress_at = time.monotonic()
+                self.recover(now - t0, idle)
             if now - t0 > self.seconds + 120:
                 self.overran = [w.name for w in self.workers if w.proc.poll() is None]
                 log(f"fuzzers overran their budget by 2 minutes: stopping {', '.join(self.overran)}")
                 break
 
-    def recover(self, elapsed, idle, left):
+    def recover(self, elapsed, idle):
         """A stall: fuzzers alive, no execution for `idle` seconds. Under MPS the likely
         cause is a fatal device fault: the server delivers it to every client and refuses
         new ones until all of them have exited (the MPS documentation's error containment).
         Stops every worker, restarts the MPS daemon when this campaign started it (after a
         second stall, goes on without MPS: an implementation that faults again and again
-        would keep stalling every job), and starts the workers again for the `left`
-        seconds of the budget (another seed; the corpora keep what was found)."""
+        would keep stalling every job; without MPS, one job per GPU unless --workers says
+        otherwise, as set_up plans), and starts the workers again for the budget left after
+        all that (another seed; the corpora keep what was found), unless under 30 s are left
+        or a signal came."""
         ours = self.mps["state"] == "started"
         again = ours and any(st["restarted"] for st in self.stalls)
         log(f"stall: no execution for {idle} s at {int(elapsed)} s; restarting the fuzzers"
@@ -886,19 +924,27 @@ class Campaign:
             stop_mps(self.mps)
             if again:
                 self.mps.update(state="stopped after a second stall", why="")
-                for w in self.workers:
-                    w.env.pop("SPIDX_FUZZ_UNDER_MPS", None)
             else:
                 start_mps(self.args, self.bins, self.mps)
             log(f"MPS: {self.mps['state']}" + (f" ({self.mps['why']})" if self.mps.get("why") else ""))
-        for w in self.workers:
-            w.restart(left)
-        self.stalls.append({"at_s": int(elapsed), "idle_s": idle, "restarted": True, "mps": self.mps["state"]})
+            if self.mps["state"] != "started":  # now without MPS: the plan set_up makes without it
+                for w in self.workers:
+                    w.env.pop("SPIDX_FUZZ_UNDER_MPS", None)
+                    w.forks = self.args.workers or 1
+        left = int(self.seconds - (time.monotonic() - self.t0))
+        restart = left > 30 and not self.interrupted
+        if restart:
+            for w in self.workers:
+                w.restart(left)
+        else:
+            self.stalled_out = [w.name for w in self.workers]
+            log("not restarted: " + ("a signal came" if self.interrupted else f"{max(0, left)} s of the budget left"))
+        self.stalls.append({"at_s": int(elapsed), "idle_s": idle, "restarted": restart, "mps": self.mps["state"]})
 
     # ---- stop ------------------------------------------------------------------------
     def stop_workers(self):
-        """Stops every worker; a worker that failed before any status line (not by a signal
-        of ours or the user's) is a harness error."""
+        """Stops every worker; a worker whose process failed before any status line (not by
+        a signal of ours or the user's, nor stopped after a stall) is a harness error."""
         took = stop_all(self.workers)
         if self.interrupted:
             log(f"the fuzzers stopped {took:.1f} s after the signal")
@@ -907,14 +953,15 @@ class Campaign:
         self.elapsed = int(time.monotonic() - self.t0)
         for w in self.workers:
             failed_inputs = artifacts(self.run_dir, w.name)
-            if w.name in self.overran and not w.last and failed_inputs:
+            if w.name in self.overran and w.last_raw is None and failed_inputs:
                 # libFuzzer's fork mode first runs the whole corpus, restarting a process
                 # after each crash, and its time limit does not bound that pass: an
                 # implementation that fails on most inputs can take the whole budget there.
                 # Not a harness error: the failures it found are triaged and reported.
                 log(f"{w.name} never reached fuzzing: its first pass over the corpus took the whole budget "
                     f"({len(failed_inputs)} failing inputs)")
-            elif w.proc.returncode not in (0, None, -signal.SIGINT, 130) and not w.last and not self.interrupted:
+            elif (w.proc.returncode not in (0, None, -signal.SIGINT, 130) and w.last_raw is None
+                  and not self.interrupted and w.name not in self.stalled_out):
                 raise HarnessError(f"{w.name} exited {w.proc.returncode}; see {w.log_path}")
 
     # ---- merge -----------------------------------------------------------------------

@@ -71,9 +71,11 @@ def case_of(d):
 
 
 def impls_of(signature):
-    """The implementations a failure needs: IMPL:FIELD:CLASS names one beside ref."""
-    impl = signature.split(":", 1)[0]
-    return None if impl in ("ref", "unreproduced") else f"ref,{impl}"
+    """The implementations a failure needs: IMPL:FIELD:CLASS and crash:IMPL name one beside
+    ref; ref:..., hang:... and unreproduced:... none."""
+    parts = signature.split(":")
+    impl = parts[1] if parts[0] == "crash" and len(parts) > 1 else parts[0]
+    return None if impl in ("ref", "unreproduced", "hang", "unknown") else f"ref,{impl}"
 
 
 def verdict(tools, case, meta):
@@ -83,6 +85,8 @@ def verdict(tools, case, meta):
     sig = meta.get("signature", "")
     if sig.startswith("unreproduced:"):
         return "unavailable: it was never reproduced, so nothing says what to compare"
+    if sig.startswith("hang:"):
+        return "unavailable: it hung when re-run; a recheck does not wait for hangs"
     # spidx_repro from the repository root (relative SPIDX_PLUGINS and SPIDX_PY_PATH work);
     # fuzz_ref_replay in a scratch folder, where a failure writes its case.
     with tempfile.TemporaryDirectory(prefix="spidx-recheck-") as tmp:
@@ -207,8 +211,10 @@ def promote(args):
     then = repro_at(build_at(found, targets, args.cuda), case, impls, args.plugin)
     now = repro_at(build_at("HEAD", targets, args.cuda), case, impls, args.plugin)
     log(f"at {found[:12]} (found): spidx_repro exit {then}; at HEAD: exit {now}")
-    if then != 1 or now != 0:
-        log("not promoted: a regression case must fail where it was found (exit 1) and pass now (exit 0)")
+    crash = sig.startswith("crash:")  # the process died by a signal: a negative exit code
+    if not (then == 1 or (crash and then < 0)) or now != 0:
+        log("not promoted: a regression case must fail where it was found (exit 1, or a signal for a crash) "
+            "and pass now (exit 0)")
         return 1
     name = args.name or re.sub(r"[^a-z0-9_]+", "_", sig.lower()).strip("_")
     dest = os.path.join(ROOT, "corpus", "regress", name + ".case")
@@ -220,8 +226,9 @@ def promote(args):
         lines = f.read().splitlines()
     body = [line for line in lines[1:] if not line.startswith("#")]
     rel = os.path.relpath(dest, ROOT)
-    header = [lines[0],
-              f"# Caught: {impl} disagreed with the reference on {field} ({cls}); signature {sig}.",
+    caught = (f"# Caught: {field} crashed the process running it; signature {sig}." if crash else
+              f"# Caught: {impl} disagreed with the reference on {field} ({cls}); signature {sig}.")
+    header = [lines[0], caught,
               f"# Found by a campaign at commit {found[:12]} on {meta.get('first_seen_utc', '?')}; passes at"
               f" {head_commit()[:12]} (checked by fuzz/failures.py promote).",
               f"# Repro: build/ci/tools/spidx_repro{' --impls ' + impls if impls else ''} {rel}"]

@@ -104,7 +104,8 @@ void fuzz_check_case(const spidx_case *c, const uint8_t *data, size_t size)
         if (got.status == SPIDX_E_DEVICE) {
             /* Under MPS (the campaign says so) a fatal fault of any client on this GPU
              * reaches every client, so a dead context may be another process's doing. */
-            const int elsewhere = getenv("SPIDX_FUZZ_UNDER_MPS") && !spidx_gpu_context_ok(NULL, 0);
+            const char *mps = getenv("SPIDX_FUZZ_UNDER_MPS");
+            const int elsewhere = mps && !strcmp(mps, "1") && !spidx_gpu_context_ok(NULL, 0);
             char msg[512];
             snprintf(msg, sizeof msg, "%s failed (SPIDX_E_DEVICE): %s%s", impls[i]->name, got.detail.message,
                      elsewhere ? " [under MPS: the fault may be another client's; re-run alone to tell]" : "");

@@ -3,7 +3,8 @@
 # rowmark (an independent CPU implementation) passes the committed corpora with the cases
 # it does not declare counted as not applicable; each broken plug-in (plugins/broken/) is
 # refused or caught with its reason: a load error exits 2 naming the file, a write past a
-# row, a status outside the enum and a crash fail the replay and name the plug-in.
+# row, a status outside the enum and a crash fail the replay and name the plug-in; the
+# campaign's triage signs that crash crash:IMPL.
 # Run: ctest -R test_plugins.
 # Usage: test_plugins.sh ROOT PLUGIN_DIR fuzz_diff_replay spidx_repro test_regions spidx_compare [fuzz_diff|-]
 set -u
@@ -108,4 +109,13 @@ else
   echo "FAIL caught: i32_crash: exit $rc (want $want) or the implementation not named:"; tail -4 <<<"$out"; failed=1
 fi
 caught i32_crash 0 "all passed" "$seed/sink_empty.case"
+# The campaign's triage signs a crash that recurs when re-run alone as crash:IMPL.
+sig=$(cd "$root/fuzz" && SPIDX_PLUGINS="$dir/broken/broken_i32_crash.so" python3 -c "import campaign, sys
+print(campaign.signature({'spidx_repro': sys.argv[1]}, sys.argv[2], 'fuzz_diff'))" "$repro" \
+  "$seed/keep_marks_warp_rows_padded.case" 2>&1 | tail -1)
+if [ "$sig" = "crash:broken" ]; then
+  echo "ok   triage: a crash re-run alone is signed crash:broken"
+else
+  echo "FAIL triage: want crash:broken, got: $sig"; failed=1
+fi
 exit $failed
