@@ -44,10 +44,12 @@ END_TEST
 
 START_TEST(test_keep_dense_rows_stay_on_the_bitmap)
 {
-    /* The standard shapes: mid (T = 1,344 > 32,768 / 48 = 682) and manyrow (T = 208 >
+    /* The standard shapes: mid (T = 1,344 > 32,768 / 48 = 682), large and manyrow (T = 208 >
      * 2,048 / 48 = 42), and the seed keep_marks_chunked_rows (24 rows of T = 2,100: 50,400
      * entries, past 48 Ki). */
     expect_path(4, 32, 32768, 64, 1024, 256, SPIDX_MODE_KEEP, "block chunks keep");
+    /* large: 256 rows of T = 5,248 > 131,072 / 48 = 2,730. */
+    expect_path(8, 32, 131072, 128, 4096, 1024, SPIDX_MODE_KEEP, "block chunks keep");
     expect_path(64, 64, 2048, 16, 128, 64, SPIDX_MODE_KEEP, "warp rows keep");
     expect_path(2, 12, 4100, 1000, 100, 1000, SPIDX_MODE_KEEP, "block chunks keep");
     /* decode: 32 rows of T = 512, 16,384 entries: small in all. */
