@@ -387,11 +387,12 @@ def triage(bins, run_dir, report_dir, minimize=True, most=TRIAGE_MOST):
         os.makedirs(os.path.join(report_dir, "failures"), exist_ok=True)
         out_case = os.path.join(report_dir, "failures", slug(sig) + ".case")
         first = os.path.join(ROOT, first_rel)
-        disagreement = f["target"] == "fuzz_diff" and not sig.startswith(("ref:", "unreproduced:", "hang:", "crash:"))
-        # The implementation the signature names: minimizing against it alone keeps its
-        # disagreement, not an earlier implementation's on the same input.
+        # The implementation the signature names (fuzz/failures.py reads the signature forms):
+        # minimizing against it alone keeps its disagreement, not an earlier implementation's
+        # on the same input. A crash names one too, but cannot be minimized in-process.
         named = failures_py.impls_of(sig) if f["target"] == "fuzz_diff" else None
         impls = ["--impls", named] if named else []
+        disagreement = named is not None and not sig.startswith("crash:")
         if disagreement and not minimize:
             run([bins["spidx_repro"]] + impls + ["--to-case", out_case, first])
             f["minimized"] = "not minimized (the campaign was interrupted): spidx_repro --minimize does it"
