@@ -89,16 +89,27 @@ typedef struct {
     unsigned long long *first_bad;
 } device_case;
 
+/* Writes c's top-k and initial outputs into d, and waits until they have landed. The wait
+ * is needed: a cudaMemcpy from pageable memory may return before its DMA has finished,
+ * cudaMemset does not wait at all, and the launches below go to non-blocking streams,
+ * which do not wait for the legacy stream; a launch could then run before the copy and
+ * see its zeros overwritten by the initial fill (seen on the H200 under load). */
+static void device_case_load(device_case *d, const spidx_case *c)
+{
+    CUDA_OK(cudaMemcpy(d->topk, c->topk, c->topk_bytes, cudaMemcpyHostToDevice));
+    CUDA_OK(cudaMemcpy(d->list, c->list_init, c->list_bytes, cudaMemcpyHostToDevice));
+    CUDA_OK(cudaMemcpy(d->weight, c->weight_init, c->weight_bytes, cudaMemcpyHostToDevice));
+    CUDA_OK(cudaMemset(d->first_bad, 0xff, sizeof *d->first_bad));
+    CUDA_OK(cudaDeviceSynchronize());
+}
+
 static void device_case_new(device_case *d, const spidx_case *c)
 {
     CUDA_OK(cudaMalloc((void **)&d->topk, c->topk_bytes));
     CUDA_OK(cudaMalloc(&d->list, c->list_bytes));
     CUDA_OK(cudaMalloc(&d->weight, c->weight_bytes));
     CUDA_OK(cudaMalloc((void **)&d->first_bad, sizeof *d->first_bad));
-    CUDA_OK(cudaMemcpy(d->topk, c->topk, c->topk_bytes, cudaMemcpyHostToDevice));
-    CUDA_OK(cudaMemcpy(d->list, c->list_init, c->list_bytes, cudaMemcpyHostToDevice));
-    CUDA_OK(cudaMemcpy(d->weight, c->weight_init, c->weight_bytes, cudaMemcpyHostToDevice));
-    CUDA_OK(cudaMemset(d->first_bad, 0xff, sizeof *d->first_bad));
+    device_case_load(d, c);
 }
 
 static void device_case_free(device_case *d)
@@ -211,9 +222,7 @@ START_TEST(test_graph_replay_follows_topk_changed_in_place)
             for (uint64_t round = 0; round < 3; round++) {
                 spidx_case next;
                 make_case(&next, 4, 3, 2500, mode, SPIDX_WEIGHT_BF16, 11 + round, round == 1);
-                CUDA_OK(cudaMemcpy(d.topk, next.topk, next.topk_bytes, cudaMemcpyHostToDevice));
-                CUDA_OK(cudaMemcpy(d.list, next.list_init, next.list_bytes, cudaMemcpyHostToDevice));
-                CUDA_OK(cudaMemcpy(d.weight, next.weight_init, next.weight_bytes, cudaMemcpyHostToDevice));
+                device_case_load(&d, &next); /* first_bad too: the graph resets it anyway */
                 CUDA_OK(cudaGraphLaunch(exec, s));
                 CUDA_OK(cudaStreamSynchronize(s));
                 char what[64];
