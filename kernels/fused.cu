@@ -3,8 +3,9 @@
  *   fused_list_kernel    one thread per list entry, flat over all rows' entries: computes
  *                        the entry (sink, heavy from the top-k, or window), stores it and,
  *                        in KEEP mode, stores 1.0 at that weight.
- *   fused_rows_kernel    one warp per row, a 2,048-bit shared-memory bitmap per warp, warp
- *                        barriers only.
+ *   fused_rows_kernel    one group of G lanes per row, warp barriers only; the block's 2 KiB
+ *                        bitmap shared out: G = 32 (rows up to 2,048 weights), 8 (up to
+ *                        512, ZERO mode), 1 (up to 64, ZERO mode, no barrier).
  *   fused_chunks_kernel  one block per (row, chunk) work item with a 16 KiB bitmap; chunks
  *                        of kChunkMax (128 Ki) weights, halved down to kChunkMin while the
  *                        grid would not fill the device.
@@ -15,8 +16,9 @@
  *     (T <= sk / kKeepSparse, 48): a bitmap costs a visit per 32 weights of the row,
  *     which a sparse row's few entries do not repay;
  *   - otherwise (ZERO mode, and the other KEEP calls) the bitmap path: rows of up to
- *     kWarpRowMax (2,048) weights to fused_rows_kernel, longer rows in chunks to
- *     fused_chunks_kernel.
+ *     kWarpRowMax (2,048) weights to fused_rows_kernel (in ZERO mode a thread per row
+ *     when sk and T are at most kThreadRowMax, 64; 8 lanes per row up to kLane8RowMax,
+ *     512; else a warp), longer rows in chunks to fused_chunks_kernel.
  * The bitmap path: each work item writes its share of the row's list; its bitmap starts
  * with the chunk's sink and window bits set, and the heavy bits are set while the heavy
  * list entries are written (one top-k read, kBatch = 8 loads in flight per thread); after
@@ -58,6 +60,11 @@ constexpr long long kFlatListMax = 48 * 1024; /* KEEP mode: lists of up to this 
  * stay on it. kernels/NOTES.md v13. */
 constexpr long long kKeepTinyRow = 256;
 constexpr long long kKeepSparse = 48;
+/* ZERO mode: rows with sk and T of at most kThreadRowMax go a thread per row, of at most
+ * kLane8RowMax 8 lanes per row (the rows kernel's group size; the bitmap a group owns
+ * bounds sk). A first cut, not yet measured: kernels/NOTES.md v14. */
+constexpr long long kThreadRowMax = 64;
+constexpr long long kLane8RowMax = 512;
 constexpr int kListBlocksPerSm = 8; /* list kernel: launch bounds for 2,048 threads per SM (32 registers each) */
 /* Top-k loads in flight per thread (kernels/NOTES.md v6); 16 made the rows kernel spill
  * (NOTES: v8 with 16 loads in flight). */
@@ -109,15 +116,20 @@ __device__ __forceinline__ fused_row<IndexT, WordT> fused_row_at(const fused_arg
     return r;
 }
 
-/* Barrier of a group of G threads: the block (G = kThreads) or one warp (G = 32). Both
- * order the group's shared-memory accesses. */
+/* Barrier of a group of G threads: the block (G = kThreads), one warp (G = 32), G
+ * aligned lanes of a warp (G = 2..16: a __syncwarp naming them; the warp's other groups
+ * name theirs), or one thread (G = 1: its own shared-memory accesses are in order). Each
+ * orders the group's shared-memory accesses. */
 template <int G>
 __device__ __forceinline__ void fused_group_sync()
 {
-    if (G == 32)
-        __syncwarp();
-    else
+    static_assert(G == kThreads || (G >= 1 && G <= 32 && (G & (G - 1)) == 0), "a block, or a power of 2 lanes");
+    if constexpr (G == kThreads)
         __syncthreads();
+    else if constexpr (G == 32)
+        __syncwarp();
+    else if constexpr (G > 1)
+        __syncwarp(((1u << G) - 1u) << (threadIdx.x & 31u & ~(unsigned)(G - 1)));
 }
 
 /* The first window position: list entry S + H + i is window_start + i. */
@@ -287,10 +299,14 @@ __device__ void fused_marks_chunk(const fused_args &a, uint32_t *marks, long lon
     if (!Early) fused_load_topk<G>(a, r.topk, rank, t);
     fused_mark_heavy<G>(a, r.topk, r.list, row, marks, c0, c1, k0, k1, rank, t);
     if (!SPIDX_MUTANT_IS(10)) fused_group_sync<G>();
-    if (a.keep)
-        fused_write_marked<G>(r.weight + c0, marks, n, (WordT)a.one, rank);
-    else
+    if constexpr (G >= 32) {
+        if (a.keep)
+            fused_write_marked<G>(r.weight + c0, marks, n, (WordT)a.one, rank);
+        else
+            fused_write_vec16<G>(r.weight + c0, marks, n, (WordT)a.one, rank);
+    } else { /* groups under a warp serve ZERO mode only (fused_pick_path) */
         fused_write_vec16<G>(r.weight + c0, marks, n, (WordT)a.one, rank);
+    }
     fused_group_sync<G>(); /* marks is reused by the group's next item */
 }
 
@@ -327,23 +343,30 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) fused_chunks_kernel(fu
     }
 }
 
-/* Bitmap-path rows of 1..kWarpRowMax weights: one warp per row, grid-stride over rows.
- * A block-per-row item would pay three block barriers and a top-k wait per short row. */
-template <typename IndexT, typename WordT>
+/* Bitmap-path rows of 1..kWarpRowMax weights: one group of G lanes per row, grid-stride
+ * over rows; every group has 1/(kThreads / G) of the block's 2 KiB bitmap, so rows of up
+ * to 2,048 / (32 / G) weights: G = 32 (a warp per row, up to kWarpRowMax), 8 (up to 512,
+ * ZERO mode) or 1 (a thread per row, up to 64, ZERO mode). A block-per-row item would pay
+ * three block barriers and a top-k wait per short row; a warp per row of a few weights
+ * leaves most lanes idle and most rows waiting for a later round (kernels/NOTES.md v14).
+ * Early: the top-k loads go out before the bitmap set-up. */
+template <typename IndexT, typename WordT, int G, bool Early>
 __global__ void __launch_bounds__(kThreads, kBlocksPerSm) fused_rows_kernel(fused_args a)
 {
+    constexpr int kGroups = kThreads / G;
+    constexpr int kGroupWords = kWarps * kWarpWords / kGroups;
     __shared__ uint32_t marks[kWarps * kWarpWords];
-    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-    uint32_t *wmarks = marks + SPIDX_MUT(19, warp * kWarpWords, 0);
-    const long long first = (long long)blockIdx.x * kWarps + warp;
-    for (long long row = first; row < a.rows; row += SPIDX_MUT(9, (long long)gridDim.x * kWarps, a.rows)) {
+    const int group = threadIdx.x / G, rank = threadIdx.x % G;
+    uint32_t *gmarks = marks + SPIDX_MUT(19, group * kGroupWords, 0);
+    const long long first = (long long)blockIdx.x * kGroups + group;
+    for (long long row = first; row < a.rows; row += SPIDX_MUT(9, (long long)gridDim.x * kGroups, a.rows)) {
         const fused_row<IndexT, WordT> r = fused_row_at<IndexT, WordT>(a, row);
-        fused_marks_chunk<32, false>(a, wmarks, row, 0, r, lane, row == first);
+        fused_marks_chunk<G, Early>(a, gmarks, row, 0, r, rank, row == first);
     }
 }
 
 /* Which kernel serves a call (the dispatch in the file comment). */
-enum class fused_path { list, rows, chunks };
+enum class fused_path { list, rows, rows8, rows1, chunks };
 
 /* The dispatch: KEEP lists of up to kFlatListMax entries in all go flat (below that, a
  * bitmap item's set-up, top-k wait and barrier cost more than scattered stores:
@@ -354,6 +377,8 @@ fused_path fused_pick_path(long long sk, long long rows, long long T, bool keep)
 {
     if (sk == 0) return fused_path::list;
     if (keep && (rows * T <= kFlatListMax || sk <= kKeepTinyRow || T <= sk / kKeepSparse)) return fused_path::list;
+    if (!keep && sk <= kThreadRowMax && T <= kThreadRowMax) return fused_path::rows1;
+    if (!keep && sk <= kLane8RowMax && T <= kLane8RowMax) return fused_path::rows8;
     if (sk <= SPIDX_MUT(20, kWarpRowMax, kWarpRowMax + 32)) return fused_path::rows;
     return fused_path::chunks;
 }
@@ -368,10 +393,16 @@ cudaError_t fused_launch_typed(const fused_args &a, fused_path path, cudaStream_
         const long long blocks = (a.rows * a.T + kThreads - 1) / kThreads;
         const unsigned grid = (unsigned)min(blocks, 0x7fffffffLL);
         fused_list_kernel<IndexT, WordT><<<grid, kThreads, 0, stream>>>(a);
-    } else if (path == fused_path::rows) {
-        const long long blocks = (a.rows + kWarps - 1) / kWarps;
+    } else if (path == fused_path::rows || path == fused_path::rows8 || path == fused_path::rows1) {
+        const int per_block = path == fused_path::rows ? kWarps : path == fused_path::rows8 ? kThreads / 8 : kThreads;
+        const long long blocks = (a.rows + per_block - 1) / per_block;
         const unsigned grid = SPIDX_MUT(9, gpu_grid_for(blocks, kBlocksPerSm), (unsigned)min(blocks, 65535LL));
-        fused_rows_kernel<IndexT, WordT><<<grid, kThreads, 0, stream>>>(a);
+        if (path == fused_path::rows)
+            fused_rows_kernel<IndexT, WordT, 32, false><<<grid, kThreads, 0, stream>>>(a);
+        else if (path == fused_path::rows8)
+            fused_rows_kernel<IndexT, WordT, 8, true><<<grid, kThreads, 0, stream>>>(a);
+        else
+            fused_rows_kernel<IndexT, WordT, 1, true><<<grid, kThreads, 0, stream>>>(a);
     } else {
         const long long items = a.rows * a.nchunks;
         const unsigned grid = SPIDX_MUT(9, gpu_grid_for(items, kBlocksPerSm), (unsigned)min(items, 65535LL));
@@ -417,7 +448,7 @@ cudaError_t fused_launch(const spidx_params *p, const spidx_shape *s, const gpu_
     if (path == fused_path::list) {
         if (a.T == 0) return cudaSuccess; /* nothing to write */
         a.chunk = a.nchunks = 0; /* the list kernel has no chunks */
-    } else if (path == fused_path::rows) {
+    } else if (path != fused_path::chunks) { /* rows, rows8, rows1: a row is one chunk */
         a.chunk = a.sk;
         a.nchunks = 1;
     } else {
@@ -477,6 +508,8 @@ extern "C" const char *spidx_fused_path_name(const spidx_params *p)
     switch (fused_pick_path(p->sk, s.rows, s.T, keep)) {
     case fused_path::list: return s.T == 0 ? "none" : keep ? "list keep" : "list"; /* as fused_launch */
     case fused_path::rows: return keep ? "warp rows keep" : "warp rows";
+    case fused_path::rows8: return "8-lane rows"; /* ZERO mode only */
+    case fused_path::rows1: return "thread rows"; /* ZERO mode only */
     default: return keep ? "block chunks keep" : "block chunks";
     }
 }
