@@ -29,7 +29,7 @@ import campaign  # fuzz/campaign.py: the GPU names and the commit, as campaign r
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # A mutant's reach (the row's column in mutants.h) says which inputs can show its bug:
-# fuzz: any layer, the fuzzer included; grid: more rows than 65,535 x 8 work items
+# fuzz: any layer, the fuzzer included; grid: more work items than 65,535 blocks hold
 # (test_gpu_grid, in the gpu layer); large: more than 2^31 weight elements (test_gpu_large).
 REACHES = ("fuzz", "grid", "large")
 SANITIZERS = ("memcheck", "racecheck")
@@ -327,7 +327,7 @@ def main():
     ap.add_argument("--large", default=None, help="mutant numbers that also run test_gpu_large (needs ~13 GB "
                     "host; default: those whose reach is large)")
     ap.add_argument("--no-fuzz", default=None, help="mutant numbers the fuzzer does not run (default: those whose "
-                    "reach is not fuzz: sizes past its budget, 2^31 elements or 65,535 x 8 rows)")
+                    "reach is not fuzz: sizes past its budget, 2^31 elements or 65,535 blocks of work)")
     ap.add_argument("--list", action="store_true", help="print the mutant table and the layers each gets, then exit")
     ap.add_argument("--controls", default="fused,baseline", help="real implementations run as controls")
     ap.add_argument("--control-fuzz-seconds", type=int, default=60)

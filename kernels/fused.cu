@@ -16,9 +16,10 @@
  *     (T <= sk / kKeepSparse, 48): a bitmap costs a visit per 32 weights of the row,
  *     which a sparse row's few entries do not repay;
  *   - otherwise (ZERO mode, and the other KEEP calls) the bitmap path: rows of up to
- *     kWarpRowMax (2,048) weights to fused_rows_kernel (in ZERO mode a thread per row
- *     when sk and T are at most kThreadRowMax, 64; 8 lanes per row up to kLane8RowMax,
- *     512; else a warp), longer rows in chunks to fused_chunks_kernel.
+ *     kWarpRowMax (2,048) weights to fused_rows_kernel (a warp per row; in ZERO mode,
+ *     past 4,224 rows, 8 lanes per row when sk and T are at most kLane8RowMax, 512, and
+ *     past 16,896 rows a thread per row when they are at most kThreadRowMax, 64), longer
+ *     rows in chunks to fused_chunks_kernel.
  * The bitmap path: each work item writes its share of the row's list; its bitmap starts
  * with the chunk's sink and window bits set, and the heavy bits are set while the heavy
  * list entries are written (one top-k read, kBatch = 8 loads in flight per thread); after
@@ -60,11 +61,16 @@ constexpr long long kFlatListMax = 48 * 1024; /* KEEP mode: lists of up to this 
  * stay on it. kernels/NOTES.md v13. */
 constexpr long long kKeepTinyRow = 256;
 constexpr long long kKeepSparse = 48;
-/* ZERO mode: rows with sk and T of at most kThreadRowMax go a thread per row, of at most
- * kLane8RowMax 8 lanes per row (the rows kernel's group size; the bitmap a group owns
- * bounds sk). A first cut, not yet measured: kernels/NOTES.md v14. */
+/* ZERO mode, rows kernel: the largest group per row that still takes every row in one
+ * pass of the grid, within what the group's share of the bitmap allows. On an H200 (132
+ * SMs x kBlocksPerSm blocks) a pass holds 4,224 rows a warp each, 16,896 rows 8 lanes
+ * each, 135,168 a thread each; fewer rows keep the larger group, whose lanes share a
+ * row's top-k loads. Rows of sk and T up to kThreadRowMax may go a thread per row, up to
+ * kLane8RowMax 8 lanes per row. First cuts, to be measured: kernels/NOTES.md v14. */
 constexpr long long kThreadRowMax = 64;
 constexpr long long kLane8RowMax = 512;
+constexpr long long kWarpRowsPass = 132LL * kBlocksPerSm * kWarps;  /* 4,224 */
+constexpr long long kLane8RowsPass = 132LL * kBlocksPerSm * (kThreads / 8); /* 16,896 */
 constexpr int kListBlocksPerSm = 8; /* list kernel: launch bounds for 2,048 threads per SM (32 registers each) */
 /* Top-k loads in flight per thread (kernels/NOTES.md v6); 16 made the rows kernel spill
  * (NOTES: v8 with 16 loads in flight). */
@@ -372,13 +378,14 @@ enum class fused_path { list, rows, rows8, rows1, chunks };
  * bitmap item's set-up, top-k wait and barrier cost more than scattered stores:
  * kernels/NOTES.md v12), and so do KEEP rows of at most kKeepTinyRow weights or with
  * T <= sk / kKeepSparse (v13), and rows without weights; rows that fit a warp's bitmap
- * (kWarpRowMax bits) go one per warp; longer rows go in block chunks. */
+ * (kWarpRowMax bits) go one per warp, or, in ZERO mode and past one pass of the grid, 8
+ * lanes or one thread per row (v14); longer rows go in block chunks. */
 fused_path fused_pick_path(long long sk, long long rows, long long T, bool keep)
 {
     if (sk == 0) return fused_path::list;
     if (keep && (rows * T <= kFlatListMax || sk <= kKeepTinyRow || T <= sk / kKeepSparse)) return fused_path::list;
-    if (!keep && sk <= kThreadRowMax && T <= kThreadRowMax) return fused_path::rows1;
-    if (!keep && sk <= kLane8RowMax && T <= kLane8RowMax) return fused_path::rows8;
+    if (!keep && rows > kLane8RowsPass && sk <= kThreadRowMax && T <= kThreadRowMax) return fused_path::rows1;
+    if (!keep && rows > kWarpRowsPass && sk <= kLane8RowMax && T <= kLane8RowMax) return fused_path::rows8;
     if (sk <= SPIDX_MUT(20, kWarpRowMax, kWarpRowMax + 32)) return fused_path::rows;
     return fused_path::chunks;
 }

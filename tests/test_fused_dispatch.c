@@ -2,8 +2,8 @@
  * (spidx_fused_path_name, kernels/fused.cu's fused_pick_path), on shapes whose expected
  * path is worked out by hand from the dispatch's rules: KEEP calls go to the list kernel
  * when small in all, when their rows are tiny or sparse, and through a bitmap otherwise;
- * ZERO calls follow the row length and the list length (a thread, 8 lanes or a warp per
- * short row). Host code only: runs without a GPU where CUDA
+ * ZERO calls follow the row and list lengths and, for short rows, the row count (a
+ * thread, 8 lanes or a warp per row). Host code only: runs without a GPU where CUDA
  * was built. Run: ctest -R test_fused_dispatch. */
 #include "test_helpers.h"
 
@@ -58,21 +58,27 @@ START_TEST(test_keep_dense_rows_stay_on_the_bitmap)
 }
 END_TEST
 
-START_TEST(test_zero_mode_follows_the_row_and_list_lengths)
+START_TEST(test_zero_mode_follows_the_row_count_and_lengths)
 {
     expect_path(18, 18, 540586, 64, 3, 502, SPIDX_MODE_ZERO, "block chunks");
-    /* A thread per row: sk and T = 0 + 1 + min(9, 5) = 6 at most 64; at 65 weights, or 65
-     * entries, 8 lanes; past 512 of either, a warp. */
+    /* Past 16,896 rows (an H200 pass of 8-lane groups), rows of sk and T at most 64 go a
+     * thread each: 112,701 rows of 5 weights, T = 0 + 1 + min(9, 5) = 6. */
     expect_path(1, 112701, 5, 0, 1, 9, SPIDX_MODE_ZERO, "thread rows");
-    expect_path(4, 4, 64, 0, 64, 0, SPIDX_MODE_ZERO, "thread rows");
-    expect_path(4, 4, 65, 0, 1, 0, SPIDX_MODE_ZERO, "8-lane rows");
-    expect_path(4, 4, 64, 0, 65, 0, SPIDX_MODE_ZERO, "8-lane rows");
-    expect_path(4, 4, 512, 16, 128, 64, SPIDX_MODE_ZERO, "8-lane rows");
-    expect_path(4, 4, 513, 16, 128, 64, SPIDX_MODE_ZERO, "warp rows");
-    expect_path(4, 4, 512, 0, 513, 0, SPIDX_MODE_ZERO, "warp rows");
+    expect_path(1, 16897, 64, 0, 64, 0, SPIDX_MODE_ZERO, "thread rows");
+    expect_path(1, 16896, 64, 0, 64, 0, SPIDX_MODE_ZERO, "8-lane rows");
+    expect_path(1, 16897, 65, 0, 1, 0, SPIDX_MODE_ZERO, "8-lane rows"); /* 65 weights: past a thread's bitmap */
+    expect_path(1, 16897, 64, 0, 65, 0, SPIDX_MODE_ZERO, "8-lane rows"); /* 65 entries */
+    /* Past 4,224 rows (a pass of warps), up to 512 weights and entries: 8 lanes a row. */
+    expect_path(1, 4225, 300, 16, 100, 64, SPIDX_MODE_ZERO, "8-lane rows");
+    expect_path(1, 4224, 300, 16, 100, 64, SPIDX_MODE_ZERO, "warp rows");
+    expect_path(1, 20000, 513, 1, 1, 1, SPIDX_MODE_ZERO, "warp rows");
+    expect_path(1, 20000, 512, 0, 513, 0, SPIDX_MODE_ZERO, "warp rows");
+    expect_path(1, 16, 8, 1, 1, 1, SPIDX_MODE_ZERO, "warp rows"); /* few rows: one pass of warps */
     expect_path(1, 1, 2048, 0, 1, 0, SPIDX_MODE_ZERO, "warp rows");
     expect_path(1, 1, 2049, 0, 1, 0, SPIDX_MODE_ZERO, "block chunks");
     expect_path(2, 3, 0, 0, 0, 4, SPIDX_MODE_ZERO, "none"); /* sk = 0: no weights, T = 0 */
+    /* KEEP never takes groups under a warp: 112,701 rows of 300 weights, T = 100 > 300 / 48. */
+    expect_path(1, 112701, 300, 0, 100, 0, SPIDX_MODE_KEEP, "warp rows keep");
 }
 END_TEST
 
@@ -83,7 +89,7 @@ int main(void)
     tcase_add_test(tc, test_keep_sparse_rows_go_to_the_list_kernel);
     tcase_add_test(tc, test_keep_tiny_rows_go_to_the_list_kernel);
     tcase_add_test(tc, test_keep_dense_rows_stay_on_the_bitmap);
-    tcase_add_test(tc, test_zero_mode_follows_the_row_and_list_lengths);
+    tcase_add_test(tc, test_zero_mode_follows_the_row_count_and_lengths);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

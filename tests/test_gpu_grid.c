@@ -1,10 +1,12 @@
 /* test_gpu_grid.c - proves that the CUDA implementations (those SPIDX_IMPLS selects) write
- * every row when the work outnumbers a 65,535-block grid: more than 65,535 x 8 short rows
- * (the fused warp kernel's rows) and more than 65,535 rows longer than 2,048 weights (its
- * block kernel's items; in KEEP mode these sparse rows go to its list kernel instead, so
- * ZERO mode covers the warp and block kernels' grids); mutant 9 of kernels/mutants/ is
- * killed here. Needs ~0.6 GB of
- * host memory and a GPU; exits 77 (skipped) without a device, or 1 under
+ * every row when the work outnumbers a 65,535-block grid, for each of the fused kernel's
+ * row groupings in ZERO mode: more than 65,535 x 256 rows of 4 weights (a thread per row),
+ * more than 65,535 x 32 rows of 65 (8 lanes per row), more than 65,535 rows longer than
+ * 2,048 weights (its block kernel's items), and 65,535 x 8 + 4,001 rows of 5 (a warp per
+ * row before kernels/NOTES.md v14, a thread since; the baseline's grid). In KEEP mode these
+ * sparse rows go to the list kernel. Mutant 9 of kernels/mutants/ is killed here, and
+ * mutant 17 (a bitmap set up once per group) by every group that takes a second row.
+ * Needs ~1.4 GB of host memory and a GPU; exits 77 (skipped) without a device, or 1 under
  * SPIDX_REQUIRE_GPU=1. Run: ctest -L gpu. */
 #include "test_helpers.h"
 
@@ -92,6 +94,22 @@ START_TEST(test_more_short_rows_than_65535_blocks_of_eight_warps_are_all_written
 }
 END_TEST
 
+START_TEST(test_more_rows_than_65535_blocks_of_256_thread_rows_are_all_written)
+{
+    /* 4 weights per row: sink 0, heavy 1..2, window 3; 16,780,961 rows. */
+    const grid_shape g = {.rows = 65535LL * 256 + 4001, .sk = 4, .init_offset = 1, .period = 2};
+    run_grid_on_gpu_impls(&g);
+}
+END_TEST
+
+START_TEST(test_more_rows_than_65535_blocks_of_32_eight_lane_rows_are_all_written)
+{
+    /* 65 weights per row, one past a thread's bitmap: sink 0, heavy 1..63, window 64. */
+    const grid_shape g = {.rows = 65535LL * 32 + 4001, .sk = 65, .init_offset = 1, .period = 63};
+    run_grid_on_gpu_impls(&g);
+}
+END_TEST
+
 START_TEST(test_more_long_rows_than_65535_blocks_are_all_written)
 {
     /* 2,049 weights per row, one past the fused warp kernel's rows: sink 0, heavy 1..2,047,
@@ -107,8 +125,10 @@ int main(void)
     if (unavailable) return unavailable;
     Suite *s = suite_create("gpu_grid");
     TCase *tc = tcase_create("grid");
-    tcase_set_timeout(tc, 300);
+    tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_more_short_rows_than_65535_blocks_of_eight_warps_are_all_written);
+    tcase_add_test(tc, test_more_rows_than_65535_blocks_of_256_thread_rows_are_all_written);
+    tcase_add_test(tc, test_more_rows_than_65535_blocks_of_32_eight_lane_rows_are_all_written);
     tcase_add_test(tc, test_more_long_rows_than_65535_blocks_are_all_written);
     suite_add_tcase(s, tc);
     return run_suite(s);

@@ -1,7 +1,8 @@
 /* mutants.h - the mutants of the mutation-testing build (README.md beside this file): one
  * row per mutant, X(number, source copied, name, reach, the bug). reach says which inputs
- * can show the bug: fuzz (any layer, the fuzzer included), grid (more rows than 65,535 x 8
- * work items, past the fuzz budget: test_gpu_grid) or large (more than 2^31 weight
+ * can show the bug: fuzz (any layer, the fuzzer included), grid (more work items than 65,535
+ * blocks hold: rows past 65,535 x 8, x 32 or x 256 by the rows kernel's grouping, or
+ * chunks past 65,535; past the fuzz budget: test_gpu_grid) or large (more than 2^31 weight
  * elements: test_gpu_large only). CMake is the one reader of this text: it compiles each
  * copy and writes the table as mutants.json in the build tree for fuzz/mutation.py;
  * registry.c expands the rows as opt-in implementations. Numbers are stable: a report
