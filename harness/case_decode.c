@@ -305,8 +305,39 @@ static int shape_zero_rows(reader *r, spidx_params *p)
 }
 
 /* Many rows, tiny sk: more than 65,535 rows (grid limits). */
+/* Many rows: a grid-stride kernel's groups take several rows each only past one pass of
+ * the grid, and per-row state (the bitmap) must then be reset between rows. The fused
+ * kernel's row groups hold one pass of 4,224 rows a warp each, 16,896 rows 8 lanes each
+ * and 135,168 a thread each on a GPU of 132 SMs (kernels/fused.cu; re-derived here on
+ * purpose, to aim at them). Half of these inputs: past 65,535 rows (grid limits; a thread
+ * per row in ZERO mode, one pass). A quarter: 8 lanes per row past one pass (ZERO mode,
+ * 64 < sk <= 512; float32 weights exceed the budget and are shrunk). A quarter: KEEP rows
+ * a warp each past one pass (256 < sk <= 2,048, T > sk / 48, rows x T past the flat
+ * list's 48 Ki entries; float32 shrinks). A thread per row past one pass needs more rows
+ * than the decoding budget allows: test_gpu_grid covers it. tests/test_fused_dispatch.c
+ * checks where the variants land. */
 static int shape_many_rows(reader *r, spidx_params *p)
 {
+    const int variant = rd8(r) % 4;
+    if (variant == 2) {
+        p->b = 1;
+        p->h = 17408 + upto(r, 1023);
+        p->sk = 65 + upto(r, 15);
+        p->sink = upto(r, 1);
+        p->window = upto(r, 1);
+        p->heavy = upto(r, 1);
+        return 0;
+    }
+    if (variant == 3) {
+        p->b = 1;
+        p->h = 4352 + upto(r, 255);
+        p->sk = 257 + upto(r, 31);
+        p->sink = upto(r, 2);
+        p->window = upto(r, 2);
+        p->heavy = 12 + upto(r, 3); /* T >= 12 > sk / 48 (at most 6), rows x T > 49,152 */
+        p->init_offset = upto(r, 4);
+        return 1;
+    }
     p->b = 1 + upto(r, 1);
     p->h = (65536 + upto(r, 4000)) / p->b;
     p->sk = upto(r, 2);

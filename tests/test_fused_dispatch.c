@@ -3,12 +3,14 @@
  * path is worked out by hand from the dispatch's rules: KEEP calls go to the list kernel
  * when small in all, when their rows are tiny or sparse, and through a bitmap otherwise;
  * ZERO calls follow the row and list lengths and, for short rows, the row count (a
- * thread, 8 lanes or a warp per row). Host code only: runs without a GPU where CUDA
- * was built. Run: ctest -R test_fused_dispatch. */
+ * thread, 8 lanes or a warp per row); and that the fuzz decoder's many-rows class lands
+ * past one pass of each row group. Host code only: runs without a GPU where CUDA was
+ * built. Run: ctest -R test_fused_dispatch. */
 #include "test_helpers.h"
 
 #include <string.h>
 
+#include "case_io.h"
 #include "spidx_gpu.h"
 
 static void expect_path(int64_t b, int64_t h, int64_t sk, int64_t sink, int64_t heavy, int64_t window, int32_t mode,
@@ -82,6 +84,45 @@ START_TEST(test_zero_mode_follows_the_row_count_and_lengths)
 }
 END_TEST
 
+/* Decodes bytes with the structured decoder and checks the case's row count and fused path. */
+static void expect_decoded(const uint8_t *bytes, size_t n, int64_t want_rows, const char *want_path)
+{
+    spidx_case c;
+    ck_assert_int_eq(case_decode(bytes, n, &c), 0);
+    ck_assert_int_eq(c.check, SPIDX_OK);
+    const char *got = spidx_fused_path_name(&c.p);
+    ck_assert_msg(c.shape.rows == want_rows && got && !strcmp(got, want_path),
+                  "decoded b=%lld h=%lld sk=%lld sink=%lld heavy=%lld window=%lld %s weight type %d: %lld rows, path %s; "
+                  "want %lld rows, path %s",
+                  (long long)c.p.b, (long long)c.p.h, (long long)c.p.sk, (long long)c.p.sink, (long long)c.p.heavy,
+                  (long long)c.p.window, spidx_mode_name(c.p.mode), (int)c.p.weight_type, (long long)c.shape.rows,
+                  got ? got : "(null)", (long long)want_rows, want_path);
+    case_free(&c);
+}
+
+START_TEST(test_decoder_many_rows_reaches_row_groups_past_one_pass)
+{
+    /* Byte 0: anything but the raw form's tag, skipped; byte 1: 62 picks many_rows (the
+     * shares before it add up to 62); byte 2: 5 confirms it (5 mod 8); byte 3: the
+     * variant. Then each upto() reads two bytes (little endian, modulo its bound + 1);
+     * then types (bit 0 index type, bits 1-2 weight type mod 3, bit 3 mode), fill, seed
+     * (4), layout (0: contiguous), 6 pads of two bytes. Past the end the decoder reads
+     * zeros. The shape class's bounds are re-derived here on purpose, byte by byte. */
+    /* Variant 2, bfloat16, ZERO: h = 17,408 + 1,023, sk = 65 + 15, sink 1, window 1, heavy 1:
+     * 18,431 rows of 80 weights, past one pass of 8 lanes per row (16,896 on 132 SMs). */
+    const uint8_t lanes8[] = {0, 62, 5, 2, 0xff, 0x03, 15, 0, 1, 0, 1, 0, 1, 0, 2 << 1};
+    expect_decoded(lanes8, sizeof lanes8, 18431, "8-lane rows");
+    /* Variant 3, KEEP forced, bfloat16: h = 4,352 + 255, sk = 257 + 31, sink 2, window 2,
+     * heavy 12 + 3, init_offset 0: 4,607 rows of T = 19 (87,533 entries, past 48 Ki; 19 >
+     * 288 / 48 = 6), a warp per row past one pass (4,224 rows). */
+    const uint8_t keep_warp[] = {0, 62, 5, 3, 0xff, 0, 31, 0, 2, 0, 2, 0, 3, 0, 0, 0, 2 << 1};
+    expect_decoded(keep_warp, sizeof keep_warp, 4607, "warp rows keep");
+    /* Variant 0: past 65,535 rows (b = 1, h = 65,536), sk 2, ZERO: a thread per row. */
+    const uint8_t past_64ki[] = {0, 62, 5, 0, 0, 0, 0, 0, 2, 0};
+    expect_decoded(past_64ki, sizeof past_64ki, 65536, "thread rows");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("fused_dispatch");
@@ -90,6 +131,7 @@ int main(void)
     tcase_add_test(tc, test_keep_tiny_rows_go_to_the_list_kernel);
     tcase_add_test(tc, test_keep_dense_rows_stay_on_the_bitmap);
     tcase_add_test(tc, test_zero_mode_follows_the_row_count_and_lengths);
+    tcase_add_test(tc, test_decoder_many_rows_reaches_row_groups_past_one_pass);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
