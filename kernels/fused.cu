@@ -6,10 +6,13 @@
  *   fused_rows_kernel    one group of G lanes per row, warp barriers only; the block's 2 KiB
  *                        bitmap shared out: G = 32 (rows up to 2,048 weights), 8 (up to
  *                        512, ZERO mode), 1 (up to 64, ZERO mode, no barrier).
+ *   fused_span_kernel    ZERO rows of up to 64 weights lying back to back: a block takes
+ *                        256 consecutive rows, a thread builds each row's marks, then the
+ *                        block writes the rows' list entries and weights as contiguous runs.
  *   fused_chunks_kernel  one block per (row, chunk) work item with a 16 KiB bitmap; chunks
  *                        of kChunkMax (128 Ki) weights, halved down to kChunkMin while the
  *                        grid would not fill the device.
- * The rows and chunks kernels loop grid-stride over their work items.
+ * The rows, span and chunks kernels loop grid-stride over their work items.
  * Dispatch (fused_launch), one kernel per call:
  *   - fused_list_kernel: ZERO mode with sk = 0; KEEP mode with at most kFlatListMax (48 Ki)
  *     list entries in all, rows of at most kKeepTinyRow (256) weights, or sparse rows
@@ -18,8 +21,9 @@
  *   - otherwise (ZERO mode, and the other KEEP calls) the bitmap path: rows of up to
  *     kWarpRowMax (2,048) weights to fused_rows_kernel (a warp per row; in ZERO mode,
  *     past 4,224 rows, 8 lanes per row when sk and T are at most kLane8RowMax, 512, and
- *     past 16,896 rows a thread per row when they are at most kThreadRowMax, 64), longer
- *     rows in chunks to fused_chunks_kernel.
+ *     past 16,896 rows a thread per row when they are at most kThreadRowMax, 64: in
+ *     fused_span_kernel when the list and weight rows lie back to back), longer rows in
+ *     chunks to fused_chunks_kernel.
  * The bitmap path: each work item writes its share of the row's list; its bitmap starts
  * with the chunk's sink and window bits set, and the heavy bits are set while the heavy
  * list entries are written (one top-k read, kBatch = 8 loads in flight per thread); after
@@ -272,11 +276,13 @@ __device__ void fused_write_marked(WordT *base, const uint32_t *marks, int n, Wo
  * [c0, c1) and owns `marks`; `first` is the group's first work item. ZERO mode writes
  * every weight of the chunk, KEEP mode only the marked ones. The bitmap
  * starts with the sink and window bits set, so that ZERO-mode writing reads one bit
- * field per vector and tests no bounds. */
-template <int G, bool Early, typename IndexT, typename WordT>
+ * field per vector and tests no bounds. Span (G = 1, fused_span_kernel): only the marks;
+ * the block writes the list entries (and reports invalid ones) and the weights after. */
+template <int G, bool Early, bool Span = false, typename IndexT, typename WordT>
 __device__ void fused_marks_chunk(const fused_args &a, uint32_t *marks, long long row, long long c,
                                  const fused_row<IndexT, WordT> &r, int rank, bool first)
 {
+    static_assert(!Span || G == 1, "spans are built a thread per row");
     /* Early: the first top-k loads go out before anything else, so that their wait
      * overlaps the list stores, the bitmap set-up and the barrier (kernels/NOTES.md v9). */
     long long t[kBatch];
@@ -284,7 +290,7 @@ __device__ void fused_marks_chunk(const fused_args &a, uint32_t *marks, long lon
     /* Sink and window list entries, spread over the row's chunks; heavy ones come with
      * the marks. T = S + H + W. */
     const long long win_start = fused_window_start(a);
-    for (long long e = c * G + rank; e < a.S + a.W; e += a.nchunks * G) {
+    for (long long e = c * G + rank; !Span && e < a.S + a.W; e += a.nchunks * G) {
         if (e < a.S)
             r.list[e] = (IndexT)e;
         else
@@ -302,9 +308,10 @@ __device__ void fused_marks_chunk(const fused_args &a, uint32_t *marks, long lon
     fused_group_sync<G>();
     /* This chunk also writes heavy list entries [k0, k1): one read of the top-k per chunk. */
     const long long hshare = SPIDX_MUT(16, (a.H + a.nchunks - 1) / a.nchunks, a.H / a.nchunks);
-    const long long k0 = c * hshare, k1 = min(a.H, k0 + hshare);
+    const long long k0 = Span ? 0 : c * hshare, k1 = Span ? 0 : min(a.H, k0 + hshare);
     if (!Early) fused_load_topk<G>(a, r.topk, rank, t);
     fused_mark_heavy<G>(a, r.topk, r.list, row, marks, c0, c1, k0, k1, rank, t);
+    if constexpr (Span) return;
     if (!SPIDX_MUTANT_IS(10)) fused_group_sync<G>();
     if constexpr (G >= 32) {
         if (a.keep)
@@ -372,20 +379,108 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) fused_rows_kernel(fuse
     }
 }
 
+/* The list entries of rows [r0, r0 + n), back to back from r0 * T: consecutive threads
+ * take consecutive entries, so that each warp store is one contiguous run. */
+template <typename IndexT, typename WordT>
+__device__ void fused_span_write_list(const fused_args &a, long long r0, int n)
+{
+    IndexT *base = (IndexT *)a.list + r0 * a.T;
+    const int total = n * (int)a.T; /* at most kThreads * kThreadRowMax */
+    for (int e = threadIdx.x; e < total; e += kThreads) {
+        const int i = e / (int)a.T, j = e - i * (int)a.T;
+        const long long row = r0 + i;
+        const int64_t *trow = j >= a.S && j < a.S + a.H ? fused_row_at<IndexT, WordT>(a, row).topk : nullptr;
+        base[e] = (IndexT)fused_entry(a, trow, row, j); /* reports an invalid heavy entry */
+    }
+}
+
+/* The weights of rows [r0, r0 + n), back to back from r0 * sk, from their marks (two words
+ * per row): a scalar head up to the first 16-byte boundary, whole vectors, a scalar tail;
+ * consecutive threads take consecutive vectors. */
+template <typename WordT>
+__device__ void fused_span_write_weights(const fused_args &a, const uint32_t *marks, long long r0, int n)
+{
+    constexpr int kVec = 16 / sizeof(WordT);
+    const int sk = (int)a.sk, total = n * sk; /* sk <= kThreadRowMax */
+    WordT *base = (WordT *)a.weight + r0 * a.sk;
+    const WordT one = (WordT)a.one;
+    const int mis = (int)(((uintptr_t)base & 15u) / sizeof(WordT));
+    const int head = min(total, (kVec - mis) % kVec);
+    const int nvec = (total - head) / kVec;
+    const auto marked = [&](int i, int col) { return (marks[2 * i + (col >> 5)] >> (col & 31)) & 1u; };
+    for (int x = threadIdx.x; x < head; x += kThreads) base[x] = marked(x / sk, x % sk) ? one : (WordT)0;
+    for (int v = threadIdx.x; v < nvec; v += kThreads) {
+        const int x = head + v * kVec;
+        int i = x / sk, col = x - i * sk;
+        uint32_t bits = 0; /* bit e: element x + e is attended */
+#pragma unroll
+        for (int e = 0; e < kVec; e++) {
+            bits |= marked(i, col) << e;
+            if (++col == sk) col = 0, i++;
+        }
+        uint32_t out[4];
+#pragma unroll
+        for (int k = 0; k < 4; k++) {
+            if (sizeof(WordT) == 4)
+                out[k] = (bits >> k) & 1u ? (uint32_t)one : 0u;
+            else /* little-endian: element x + 2k in the low half */
+                out[k] = ((bits >> (2 * k)) & 1u ? (uint32_t)one : 0u) |
+                         ((bits >> (2 * k + 1)) & 1u ? (uint32_t)one << 16 : 0u);
+        }
+        *(uint4 *)(base + x) = make_uint4(out[0], out[1], out[2], out[3]);
+    }
+    for (int x = head + nvec * kVec + threadIdx.x; x < total; x += kThreads)
+        base[x] = marked(x / sk, x % sk) ? one : (WordT)0;
+}
+
+/* ZERO rows of at most kThreadRowMax weights and entries whose list and weight rows lie
+ * back to back (row r at r * T and r * sk): a block takes kThreads consecutive rows at a
+ * time; each thread builds its row's marks (two words), then the block writes the rows'
+ * list entries and weights as two contiguous runs. A thread per row writing its own row
+ * (fused_rows_kernel<1>) makes every warp store touch 32 rows sk weights apart
+ * (kernels/NOTES.md v15). */
+template <typename IndexT, typename WordT>
+__global__ void __launch_bounds__(kThreads, kBlocksPerSm) fused_span_kernel(fused_args a)
+{
+    __shared__ uint32_t marks[2 * kThreads];
+    const long long first = (long long)blockIdx.x * kThreads;
+    for (long long r0 = first; r0 < a.rows; r0 += SPIDX_MUT(9, (long long)gridDim.x * kThreads, a.rows)) {
+        const long long row = r0 + threadIdx.x;
+        const int n = (int)min((long long)kThreads, a.rows - r0);
+        if (row < a.rows) {
+            const fused_row<IndexT, WordT> r = fused_row_at<IndexT, WordT>(a, row);
+            fused_marks_chunk<1, true, true>(a, marks + 2 * threadIdx.x, row, 0, r, 0, r0 == first);
+        }
+        __syncthreads();
+        fused_span_write_list<IndexT, WordT>(a, r0, n);
+        fused_span_write_weights<WordT>(a, marks, r0, n);
+        __syncthreads(); /* marks is rebuilt for the next span */
+    }
+}
+
 /* Which kernel serves a call (the dispatch in the file comment). */
-enum class fused_path { list, rows, rows8, rows1, chunks };
+enum class fused_path { list, rows, rows8, rows1, span, chunks };
+
+/* Whether rows of L elements lie back to back (row bi * h + hi at (bi * h + hi) * L) under
+ * effective strides (spidx_effective_strides: 0 for an extent of 1). */
+bool fused_back_to_back(long long b, long long h, long long sb, long long sh, long long L)
+{
+    return (h == 1 || sh == L) && (b == 1 || sb == h * L);
+}
 
 /* The dispatch: KEEP lists of up to kFlatListMax entries in all go flat (below that, a
  * bitmap item's set-up, top-k wait and barrier cost more than scattered stores:
  * kernels/NOTES.md v12), and so do KEEP rows of at most kKeepTinyRow weights or with
  * T <= sk / kKeepSparse (v13), and rows without weights; rows that fit a warp's bitmap
  * (kWarpRowMax bits) go one per warp, or, in ZERO mode and past one pass of the grid, 8
- * lanes or one thread per row (v14); longer rows go in block chunks. */
-fused_path fused_pick_path(long long sk, long long rows, long long T, bool keep)
+ * lanes or one thread per row (v14), spans of kThreads rows when rows lie back to back
+ * (v15); longer rows go in block chunks. */
+fused_path fused_pick_path(long long sk, long long rows, long long T, bool keep, bool back_to_back)
 {
     if (sk == 0) return fused_path::list;
     if (keep && (rows * T <= kFlatListMax || sk <= kKeepTinyRow || T <= sk / kKeepSparse)) return fused_path::list;
-    if (!keep && rows > kLane8RowsPass && sk <= kThreadRowMax && T <= kThreadRowMax) return fused_path::rows1;
+    if (!keep && rows > kLane8RowsPass && sk <= kThreadRowMax && T <= kThreadRowMax)
+        return back_to_back ? fused_path::span : fused_path::rows1;
     if (!keep && rows > kWarpRowsPass && sk <= kLane8RowMax && T <= kLane8RowMax) return fused_path::rows8;
     if (sk <= SPIDX_MUT(20, kWarpRowMax, kWarpRowMax + 32)) return fused_path::rows;
     return fused_path::chunks;
@@ -401,7 +496,8 @@ cudaError_t fused_launch_typed(const fused_args &a, fused_path path, cudaStream_
         const long long blocks = (a.rows * a.T + kThreads - 1) / kThreads;
         const unsigned grid = (unsigned)min(blocks, 0x7fffffffLL);
         fused_list_kernel<IndexT, WordT><<<grid, kThreads, 0, stream>>>(a);
-    } else if (path == fused_path::rows || path == fused_path::rows8 || path == fused_path::rows1) {
+    } else if (path == fused_path::rows || path == fused_path::rows8 || path == fused_path::rows1 ||
+               path == fused_path::span) {
         const int per_block = path == fused_path::rows ? kWarps : path == fused_path::rows8 ? kThreads / 8 : kThreads;
         const long long blocks = (a.rows + per_block - 1) / per_block;
         const unsigned grid = SPIDX_MUT(9, gpu_grid_for(blocks, kBlocksPerSm), (unsigned)min(blocks, 65535LL));
@@ -409,8 +505,10 @@ cudaError_t fused_launch_typed(const fused_args &a, fused_path path, cudaStream_
             fused_rows_kernel<IndexT, WordT, 32, false><<<grid, kThreads, 0, stream>>>(a);
         else if (path == fused_path::rows8)
             fused_rows_kernel<IndexT, WordT, 8, true><<<grid, kThreads, 0, stream>>>(a);
-        else
+        else if (path == fused_path::rows1)
             fused_rows_kernel<IndexT, WordT, 1, true><<<grid, kThreads, 0, stream>>>(a);
+        else
+            fused_span_kernel<IndexT, WordT><<<grid, kThreads, 0, stream>>>(a);
     } else {
         const long long items = a.rows * a.nchunks;
         const unsigned grid = SPIDX_MUT(9, gpu_grid_for(items, kBlocksPerSm), (unsigned)min(items, 65535LL));
@@ -452,11 +550,13 @@ cudaError_t fused_launch(const spidx_params *p, const spidx_shape *s, const gpu_
     a.one = SPIDX_MUT(12, one, p->weight_type == SPIDX_WEIGHT_BF16 ? SPIDX_ONE_F16 : one);
     if (a.rows == 0) return cudaSuccess;
 
-    const fused_path path = fused_pick_path(a.sk, a.rows, a.T, a.keep);
+    const bool b2b = fused_back_to_back(p->b, p->h, a.rs.list_sb, a.rs.list_sh, a.T) &&
+                     fused_back_to_back(p->b, p->h, a.rs.weight_sb, a.rs.weight_sh, a.sk);
+    const fused_path path = fused_pick_path(a.sk, a.rows, a.T, a.keep, b2b);
     if (path == fused_path::list) {
         if (a.T == 0) return cudaSuccess; /* nothing to write */
         a.chunk = a.nchunks = 0; /* the list kernel has no chunks */
-    } else if (path != fused_path::chunks) { /* rows, rows8, rows1: a row is one chunk */
+    } else if (path != fused_path::chunks) { /* rows, rows8, rows1, span: a row is one chunk */
         a.chunk = a.sk;
         a.nchunks = 1;
     } else {
@@ -513,11 +613,15 @@ extern "C" const char *spidx_fused_path_name(const spidx_params *p)
     if (spidx_check(p, p, p, p, &s, nullptr) != SPIDX_OK) return nullptr;
     const bool keep = p->mode == SPIDX_MODE_KEEP;
     if (s.rows == 0) return "none";
-    switch (fused_pick_path(p->sk, s.rows, s.T, keep)) {
+    const spidx_row_strides rs = spidx_effective_strides(p, &s);
+    const bool b2b = fused_back_to_back(p->b, p->h, rs.list_sb, rs.list_sh, s.T) &&
+                     fused_back_to_back(p->b, p->h, rs.weight_sb, rs.weight_sh, p->sk);
+    switch (fused_pick_path(p->sk, s.rows, s.T, keep, b2b)) {
     case fused_path::list: return s.T == 0 ? "none" : keep ? "list keep" : "list"; /* as fused_launch */
     case fused_path::rows: return keep ? "warp rows keep" : "warp rows";
     case fused_path::rows8: return "8-lane rows"; /* ZERO mode only */
     case fused_path::rows1: return "thread rows"; /* ZERO mode only */
+    case fused_path::span: return "row spans"; /* ZERO mode only */
     default: return keep ? "block chunks keep" : "block chunks";
     }
 }

@@ -45,9 +45,9 @@ spidx_status spidx_baseline_run_call(int how, const spidx_params *p, const int64
 
 /* Which of fused's kernels serves a call with params p (kernels/fused.cu's dispatch; the
  * sweep counts shapes per path): "list", "warp rows", "block chunks", each followed by
- * " keep" in KEEP mode, "thread rows" and "8-lane rows" (ZERO mode only), or "none" when
- * the call writes nothing; NULL for invalid params. Needs no device; NULL in a build
- * without CUDA. */
+ * " keep" in KEEP mode, "row spans", "thread rows" and "8-lane rows" (ZERO mode only),
+ * or "none" when the call writes nothing; NULL for invalid params. Needs no device; NULL
+ * in a build without CUDA. */
 const char *spidx_fused_path_name(const spidx_params *p);
 
 /* Returns 1 when this process's CUDA context can still run work (or none was made, or

@@ -64,9 +64,11 @@ START_TEST(test_zero_mode_follows_the_row_count_and_lengths)
 {
     expect_path(18, 18, 540586, 64, 3, 502, SPIDX_MODE_ZERO, "block chunks");
     /* Past 16,896 rows (an H200 pass of 8-lane groups), rows of sk and T at most 64 go a
-     * thread each: 112,701 rows of 5 weights, T = 0 + 1 + min(9, 5) = 6. */
-    expect_path(1, 112701, 5, 0, 1, 9, SPIDX_MODE_ZERO, "thread rows");
-    expect_path(1, 16897, 64, 0, 64, 0, SPIDX_MODE_ZERO, "thread rows");
+     * thread each, in spans of 256 rows when they lie back to back (as here): 112,701 rows
+     * of 5 weights, T = 0 + 1 + min(9, 5) = 6. */
+    expect_path(1, 112701, 5, 0, 1, 9, SPIDX_MODE_ZERO, "row spans");
+    expect_path(1, 16897, 64, 0, 64, 0, SPIDX_MODE_ZERO, "row spans");
+    expect_path(2, 16897, 64, 0, 64, 0, SPIDX_MODE_ZERO, "row spans");
     expect_path(1, 16896, 64, 0, 64, 0, SPIDX_MODE_ZERO, "8-lane rows");
     expect_path(1, 16897, 65, 0, 1, 0, SPIDX_MODE_ZERO, "8-lane rows"); /* 65 weights: past a thread's bitmap */
     expect_path(1, 16897, 64, 0, 65, 0, SPIDX_MODE_ZERO, "8-lane rows"); /* 65 entries */
@@ -81,6 +83,34 @@ START_TEST(test_zero_mode_follows_the_row_count_and_lengths)
     expect_path(2, 3, 0, 0, 0, 4, SPIDX_MODE_ZERO, "none"); /* sk = 0: no weights, T = 0 */
     /* KEEP never takes groups under a warp: 112,701 rows of 300 weights, T = 100 > 300 / 48. */
     expect_path(1, 112701, 300, 0, 100, 0, SPIDX_MODE_KEEP, "warp rows keep");
+}
+END_TEST
+
+/* The path of a ZERO call of b x h rows of sk weights (sink 1, heavy 2, window 3) with
+ * the given weight and list strides. */
+static const char *strided_zero_path(int64_t b, int64_t h, int64_t sk, int64_t w_sb, int64_t w_sh, int64_t l_sb,
+                                     int64_t l_sh)
+{
+    spidx_params p = case_contiguous_params(b, h, sk, 1, 2, 3, 0);
+    p.mode = SPIDX_MODE_ZERO;
+    p.weight_sb = w_sb, p.weight_sh = w_sh, p.list_sb = l_sb, p.list_sh = l_sh;
+    return spidx_fused_path_name(&p);
+}
+
+START_TEST(test_zero_short_rows_take_spans_only_when_rows_lie_back_to_back)
+{
+    /* 2 x 10,000 rows of 8 weights, T = 1 + 2 + 3 = 6. Back to back: head stride 8 and
+     * batch stride 80,000 for the weights, 6 and 60,000 for the list. */
+    ck_assert_str_eq(strided_zero_path(2, 10000, 8, 80000, 8, 60000, 6), "row spans");
+    /* A padded weight row (stride 9), a padded list row (7), a gap between batches, or
+     * heads outermost: a thread per row, each writing its own row. */
+    ck_assert_str_eq(strided_zero_path(2, 10000, 8, 90000, 9, 60000, 6), "thread rows");
+    ck_assert_str_eq(strided_zero_path(2, 10000, 8, 80000, 8, 70000, 7), "thread rows");
+    ck_assert_str_eq(strided_zero_path(2, 10000, 8, 80008, 8, 60000, 6), "thread rows");
+    ck_assert_str_eq(strided_zero_path(2, 10000, 8, 8, 16, 60000, 6), "thread rows");
+    /* One head: the head stride does not matter (extent 1); the batch stride must be sk. */
+    ck_assert_str_eq(strided_zero_path(20000, 1, 8, 8, 12345, 6, 999), "row spans");
+    ck_assert_str_eq(strided_zero_path(20000, 1, 8, 9, 8, 6, 6), "thread rows");
 }
 END_TEST
 
@@ -117,9 +147,9 @@ START_TEST(test_decoder_many_rows_reaches_row_groups_past_one_pass)
      * 288 / 48 = 6), a warp per row past one pass (4,224 rows). */
     const uint8_t keep_warp[] = {0, 62, 5, 3, 0xff, 0, 31, 0, 2, 0, 2, 0, 3, 0, 0, 0, 2 << 1};
     expect_decoded(keep_warp, sizeof keep_warp, 4607, "warp rows keep");
-    /* Variant 0: past 65,535 rows (b = 1, h = 65,536), sk 2, ZERO: a thread per row. */
+    /* Variant 0: past 65,535 rows (b = 1, h = 65,536), sk 2, ZERO, rows back to back: spans. */
     const uint8_t past_64ki[] = {0, 62, 5, 0, 0, 0, 0, 0, 2, 0};
-    expect_decoded(past_64ki, sizeof past_64ki, 65536, "thread rows");
+    expect_decoded(past_64ki, sizeof past_64ki, 65536, "row spans");
 }
 END_TEST
 
@@ -131,6 +161,7 @@ int main(void)
     tcase_add_test(tc, test_keep_tiny_rows_go_to_the_list_kernel);
     tcase_add_test(tc, test_keep_dense_rows_stay_on_the_bitmap);
     tcase_add_test(tc, test_zero_mode_follows_the_row_count_and_lengths);
+    tcase_add_test(tc, test_zero_short_rows_take_spans_only_when_rows_lie_back_to_back);
     tcase_add_test(tc, test_decoder_many_rows_reaches_row_groups_past_one_pass);
     suite_add_tcase(s, tc);
     return run_suite(s);

@@ -1,6 +1,7 @@
 /* test_gpu_grid.c - proves that the CUDA implementations (those SPIDX_IMPLS selects) write
  * every row when the work outnumbers a 65,535-block grid, for each of the fused kernel's
- * row groupings in ZERO mode: more than 65,535 x 256 rows of 4 weights (a thread per row),
+ * row groupings in ZERO mode: more than 65,535 x 256 rows of 4 weights (a thread per row;
+ * since kernels/NOTES.md v15 these back-to-back rows go in spans of 256 rows),
  * more than 65,535 x 32 rows of 65 (8 lanes per row), more than 65,535 rows longer than
  * 2,048 weights (its block kernel's items), and 65,535 x 8 + 4,001 rows of 5 (a warp per
  * row before kernels/NOTES.md v14, a thread since; the baseline's grid). In KEEP mode these

@@ -1018,8 +1018,8 @@ uint64_t sweep_rng_state(unsigned long long seed, int i)
 }
 
 /* What spidx_fused_path_name returns, in report order. */
-const char *const kFusedPaths[] = {"list", "list keep", "thread rows", "8-lane rows", "warp rows", "warp rows keep",
-                                   "block chunks", "block chunks keep", "none"};
+const char *const kFusedPaths[] = {"list", "list keep", "row spans", "thread rows", "8-lane rows",
+                                   "warp rows", "warp rows keep", "block chunks", "block chunks keep", "none"};
 
 /* A path name as one gnuplot word: "warp rows keep" -> warp_rows_keep. */
 std::string gnuplot_word(const char *path)
