@@ -224,11 +224,11 @@ __device__ __forceinline__ void fused_load_topk(const fused_args &a, const int64
 }
 
 /* Sets the bit of every valid heavy position in [c0, c1) and writes heavy list entries
- * [k0, k1). Each thread has kBatch top-k values in flight before it uses any, so it waits
+ * [k0, k1) (none in Span mode: fused_span_kernel writes and reports them). Each thread has kBatch top-k values in flight before it uses any, so it waits
  * on memory once per kBatch entries instead of once per entry (stores to the list could
  * alias the top-k as far as the compiler knows, so it would not batch the loads itself).
  * t holds the thread's first batch, loaded by the caller. */
-template <int G, typename IndexT>
+template <int G, bool Span, typename IndexT>
 __device__ void fused_mark_heavy(const fused_args &a, const int64_t *trow, IndexT *lrow, long long row,
                                  uint32_t *marks, long long c0, long long c1, long long k0, long long k1, int rank,
                                  long long *t)
@@ -244,7 +244,7 @@ __device__ void fused_mark_heavy(const fused_args &a, const int64_t *trow, Index
             if (k >= a.H) break;
             const bool valid = gpu_topk_valid(t[u], a.sk, a.init_offset);
             const long long v = valid ? t[u] + SPIDX_MUT(2, a.init_offset, 0) : -1;
-            if ((unsigned long long)(k - k0) < kn) {
+            if (!Span && (unsigned long long)(k - k0) < kn) {
                 lheavy[k] = (IndexT)v;
                 if (!valid) gpu_report_invalid(a.first_bad, row * a.H + k);
             }
@@ -308,9 +308,9 @@ __device__ void fused_marks_chunk(const fused_args &a, uint32_t *marks, long lon
     fused_group_sync<G>();
     /* This chunk also writes heavy list entries [k0, k1): one read of the top-k per chunk. */
     const long long hshare = SPIDX_MUT(16, (a.H + a.nchunks - 1) / a.nchunks, a.H / a.nchunks);
-    const long long k0 = Span ? 0 : c * hshare, k1 = Span ? 0 : min(a.H, k0 + hshare);
+    const long long k0 = c * hshare, k1 = min(a.H, k0 + hshare);
     if (!Early) fused_load_topk<G>(a, r.topk, rank, t);
-    fused_mark_heavy<G>(a, r.topk, r.list, row, marks, c0, c1, k0, k1, rank, t);
+    fused_mark_heavy<G, Span>(a, r.topk, r.list, row, marks, c0, c1, k0, k1, rank, t);
     if constexpr (Span) return;
     if (!SPIDX_MUTANT_IS(10)) fused_group_sync<G>();
     if constexpr (G >= 32) {

@@ -3,9 +3,9 @@
  * path is worked out by hand from the dispatch's rules: KEEP calls go to the list kernel
  * when small in all, when their rows are tiny or sparse, and through a bitmap otherwise;
  * ZERO calls follow the row and list lengths and, for short rows, the row count (a
- * thread, 8 lanes or a warp per row); and that the fuzz decoder's many-rows class lands
- * past one pass of each row group. Host code only: runs without a GPU where CUDA was
- * built. Run: ctest -R test_fused_dispatch. */
+ * thread, 8 lanes or a warp per row, spans of rows when they lie back to back); and that
+ * the fuzz decoder's many-rows class lands past one pass of each row group. Host code
+ * only: runs without a GPU where CUDA was built. Run: ctest -R test_fused_dispatch. */
 #include "test_helpers.h"
 
 #include <string.h>
@@ -108,9 +108,12 @@ START_TEST(test_zero_short_rows_take_spans_only_when_rows_lie_back_to_back)
     ck_assert_str_eq(strided_zero_path(2, 10000, 8, 80000, 8, 70000, 7), "thread rows");
     ck_assert_str_eq(strided_zero_path(2, 10000, 8, 80008, 8, 60000, 6), "thread rows");
     ck_assert_str_eq(strided_zero_path(2, 10000, 8, 8, 16, 60000, 6), "thread rows");
-    /* One head: the head stride does not matter (extent 1); the batch stride must be sk. */
+    /* One head: the head stride does not matter (extent 1); the batch stride must be sk
+     * for the weights and T for the list. A permuted list beside back-to-back weights:
+     * a thread per row. */
     ck_assert_str_eq(strided_zero_path(20000, 1, 8, 8, 12345, 6, 999), "row spans");
     ck_assert_str_eq(strided_zero_path(20000, 1, 8, 9, 8, 6, 6), "thread rows");
+    ck_assert_str_eq(strided_zero_path(2, 10000, 8, 80000, 8, 6, 12), "thread rows");
 }
 END_TEST
 
