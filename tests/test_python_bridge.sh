@@ -32,6 +32,14 @@ expect 0 "spidx_python: numpy_rows: [1-9][0-9]* calls, median [0-9.]* us per cal
   env SPIDX_PY_IMPL=numpy_rows:run SPIDX_IMPLS=ref,numpy_rows SPIDX_PY_COST=1 "$replay" "$root/corpus/seed"
 expect 0 "numpy_rows .*agrees with ref" "numpy_rows: spidx_repro, bfloat16 KEEP, padded and permuted" \
   env SPIDX_PY_IMPL=numpy_rows:run "$repro" --impls ref,numpy_rows "$root/corpus/seed/padded_permuted_keep_bf16.case"
+# A valid call without rows whose extents multiply past 2^63 (b = 0, h = 3.7e18): numpy
+# cannot hold that shape even empty; the bridge passes an empty stand-in (a campaign met the
+# torch form of this, "Stride calculation overflowed", and blamed the plug-in).
+huge=$(mktemp --suffix=.case)
+printf 'spidx-case 1\nb = 0\nh = 3689913975744495616\nsk = 54\nheavy = 10752\nnull = topk\n' >"$huge"
+expect 0 "numpy_rows .*agrees with ref" "numpy_rows: no rows, extents past numpy's range" \
+  env SPIDX_PY_IMPL=numpy_rows:run "$repro" --impls ref,numpy_rows "$huge"
+rm -f "$huge"
 expect 134 "RuntimeError: no kernel for b=1" "raises: the traceback is reported" \
   env SPIDX_PY_IMPL=py_raises:run SPIDX_IMPLS=ref,raises "$replay" "$root/corpus/seed/sink_empty.case"
 expect 134 "raises raised RuntimeError: no kernel for b=1 (traceback on stderr)" "raises: the failure names it" \

@@ -14,7 +14,12 @@ A function declares itself with an attribute `spidx` (every key optional):
 It is called as run(p, topk, list, weight) and returns None (SPIDX_OK) or a spidx status
 (an int, 0 to 6). Python implementations run on valid calls only: a status-4 call would
 need the detail of the first invalid entry, which a status alone cannot give. bfloat16 weights arrive as numpy uint16 (raw bits) on the host and as torch.bfloat16
-on the GPU. Any exception, SystemExit and KeyboardInterrupt included, fails the call."""
+on the GPU. A tensor without elements arrives as a fresh empty array of the call's shape,
+or, where the array library cannot hold that shape (numpy refuses extents whose product
+passes its index range even when one of them is 0; torch refuses contiguous strides that
+overflow), with every non-zero extent made 1: still empty, its zero extents kept, and p
+carries the call's real extents. Any exception, SystemExit and KeyboardInterrupt
+included, fails the call."""
 
 import importlib
 import types
@@ -51,8 +56,20 @@ def load(spec):
     return d.get("name", name), memory, caps
 
 
+def _empty(make, shape):
+    """make(shape), a tensor without elements; make(shape with each non-zero extent 1) when
+    the array library refuses the shape itself (its size or stride arithmetic overflows
+    although nothing is stored: b = 0 beside h = 3.7e18 is a valid call)."""
+    try:
+        return make(shape)
+    except (ValueError, RuntimeError):
+        return make(tuple(min(n, 1) for n in shape))
+
+
 def _host_array(np, view, dtype, shape, strides):
     itemsize = np.dtype(dtype).itemsize
+    if 0 in shape:
+        return _empty(lambda s: np.empty(s, dtype), shape)
     if view is None:
         return np.empty(shape, dtype)
     flat = np.frombuffer(view, dtype=dtype)
@@ -91,7 +108,10 @@ def _call(fn, memory, p, shapes, strides, topk, lst, weight):
         from torch.utils.dlpack import from_dlpack
         dtypes = [torch.int64, torch.int64 if p.index_dtype == "int64" else torch.int32,
                   getattr(torch, p.weight_dtype)]
-        tensors = [from_dlpack(v) if v is not None else torch.empty(s, dtype=t, device="cuda")
-                   for v, t, s in zip((topk, lst, weight), dtypes, shapes)]
+        def tensor(v, t, s):
+            if 0 in s:
+                return _empty(lambda shape: torch.empty(shape, dtype=t, device="cuda"), s)
+            return from_dlpack(v) if v is not None else torch.empty(s, dtype=t, device="cuda")
+        tensors = [tensor(v, t, s) for v, t, s in zip((topk, lst, weight), dtypes, shapes)]
         with torch.cuda.stream(torch.cuda.ExternalStream(p.stream)):
             return fn(p, *tensors)
