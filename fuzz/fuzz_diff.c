@@ -38,8 +38,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 static int seen_and_recoverable(const spidx_case *c, const uint8_t *data, size_t size, const spidx_impl *impl,
                                 const spidx_outcome *want, const spidx_outcome *got, const char *field)
 {
-    if (!got->guards_intact || (field && strcmp(field, "guard") == 0)) return 0;
-    if (got->status == SPIDX_E_DEVICE && !spidx_gpu_context_ok(NULL, 0)) return 0;
+    if (!got->guards_intact || !got->first_guards_intact || (field && strcmp(field, "guard") == 0)) return 0;
+    if ((got->status == SPIDX_E_DEVICE || got->first_status == SPIDX_E_DEVICE) && !spidx_gpu_context_ok(NULL, 0))
+        return 0;
     char sig[SPIDX_SIGNATURE_MAX], case_path[600];
     if (got->status == SPIDX_E_DEVICE && want->status != SPIDX_E_DEVICE && !field) field = "status";
     case_mismatch_signature(c, impl->name, want, got, field, sig, sizeof sig);
@@ -96,18 +97,24 @@ void fuzz_check_case(const spidx_case *c, const uint8_t *data, size_t size)
         const long bad = case_compare(c, "ref", &want, impls[i]->name, &got, mem, 10, &field);
         if (bad > 10) fprintf(mem, "  ... %ld mismatches in all\n", bad);
         fclose(mem);
-        if ((bad || got.status == SPIDX_E_DEVICE) && seen_and_recoverable(c, data, size, impls[i], &want, &got, field)) {
+        /* A device failure of the first call (call = twice, after_larger) is the one to name:
+         * the checked call only inherits it. */
+        const int first = got.first_status == SPIDX_E_DEVICE;
+        if ((bad || got.status == SPIDX_E_DEVICE || first) &&
+            seen_and_recoverable(c, data, size, impls[i], &want, &got, field)) {
             record_ran(impls[i], hit); /* it ran; the repeat is counted in the seen folder */
             outcome_free(&got);
             continue;
         }
-        if (got.status == SPIDX_E_DEVICE) {
+        if (got.status == SPIDX_E_DEVICE || first) {
             /* Under MPS (the campaign says so) a fatal fault of any client on this GPU
              * reaches every client, so a dead context may be another process's doing. */
             const char *mps = getenv("SPIDX_FUZZ_UNDER_MPS");
             const int elsewhere = mps && !strcmp(mps, "1") && !spidx_gpu_context_ok(NULL, 0);
             char msg[512];
-            snprintf(msg, sizeof msg, "%s failed (SPIDX_E_DEVICE): %s%s", impls[i]->name, got.detail.message,
+            snprintf(msg, sizeof msg, "%s failed%s%s%s (SPIDX_E_DEVICE): %s%s", impls[i]->name,
+                     first ? " in its first call (call = " : "", first ? spidx_call_name(c->call) : "", first ? ")" : "",
+                     first ? got.first_detail.message : got.detail.message,
                      elsewhere ? " [under MPS: the fault may be another client's; re-run alone to tell]" : "");
             fuzz_fail(c, data, size, msg);
         }

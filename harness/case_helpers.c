@@ -244,19 +244,22 @@ static void larger_case(const spidx_case *c, spidx_case *big)
 
 void case_run(const spidx_impl *impl, const spidx_case *c, spidx_outcome *o)
 {
+    spidx_outcome first = {.status = SPIDX_OK, .guards_intact = 1, .topk_intact = 1};
     if (c->call == SPIDX_CALL_TWICE) {
-        spidx_outcome first;
         run_once(impl, c, &first);
         outcome_free(&first);
     } else if (c->call == SPIDX_CALL_AFTER_LARGER) {
         spidx_case big;
-        spidx_outcome first;
         larger_case(c, &big);
         run_once(impl, &big, &first);
         outcome_free(&first);
         case_free(&big);
     }
     run_once(impl, c, o);
+    o->first_status = first.status;
+    o->first_detail = first.detail;
+    o->first_guards_intact = first.guards_intact;
+    o->first_topk_intact = first.topk_intact;
 }
 
 void outcome_free(spidx_outcome *o)
@@ -362,6 +365,18 @@ long case_compare(const spidx_case *c, const char *name_a, const spidx_outcome *
                   const spidx_outcome *b, FILE *out, int max_report, const char **first_field)
 {
     long n = 0;
+    /* The first call before the checked one: a failure there is reported as its own, not
+     * as whatever the checked call inherits from it (a CUDA fault is sticky). */
+    const char *call = spidx_call_name(c->call);
+    if (a->first_status != b->first_status)
+        REPORT("first_call", "  first call (call = %s): %s=%s %s=%s%s%s\n", call, name_a, spidx_status_name(a->first_status),
+               name_b, spidx_status_name(b->first_status), b->first_detail.message[0] ? ": " : "", b->first_detail.message);
+    if (!a->first_guards_intact)
+        REPORT("guard", "  %s wrote outside its buffers in the first call (call = %s)\n", name_a, call);
+    if (!b->first_guards_intact)
+        REPORT("guard", "  %s wrote outside its buffers in the first call (call = %s)\n", name_b, call);
+    if (!a->first_topk_intact) REPORT("topk", "  %s wrote the top-k buffer in the first call (call = %s)\n", name_a, call);
+    if (!b->first_topk_intact) REPORT("topk", "  %s wrote the top-k buffer in the first call (call = %s)\n", name_b, call);
     if (a->status != b->status)
         REPORT("status", "  status: %s=%s %s=%s\n", name_a, spidx_status_name(a->status), name_b, spidx_status_name(b->status));
     if (a->detail.bi != b->detail.bi || a->detail.hi != b->detail.hi || a->detail.j != b->detail.j ||

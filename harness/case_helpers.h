@@ -119,6 +119,13 @@ typedef struct spidx_outcome {
     unsigned char *list_block, *weight_block; /* the allocations holding them, for outcome_free */
     int guards_intact;            /* every canary byte around every buffer unchanged */
     int topk_intact;              /* the top-k buffer unchanged */
+    /* The call before the checked one (call = twice: the case itself; after_larger: the
+     * larger case), whose failure would otherwise pass unseen or surface in the checked
+     * call as a sticky CUDA error with a misleading message; SPIDX_OK, a zeroed detail
+     * and both flags 1 for calls made once. */
+    spidx_status first_status;
+    spidx_detail first_detail;
+    int first_guards_intact, first_topk_intact;
 } spidx_outcome;
 
 /* Runs c on impl with guarded copies of its buffers, as c->call says, and records the
@@ -141,11 +148,13 @@ int64_t outcome_list(const spidx_case *c, const spidx_outcome *o, int64_t bi, in
 uint32_t outcome_weight_bits(const spidx_case *c, const spidx_outcome *o, int64_t bi, int64_t hi, int64_t x);
 uint32_t case_init_weight_bits(const spidx_case *c, int64_t bi, int64_t hi, int64_t x);
 
-/* Compares outcome b (implementation name_b) with a (name_a) bit for bit: status,
- * detail, every list and weight element, padding bytes, guards and the top-k buffer.
- * Prints up to max_report mismatches to out (NULL: silent) and returns their number;
- * *first_field (when not NULL) gets the first mismatch's field: "status", "detail",
- * "guard", "topk", "list", "weight", "list padding" or "weight padding". */
+/* Compares outcome b (implementation name_b) with a (name_a) bit for bit: the first
+ * call's status, guards and top-k (call = twice or after_larger), then the checked call's
+ * status, detail, every list and weight element, padding bytes, guards and the top-k
+ * buffer. Prints up to max_report mismatches to out (NULL: silent) and returns their
+ * number; *first_field (when not NULL) gets the first mismatch's field: "first_call",
+ * "status", "detail", "guard", "topk", "list", "weight", "list padding" or "weight
+ * padding". */
 long case_compare(const spidx_case *c, const char *name_a, const spidx_outcome *a, const char *name_b,
                   const spidx_outcome *b, FILE *out, int max_report, const char **first_field);
 
@@ -154,7 +163,8 @@ long case_compare(const spidx_case *c, const char *name_a, const spidx_outcome *
  * SPIDX_E_DEVICE when the detail names it ("OK->E_DEVICE(cudaErrorIllegalAddress)",
  * "OK->E_DEVICE(OutOfMemoryError)") and the kind of invalid value when one side is
  * SPIDX_E_HEAVY_RANGE ("E_HEAVY_RANGE->OK(negative)", "(past-end)", and "(in-range)" for
- * a valid value reported as invalid); or what the first
+ * a valid value reported as invalid); for "first_call", the first call's status pair in
+ * the same form; or what the first
  * differing list element did (wrong-value, spurious-invalid, missed-invalid) and in which
  * region (@sink, @heavy, @window); or what the first differing weight did (missing-one,
  * extra-one, other-bits) and in which zone of the row (@head: x < S, @tail: x >= sk - W,

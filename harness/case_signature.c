@@ -53,20 +53,34 @@ static void status_token(const spidx_case *c, const spidx_outcome *want, const s
     snprintf(out, size, "%s", v < 0 ? "negative" : v >= c->p.sk || c->p.init_offset >= c->p.sk - v ? "past-end" : "in-range");
 }
 
-/* The class of the first mismatch in field: the status pair (status_token in
- * parentheses), or what the first differing list/weight element did and where: the list
- * region of its position j (@sink, @heavy, @window) or the weight zone of its position x
- * (@head: x < S, @tail: x >= sk - W, @middle), so that two bugs of one kernel in
- * different parts of a row keep different signatures. */
+/* "OK->E_DEVICE(token)": the status pair of want and got, status_token in parentheses. */
+static void status_pair(const spidx_case *c, const spidx_outcome *want, const spidx_outcome *got, char *out,
+                        size_t size)
+{
+    char token[64];
+    status_token(c, want, got, token, sizeof token);
+    snprintf(out, size, "%s->%s%s%s%s", spidx_status_name(want->status) + 6, spidx_status_name(got->status) + 6,
+             token[0] ? "(" : "", token, token[0] ? ")" : "");
+}
+
+/* The class of the first mismatch in field: the status pair (of the checked call, or of
+ * the first call for "first_call"), or what the first differing list/weight element did
+ * and where: the list region of its position j (@sink, @heavy, @window) or the weight
+ * zone of its position x (@head: x < S, @tail: x >= sk - W, @middle), so that two bugs of
+ * one kernel in different parts of a row keep different signatures. */
 static void mismatch_class(const spidx_case *c, const spidx_outcome *want, const spidx_outcome *got,
                            const char *field, char *out, size_t size)
 {
     snprintf(out, size, "-");
     if (strcmp(field, "status") == 0) {
-        char token[64];
-        status_token(c, want, got, token, sizeof token);
-        snprintf(out, size, "%s->%s%s%s%s", spidx_status_name(want->status) + 6, spidx_status_name(got->status) + 6,
-                 token[0] ? "(" : "", token, token[0] ? ")" : "");
+        status_pair(c, want, got, out, size);
+        return;
+    }
+    if (strcmp(field, "first_call") == 0) {
+        spidx_outcome w = *want, g = *got;
+        w.status = want->first_status, w.detail = want->first_detail;
+        g.status = got->first_status, g.detail = got->first_detail;
+        status_pair(c, &w, &g, out, size);
         return;
     }
     if (c->check != SPIDX_OK) return;

@@ -21,7 +21,7 @@ static void outcome_with(const spidx_case *c, spidx_status st, const char *msg, 
     memcpy(list, c->list_init, c->list_bytes);
     memcpy(weight, c->weight_init, c->weight_bytes);
     o->list = list, o->weight = weight;
-    o->guards_intact = o->topk_intact = 1;
+    o->guards_intact = o->topk_intact = o->first_guards_intact = o->first_topk_intact = 1;
 }
 
 START_TEST(test_device_failure_names_the_cuda_error)
