@@ -169,11 +169,10 @@ static void report_not_applicable(const spidx_impl *impls, size_t n)
     }
 }
 
-void coverage_report(void)
+/* The coverage table: one column per implementation that ran inputs, then the
+ * not-applicable table and the count of uncovered (category, implementation) pairs. */
+static void coverage_table(const spidx_impl *impls, size_t n)
 {
-    size_t n;
-    const spidx_impl *impls = spidx_impls(&n);
-    if (n > MAX_IMPLS) n = MAX_IMPLS;
     fprintf(stderr, "\nsemantic coverage of %s (inputs per category and implementation)\n%-24s", g_target, "category");
     for (size_t i = 0; i < n; i++)
         if (g_inputs[i]) fprintf(stderr, " %12s", impls[i].name);
@@ -200,6 +199,22 @@ void coverage_report(void)
     fprintf(stderr, "uncovered (category, implementation) pairs: %d", uncovered);
     if (not_applicable) fprintf(stderr, "; not applicable: %d", not_applicable);
     fputc('\n', stderr);
+}
+
+void coverage_report(void)
+{
+    size_t n;
+    const spidx_impl *impls = spidx_impls(&n);
+    if (n > MAX_IMPLS) n = MAX_IMPLS;
+    unsigned long long ran = 0;
+    for (size_t i = 0; i < n; i++) ran += g_inputs[i] + g_na_inputs[i];
+    if (ran == 0) {
+        /* An empty table would read as "0 uncovered pairs": say that nothing was counted. */
+        fprintf(stderr, "\nsemantic coverage of %s: no input ran in this process (under -fork=N the jobs count "
+                        "their own: SPIDX_COVERAGE_JSON, the campaign's report)\n", g_target);
+    } else {
+        coverage_table(impls, n);
+    }
     const char *tmpl = getenv("SPIDX_COVERAGE_JSON");
     if (!tmpl || !*tmpl) return;
     /* "%p" becomes the process id: libFuzzer's fork mode runs many jobs, one file each. */
