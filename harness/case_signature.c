@@ -11,24 +11,51 @@ static int token_char(char ch)
     return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '.';
 }
 
+/* Up to 4 words of letters and '_' at the start of s, separated by single spaces,
+ * appended to out (length *n, room size) as ".word_word": the stable head of an
+ * exception's message ("Storage size calculation overflowed with sizes=[6223...]" gives
+ * ".Storage_size_calculation_overflowed", "CUDA out of memory. Tried ..." gives
+ * ".CUDA_out_of_memory"). A word followed by a digit, '=', '[' or '(' is part of an
+ * expression, not a word ("b=1"); any other character after a word ends the head. */
+static void append_words(const char *s, char *out, size_t *n, size_t size)
+{
+    for (int w = 0; w < 4; w++) {
+        size_t len = 0;
+        while ((s[len] >= 'a' && s[len] <= 'z') || (s[len] >= 'A' && s[len] <= 'Z') || s[len] == '_') len++;
+        const char next = s[len];
+        if (len == 0 || (next >= '0' && next <= '9') || next == '=' || next == '[' || next == '(') return;
+        if (*n + 1 + len + 1 > size) return;
+        out[(*n)++] = w == 0 ? '.' : '_';
+        memcpy(out + *n, s, len);
+        *n += len;
+        out[*n] = '\0';
+        if (next != ' ') return;
+        s += len + 1;
+    }
+}
+
 /* The token that tells one device failure from another in a detail message: the CUDA
  * error name gpu_device_fail and the plug-in staging end their messages with
  * ("(cudaErrorIllegalAddress)"), or the exception type the Python bridge names ("raised
- * OutOfMemoryError:"); letters, digits, '_' and '.' only, so that a signature stays one
- * word on one line; "" when the message has neither. */
+ * OutOfMemoryError:") followed by the first words of its message, since one type covers
+ * unrelated failures ("RuntimeError.Stride_calculation_overflowed"); letters, digits, '_'
+ * and '.' only, so that a signature stays one word on one line; "" when the message has
+ * neither. */
 static void device_failure_token(const char *msg, char *out, size_t size)
 {
     out[0] = '\0';
+    int python = 0;
     const char *p = strstr(msg, "(cudaError");
     if (p)
         p++;
     else if ((p = strstr(msg, " raised ")) != NULL)
-        p += strlen(" raised ");
+        p += strlen(" raised "), python = 1;
     size_t n = 0;
     while (p && token_char(p[n]) && n + 1 < size) n++;
     if (n > 0) {
         memcpy(out, p, n);
         out[n] = '\0';
+        if (python && p[n] == ':' && p[n + 1] == ' ') append_words(p + n + 2, out, &n, size);
     }
 }
 

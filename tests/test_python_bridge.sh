@@ -66,7 +66,7 @@ if [ "$fuzzer" != - ]; then
   expect 77 "raises raised RuntimeError" "seen dir, two implementations: the first one's first failure" two
   expect 77 "big_status raised TypeError" "seen dir, two implementations: the second one's, after the first's repeat" two
   expect 0 "Executed .*sink_empty.case" "seen dir, two implementations: both repeats go on" two
-  expect 0 "big_status:status:OK->E_DEVICE(TypeError) new=yes case=yes repeats=1 raises:status:OK->E_DEVICE(RuntimeError) new=yes case=yes repeats=2" \
+  expect 0 "big_status:status:OK->E_DEVICE(TypeError.returned) new=yes case=yes repeats=1 raises:status:OK->E_DEVICE(RuntimeError.no_kernel_for) new=yes case=yes repeats=2" \
     "campaign triage: each signature with its own case, both new" \
     env SPIDX_CAMPAIGNS_DIR="$state" SPIDX_PY_IMPL=py_raises:run,py_raises:big_status "$python" -c "
 import sys; sys.path.insert(0, '$root/fuzz'); import campaign

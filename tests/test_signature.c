@@ -42,7 +42,28 @@ START_TEST(test_device_failure_names_the_cuda_error)
     outcome_with(&c, SPIDX_E_DEVICE, "seed_torch raised OutOfMemoryError: CUDA out of memory (traceback on stderr)",
                  &got, l2, w2);
     case_mismatch_signature(&c, "seed_torch", &want, &got, "status", sig, sizeof sig);
-    ck_assert_str_eq(sig, "seed_torch:status:OK->E_DEVICE(OutOfMemoryError)");
+    ck_assert_str_eq(sig, "seed_torch:status:OK->E_DEVICE(OutOfMemoryError.CUDA_out_of_memory)");
+    /* One exception type, two failures: the message's first words keep them apart. */
+    outcome_with(&c, SPIDX_E_DEVICE,
+                 "seed_torch raised RuntimeError: Storage size calculation overflowed with sizes=[6223974685026025472] "
+                 "(traceback on stderr)",
+                 &got, l2, w2);
+    case_mismatch_signature(&c, "seed_torch", &want, &got, "status", sig, sizeof sig);
+    ck_assert_str_eq(sig, "seed_torch:status:OK->E_DEVICE(RuntimeError.Storage_size_calculation_overflowed)");
+    outcome_with(&c, SPIDX_E_DEVICE, "seed_triton raised RuntimeError: Stride calculation overflowed (traceback on stderr)",
+                 &got, l2, w2);
+    case_mismatch_signature(&c, "seed_triton", &want, &got, "status", sig, sizeof sig);
+    ck_assert_str_eq(sig, "seed_triton:status:OK->E_DEVICE(RuntimeError.Stride_calculation_overflowed)");
+    /* Words stop before an expression ("b=1") and at a number. */
+    outcome_with(&c, SPIDX_E_DEVICE, "raises raised RuntimeError: no kernel for b=1 (traceback on stderr)", &got, l2, w2);
+    case_mismatch_signature(&c, "raises", &want, &got, "status", sig, sizeof sig);
+    ck_assert_str_eq(sig, "raises:status:OK->E_DEVICE(RuntimeError.no_kernel_for)");
+    outcome_with(&c, SPIDX_E_DEVICE, "x raised TypeError: returned 4294967296: None or a spidx status", &got, l2, w2);
+    case_mismatch_signature(&c, "x", &want, &got, "status", sig, sizeof sig);
+    ck_assert_str_eq(sig, "x:status:OK->E_DEVICE(TypeError.returned)");
+    outcome_with(&c, SPIDX_E_DEVICE, "x raised ValueError (traceback on stderr)", &got, l2, w2);
+    case_mismatch_signature(&c, "x", &want, &got, "status", sig, sizeof sig);
+    ck_assert_str_eq(sig, "x:status:OK->E_DEVICE(ValueError)");
     outcome_with(&c, SPIDX_E_DEVICE, "no token here", &got, l2, w2);
     case_mismatch_signature(&c, "k", &want, &got, "status", sig, sizeof sig);
     ck_assert_str_eq(sig, "k:status:OK->E_DEVICE");
