@@ -344,7 +344,7 @@ def slug(sig):
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", sig)[:80] + "-" + hashlib.sha1(sig.encode()).hexdigest()[:8]
 
 
-def triage(bins, run_dir, report_dir, minimize=True, most=TRIAGE_MOST):
+def triage(bins, run_dir, report_dir, minimize=True, most=TRIAGE_MOST, deadline=None):
     """Failures by signature, from two sources: the fuzz_diff jobs' seen folder (each
     signature they met, signed in the process that met it, with the case its first meeting
     wrote and the repeats that went on fuzzing), and the failing-input artifacts (crash-,
@@ -352,8 +352,13 @@ def triage(bins, run_dir, report_dir, minimize=True, most=TRIAGE_MOST):
     most `most`, spread evenly over them, the first included): failures a job cannot pass
     over, fuzz_ref's, and crashes. Minimizes the first case of each fuzz_diff failure on
     the implementation its signature names (unless not `minimize`: an interrupted campaign
-    keeps it as .case unminimized). Returns (failures, the number of artifacts left
-    unsigned)."""
+    keeps it as .case unminimized). Past `deadline` (a time.monotonic() value; None: none)
+    it signs no more artifacts and minimizes no more cases (each is kept as its .case), so
+    that a campaign on a time budget ends with its report. Returns (failures, the number of
+    artifacts left unsigned: past `most`, or past the deadline)."""
+    def late():
+        return deadline is not None and time.monotonic() >= deadline
+
     failures = {}
     for sig, (case, repeats) in read_seen(run_dir).items():
         target = "fuzz_ref" if sig.startswith("ref:property:") else "fuzz_diff"
@@ -367,8 +372,11 @@ def triage(bins, run_dir, report_dir, minimize=True, most=TRIAGE_MOST):
     # plug-in imports torch: seconds, and GPU memory for its context). map keeps the
     # artifacts' order, so "first" stays the first.
     with concurrent.futures.ThreadPoolExecutor(max_workers=min(TRIAGE_LANES, os.cpu_count() or 2)) as pool:
-        sigs = list(pool.map(lambda a: signature(bins, a, owner_of(a)), arts))
+        sigs = list(pool.map(lambda a: None if late() else signature(bins, a, owner_of(a)), arts))
+    unsigned += sigs.count(None)
     for art, sig in zip(arts, sigs):
+        if sig is None:
+            continue
         f = failures.setdefault(sig, {"signature": sig, "target": owner_of(art), "artifacts": [], "new": False})
         f["artifacts"].append(os.path.relpath(art, ROOT))
     for sig, f in failures.items():
@@ -393,13 +401,21 @@ def triage(bins, run_dir, report_dir, minimize=True, most=TRIAGE_MOST):
         named = failures_py.impls_of(sig) if f["target"] == "fuzz_diff" else None
         impls = ["--impls", named] if named else []
         disagreement = named is not None and not sig.startswith("crash:")
-        if disagreement and not minimize:
+        if disagreement and (not minimize or late()):
             run([bins["spidx_repro"]] + impls + ["--to-case", out_case, first])
-            f["minimized"] = "not minimized (the campaign was interrupted): spidx_repro --minimize does it"
+            f["minimized"] = ("not minimized (the campaign was interrupted): spidx_repro --minimize does it"
+                              if not minimize else
+                              "not minimized (the triage's time budget was spent): spidx_repro --minimize does it")
         elif disagreement:
-            r = run([bins["spidx_repro"]] + impls + ["--minimize", out_case, first], timeout=1800)
-            m = re.search(r"---- minimized: (.*); wrote", r.stdout)
-            f["minimized"] = m.group(1) if m else "minimizer gave no case"
+            try:
+                left = 1800 if deadline is None else min(1800, max(10, deadline - time.monotonic()))
+                r = run([bins["spidx_repro"]] + impls + ["--minimize", out_case, first], timeout=left)
+                m = re.search(r"---- minimized: (.*); wrote", r.stdout)
+                f["minimized"] = m.group(1) if m else "minimizer gave no case"
+            except subprocess.TimeoutExpired:  # the budget ran out (or 30 minutes): keep the case as it is
+                run([bins["spidx_repro"]] + impls + ["--to-case", out_case, first])
+                f["minimized"] = ("not minimized (stopped at the triage's time budget): "
+                                  "spidx_repro --minimize does it")
         else:
             # fuzz_ref decodes bytes within its own, smaller budget, so spidx_repro (which
             # decodes like fuzz_diff) could turn its artifact into another case: keep the
@@ -637,7 +653,8 @@ def write_report(report_dir, info, workers, timeline, coverage, failures, plot_f
     L += ["## Failures", ""]
     if info.get("unsigned_artifacts"):
         L += [f"{info['unsigned_artifacts']} more failing-input artifacts were not signed: the triage signs at most "
-              f"{TRIAGE_MOST}, spread over all of them (`{info['run_dir']}/artifacts/`).", ""]
+              f"{TRIAGE_MOST}, spread over all of them, within its time budget (`--triage-minutes`; "
+              f"`{info['run_dir']}/artifacts/`).", ""]
     if not failures:
         L.append("none")
     for f in failures.values():
@@ -693,6 +710,9 @@ def parse_args():
     ap.add_argument("--seed", type=int, default=0, help="libFuzzer -seed (0: from the clock)")
     ap.add_argument("--no-mps", action="store_true",
                     help="do not start the CUDA MPS control daemon (default: start one when it can, for this run)")
+    ap.add_argument("--triage-minutes", type=float, default=15.0,
+                    help="time budget of the triage after fuzzing (default 15): past it, failures are no longer "
+                         "signed or minimized, but kept as cases, and the report is written")
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build", "fuzz"))
     ap.add_argument("--coverage", action="store_true",
                     help="afterwards, line coverage of the host code over the working corpus "
@@ -989,9 +1009,13 @@ class Campaign:
     # ---- triage ----------------------------------------------------------------------
     def triage(self):
         # Minimizing can take minutes: an interrupted campaign leaves it to spidx_repro.
-        failures, self.unsigned = triage(self.bins, self.run_dir, self.report_dir, minimize=not self.interrupted)
+        deadline = time.monotonic() + 60 * self.args.triage_minutes
+        failures, self.unsigned = triage(self.bins, self.run_dir, self.report_dir, minimize=not self.interrupted,
+                                         deadline=deadline)
+        self.triage_late = time.monotonic() >= deadline
         if self.unsigned:
-            log(f"triage: {self.unsigned} artifacts left unsigned (at most {TRIAGE_MOST} are signed, spread over all)")
+            log(f"triage: {self.unsigned} artifacts left unsigned (at most {TRIAGE_MOST} are signed, spread over "
+                f"all{'; the time budget ran out' if self.triage_late else ''})")
         return failures
 
     # ---- line coverage ---------------------------------------------------------------
