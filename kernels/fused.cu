@@ -429,8 +429,9 @@ __device__ void fused_span_write_weights(const fused_args &a, const uint32_t *ma
         }
         *(uint4 *)(base + x) = make_uint4(out[0], out[1], out[2], out[3]);
     }
-    for (int x = head + nvec * kVec + threadIdx.x; x < total; x += kThreads)
-        base[x] = marked(x / sk, x % sk) ? one : (WordT)0;
+    if (!SPIDX_MUTANT_IS(22))
+        for (int x = head + nvec * kVec + threadIdx.x; x < total; x += kThreads)
+            base[x] = marked(x / sk, x % sk) ? one : (WordT)0;
 }
 
 /* ZERO rows of at most kThreadRowMax weights and entries whose list and weight rows lie
@@ -451,7 +452,7 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) fused_span_kernel(fuse
             const fused_row<IndexT, WordT> r = fused_row_at<IndexT, WordT>(a, row);
             fused_marks_chunk<1, true, true>(a, marks + 2 * threadIdx.x, row, 0, r, 0, r0 == first);
         }
-        __syncthreads();
+        if (!SPIDX_MUTANT_IS(23)) __syncthreads(); /* the writers read every thread's marks */
         fused_span_write_list<IndexT, WordT>(a, r0, n);
         fused_span_write_weights<WordT>(a, marks, r0, n);
         __syncthreads(); /* marks is rebuilt for the next span */

@@ -33,7 +33,9 @@
     X(18, fused, "mut18-keep-scatters-invalid", fuzz, "KEEP mode scatters invalid entries to weight[-1]")             \
     X(19, fused, "mut19-warps-share-bitmap", fuzz, "the warp kernel gives every warp of a block the same bitmap")     \
     X(20, fused, "mut20-warp-rows-past-bitmap", fuzz, "rows up to 2,080 weights go to the warp kernel (bitmap: 2,048 bits)") \
-    X(21, fused, "mut21-keep-marks-past-chunk", fuzz, "KEEP mode's bitmap write also takes the window bits past the chunk end")
+    X(21, fused, "mut21-keep-marks-past-chunk", fuzz, "KEEP mode's bitmap write also takes the window bits past the chunk end") \
+    X(22, fused, "mut22-span-tail-skipped", fuzz, "row spans: the weights after the span's last 16-byte vector are not written") \
+    X(23, fused, "mut23-span-no-barrier", fuzz, "row spans: no barrier between building the marks and writing the span")
 
 /* Pair mutants: one copy of a source carrying two of the bugs above at once, P(number,
  * source, bug a, bug b, name), both bugs within reach of the fuzzer. fuzz/mutant_pairs.py
