@@ -412,10 +412,11 @@ def triage(bins, run_dir, report_dir, minimize=True, most=TRIAGE_MOST, deadline=
                 r = run([bins["spidx_repro"]] + impls + ["--minimize", out_case, first], timeout=left)
                 m = re.search(r"---- minimized: (.*); wrote", r.stdout)
                 f["minimized"] = m.group(1) if m else "minimizer gave no case"
-            except subprocess.TimeoutExpired:  # the budget ran out (or 30 minutes): keep the case as it is
+            except subprocess.TimeoutExpired:  # the budget ran out, or 30 minutes: keep the case as it is
                 run([bins["spidx_repro"]] + impls + ["--to-case", out_case, first])
-                f["minimized"] = ("not minimized (stopped at the triage's time budget): "
-                                  "spidx_repro --minimize does it")
+                f["minimized"] = ("not minimized (stopped at the triage's time budget): spidx_repro --minimize does it"
+                                  if late() else "not minimized (the minimizer ran 30 minutes): spidx_repro "
+                                  "--minimize does it")
         else:
             # fuzz_ref decodes bytes within its own, smaller budget, so spidx_repro (which
             # decodes like fuzz_diff) could turn its artifact into another case: keep the
@@ -718,6 +719,8 @@ def parse_args():
                     help="afterwards, line coverage of the host code over the working corpus "
                          "(fuzz/line_coverage.sh: coverage/ and a table in report.md)")
     args = ap.parse_args()
+    if args.triage_minutes <= 0:
+        ap.error("--triage-minutes must be more than 0")
     args.build_dir = os.path.abspath(args.build_dir)  # the tools run with the repository root as cwd
     return args
 
@@ -1009,7 +1012,7 @@ class Campaign:
     # ---- triage ----------------------------------------------------------------------
     def triage(self):
         # Minimizing can take minutes: an interrupted campaign leaves it to spidx_repro.
-        deadline = time.monotonic() + 60 * self.args.triage_minutes
+        deadline = time.monotonic() + 60 * getattr(self.args, "triage_minutes", 15.0)
         failures, self.unsigned = triage(self.bins, self.run_dir, self.report_dir, minimize=not self.interrupted,
                                          deadline=deadline)
         self.triage_late = time.monotonic() >= deadline

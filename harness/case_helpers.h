@@ -129,7 +129,9 @@ typedef struct spidx_outcome {
 } spidx_outcome;
 
 /* Runs c on impl with guarded copies of its buffers, as c->call says, and records the
- * outcome (of the last call). */
+ * outcome of the last call, with the first call's status, detail, guards and top-k in the
+ * first_* fields (call = twice or after_larger; after_larger's larger case only when it
+ * is inside what impl declares, else its outcome is not kept). */
 void case_run(const spidx_impl *impl, const spidx_case *c, spidx_outcome *o);
 void outcome_free(spidx_outcome *o);
 

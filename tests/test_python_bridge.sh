@@ -40,6 +40,13 @@ printf 'spidx-case 1\nb = 0\nh = 3689913975744495616\nsk = 54\nheavy = 10752\nnu
 expect 0 "numpy_rows .*agrees with ref" "numpy_rows: no rows, extents past numpy's range" \
   env SPIDX_PY_IMPL=numpy_rows:run "$repro" --impls ref,numpy_rows "$huge"
 rm -f "$huge"
+# A failure in the call before the checked one (call = twice) is reported as the first call's.
+twice=$(mktemp --suffix=.case)
+printf 'spidx-case 1\nb = 1\nh = 1\nsk = 8\nsink = 1\nwindow = 1\ncall = twice\n' >"$twice"
+expect 1 "SPIDX_E_DEVICE *in its first call (call = twice): fails_first raised RuntimeError: first call" \
+  "fails_first: spidx_repro names the first call's failure" \
+  env SPIDX_PY_IMPL=py_raises:fails_first "$repro" --impls ref,fails_first "$twice"
+rm -f "$twice"
 expect 134 "RuntimeError: no kernel for b=1" "raises: the traceback is reported" \
   env SPIDX_PY_IMPL=py_raises:run SPIDX_IMPLS=ref,raises "$replay" "$root/corpus/seed/sink_empty.case"
 expect 134 "raises raised RuntimeError: no kernel for b=1 (traceback on stderr)" "raises: the failure names it" \

@@ -222,6 +222,11 @@ static int run_verdicts(const spidx_case *c, const spidx_impl *const *impls, siz
          * device failure reads as a bare status. */
         printf("%-10s %-20s %s%s%s\n", impls[i]->name, spidx_status_name(outs[i].status),
                bad ? "MISMATCH" : "agrees with ref", outs[i].detail.message[0] ? ": " : "", outs[i].detail.message);
+        /* A failure of the call before the checked one is the one to read (the checked call
+         * may only inherit it, as a sticky CUDA error does). */
+        if (outs[i].first_status != want->first_status)
+            printf("%-10s %-20s in its first call (call = %s)%s%s\n", "", spidx_status_name(outs[i].first_status),
+                   spidx_call_name(c->call), outs[i].first_detail.message[0] ? ": " : "", outs[i].first_detail.message);
         if (bad) {
             printf("  %ld mismatches, first ones:\n", bad);
             case_compare(c, "ref", want, impls[i]->name, &outs[i], stdout, 12, NULL);
@@ -263,6 +268,11 @@ static int dump_outcomes(const char *dir, const spidx_case *c, const spidx_impl 
                 i ? ", " : "", name, spidx_status_name(o->status), (long long)o->detail.bi, (long long)o->detail.hi,
                 (long long)o->detail.j, (long long)o->detail.value);
         json_string(f, o->detail.message);
+        if (c->call == SPIDX_CALL_TWICE || c->call == SPIDX_CALL_AFTER_LARGER) {
+            fprintf(f, ", \"first_call\": {\"status\": \"%s\", \"message\": ", spidx_status_name(o->first_status));
+            json_string(f, o->first_detail.message);
+            fprintf(f, "}");
+        }
         fprintf(f, "}");
         if (c->check == SPIDX_OK) {
             char nm[128];
