@@ -11,11 +11,12 @@ static int token_char(char ch)
     return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '.';
 }
 
-/* Up to 4 words of letters and '_' at the start of s, separated by single spaces,
- * appended to out (length *n, room size) as ".word_word": the stable head of an
+/* Up to 4 words of letters and '_' at the start of s, separated by single spaces or by
+ * ": ", appended to out (length *n, room size) as ".word_word": the stable head of an
  * exception's message ("Storage size calculation overflowed with sizes=[6223...]" gives
  * ".Storage_size_calculation_overflowed", "CUDA out of memory. Tried ..." gives
- * ".CUDA_out_of_memory"). A word followed by a digit, '=', '[' or '(' is part of an
+ * ".CUDA_out_of_memory", torch's "CUDA error: an illegal memory access ..." gives
+ * ".CUDA_error_an_illegal"). A word followed by a digit, '=', '[' or '(' is part of an
  * expression, not a word ("b=1"); any other character after a word ends the head. */
 static void append_words(const char *s, char *out, size_t *n, size_t size)
 {
@@ -29,8 +30,12 @@ static void append_words(const char *s, char *out, size_t *n, size_t size)
         memcpy(out + *n, s, len);
         *n += len;
         out[*n] = '\0';
-        if (next != ' ') return;
-        s += len + 1;
+        if (next == ' ')
+            s += len + 1;
+        else if (next == ':' && s[len + 1] == ' ')
+            s += len + 2;
+        else
+            return;
     }
 }
 

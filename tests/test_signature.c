@@ -64,6 +64,14 @@ START_TEST(test_device_failure_names_the_cuda_error)
     outcome_with(&c, SPIDX_E_DEVICE, "x raised ValueError (traceback on stderr)", &got, l2, w2);
     case_mismatch_signature(&c, "x", &want, &got, "status", sig, sizeof sig);
     ck_assert_str_eq(sig, "x:status:OK->E_DEVICE(ValueError)");
+    /* torch's CUDA errors share a head: the words go on past ": ". */
+    outcome_with(&c, SPIDX_E_DEVICE, "t raised RuntimeError: CUDA error: an illegal memory access was encountered", &got,
+                 l2, w2);
+    case_mismatch_signature(&c, "t", &want, &got, "status", sig, sizeof sig);
+    ck_assert_str_eq(sig, "t:status:OK->E_DEVICE(RuntimeError.CUDA_error_an_illegal)");
+    outcome_with(&c, SPIDX_E_DEVICE, "t raised RuntimeError: CUDA error: device-side assert triggered", &got, l2, w2);
+    case_mismatch_signature(&c, "t", &want, &got, "status", sig, sizeof sig);
+    ck_assert_str_eq(sig, "t:status:OK->E_DEVICE(RuntimeError.CUDA_error_device)");
     outcome_with(&c, SPIDX_E_DEVICE, "no token here", &got, l2, w2);
     case_mismatch_signature(&c, "k", &want, &got, "status", sig, sizeof sig);
     ck_assert_str_eq(sig, "k:status:OK->E_DEVICE");
