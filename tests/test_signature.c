@@ -1,8 +1,8 @@
 /* test_signature.c - failure signatures (case_mismatch_signature): the status pair with
- * the device failure's token (a CUDA error name, a Python exception type) or the kind of
- * invalid top-k value, and the class and place of the first differing list entry or
- * weight, and fuzz_ref's property signatures. Outcomes are built by hand; the expected
- * strings are written out.
+ * the device failure's token (a CUDA error name, a Python exception type and the first
+ * words of its message) or the kind of invalid top-k value, and the class and place of
+ * the first differing list entry or weight, and fuzz_ref's property signatures. Outcomes
+ * are built by hand; the expected strings are written out.
  * Run: ctest -R test_signature. */
 #include "test_helpers.h"
 
@@ -24,7 +24,9 @@ static void outcome_with(const spidx_case *c, spidx_status st, const char *msg, 
     o->guards_intact = o->topk_intact = o->first_guards_intact = o->first_topk_intact = 1;
 }
 
-START_TEST(test_device_failure_names_the_cuda_error)
+/* The signature of implementation impl's SPIDX_E_DEVICE with detail message msg, against
+ * a reference that returned SPIDX_OK. */
+static void device_signature(const char *impl, const char *msg, char *sig, size_t size)
 {
     spidx_case c;
     const spidx_params p = case_contiguous_params(1, 1, 4, 1, 0, 1, 0);
@@ -32,50 +34,62 @@ START_TEST(test_device_failure_names_the_cuda_error)
     unsigned char l1[64], w1[64], l2[64], w2[64];
     spidx_outcome want, got;
     outcome_with(&c, SPIDX_OK, "", &want, l1, w1);
-    char sig[160];
-    outcome_with(&c, SPIDX_E_DEVICE,
-                 "k: cudaStreamSynchronize after the call failed: an illegal memory access was encountered "
-                 "(cudaErrorIllegalAddress)",
-                 &got, l2, w2);
-    case_mismatch_signature(&c, "k", &want, &got, "status", sig, sizeof sig);
-    ck_assert_str_eq(sig, "k:status:OK->E_DEVICE(cudaErrorIllegalAddress)");
-    outcome_with(&c, SPIDX_E_DEVICE, "seed_torch raised OutOfMemoryError: CUDA out of memory (traceback on stderr)",
-                 &got, l2, w2);
-    case_mismatch_signature(&c, "seed_torch", &want, &got, "status", sig, sizeof sig);
-    ck_assert_str_eq(sig, "seed_torch:status:OK->E_DEVICE(OutOfMemoryError.CUDA_out_of_memory)");
-    /* One exception type, two failures: the message's first words keep them apart. */
-    outcome_with(&c, SPIDX_E_DEVICE,
-                 "seed_torch raised RuntimeError: Storage size calculation overflowed with sizes=[6223974685026025472] "
-                 "(traceback on stderr)",
-                 &got, l2, w2);
-    case_mismatch_signature(&c, "seed_torch", &want, &got, "status", sig, sizeof sig);
-    ck_assert_str_eq(sig, "seed_torch:status:OK->E_DEVICE(RuntimeError.Storage_size_calculation_overflowed)");
-    outcome_with(&c, SPIDX_E_DEVICE, "seed_triton raised RuntimeError: Stride calculation overflowed (traceback on stderr)",
-                 &got, l2, w2);
-    case_mismatch_signature(&c, "seed_triton", &want, &got, "status", sig, sizeof sig);
-    ck_assert_str_eq(sig, "seed_triton:status:OK->E_DEVICE(RuntimeError.Stride_calculation_overflowed)");
-    /* Words stop before an expression ("b=1") and at a number. */
-    outcome_with(&c, SPIDX_E_DEVICE, "raises raised RuntimeError: no kernel for b=1 (traceback on stderr)", &got, l2, w2);
-    case_mismatch_signature(&c, "raises", &want, &got, "status", sig, sizeof sig);
-    ck_assert_str_eq(sig, "raises:status:OK->E_DEVICE(RuntimeError.no_kernel_for)");
-    outcome_with(&c, SPIDX_E_DEVICE, "x raised TypeError: returned 4294967296: None or a spidx status", &got, l2, w2);
-    case_mismatch_signature(&c, "x", &want, &got, "status", sig, sizeof sig);
-    ck_assert_str_eq(sig, "x:status:OK->E_DEVICE(TypeError.returned)");
-    outcome_with(&c, SPIDX_E_DEVICE, "x raised ValueError (traceback on stderr)", &got, l2, w2);
-    case_mismatch_signature(&c, "x", &want, &got, "status", sig, sizeof sig);
-    ck_assert_str_eq(sig, "x:status:OK->E_DEVICE(ValueError)");
-    /* torch's CUDA errors share a head: the words go on past ": ". */
-    outcome_with(&c, SPIDX_E_DEVICE, "t raised RuntimeError: CUDA error: an illegal memory access was encountered", &got,
-                 l2, w2);
-    case_mismatch_signature(&c, "t", &want, &got, "status", sig, sizeof sig);
-    ck_assert_str_eq(sig, "t:status:OK->E_DEVICE(RuntimeError.CUDA_error_an_illegal)");
-    outcome_with(&c, SPIDX_E_DEVICE, "t raised RuntimeError: CUDA error: device-side assert triggered", &got, l2, w2);
-    case_mismatch_signature(&c, "t", &want, &got, "status", sig, sizeof sig);
-    ck_assert_str_eq(sig, "t:status:OK->E_DEVICE(RuntimeError.CUDA_error_device)");
-    outcome_with(&c, SPIDX_E_DEVICE, "no token here", &got, l2, w2);
-    case_mismatch_signature(&c, "k", &want, &got, "status", sig, sizeof sig);
-    ck_assert_str_eq(sig, "k:status:OK->E_DEVICE");
+    outcome_with(&c, SPIDX_E_DEVICE, msg, &got, l2, w2);
+    case_mismatch_signature(&c, impl, &want, &got, "status", sig, size);
     case_free(&c);
+}
+
+typedef struct {
+    const char *impl, *message, *signature;
+} device_failure;
+
+static void expect_signatures(const device_failure *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char sig[SPIDX_SIGNATURE_MAX];
+        device_signature(cases[i].impl, cases[i].message, sig, sizeof sig);
+        ck_assert_msg(strcmp(sig, cases[i].signature) == 0, "message '%s': signature %s, want %s", cases[i].message,
+                      sig, cases[i].signature);
+    }
+}
+
+START_TEST(test_device_failure_names_the_cuda_error)
+{
+    static const device_failure cases[] = {
+        {"k",
+         "k: cudaStreamSynchronize after the call failed: an illegal memory access was encountered "
+         "(cudaErrorIllegalAddress)",
+         "k:status:OK->E_DEVICE(cudaErrorIllegalAddress)"},
+        {"k", "no token here", "k:status:OK->E_DEVICE"},
+    };
+    expect_signatures(cases, sizeof cases / sizeof cases[0]);
+}
+END_TEST
+
+START_TEST(test_python_exception_is_named_by_its_type_and_first_words)
+{
+    static const device_failure cases[] = {
+        {"seed_torch", "seed_torch raised OutOfMemoryError: CUDA out of memory (traceback on stderr)",
+         "seed_torch:status:OK->E_DEVICE(OutOfMemoryError.CUDA_out_of_memory)"},
+        /* One exception type, two failures: the message's first words keep them apart. */
+        {"seed_torch",
+         "seed_torch raised RuntimeError: Storage size calculation overflowed with sizes=[6223974685026025472] "
+         "(traceback on stderr)",
+         "seed_torch:status:OK->E_DEVICE(RuntimeError.Storage_size_calculation_overflowed)"},
+        {"seed_triton", "seed_triton raised RuntimeError: Stride calculation overflowed (traceback on stderr)",
+         "seed_triton:status:OK->E_DEVICE(RuntimeError.Stride_calculation_overflowed)"},
+        /* Words stop before an expression ("b=1") and at a number. */
+        {"raises", "raises raised RuntimeError: no kernel for b=1 (traceback on stderr)",
+         "raises:status:OK->E_DEVICE(RuntimeError.no_kernel_for)"},
+        {"x", "x raised TypeError: returned 4294967296: None or a spidx status", "x:status:OK->E_DEVICE(TypeError.returned)"},
+        {"x", "x raised ValueError (traceback on stderr)", "x:status:OK->E_DEVICE(ValueError)"},
+        /* torch's CUDA errors share a head: the words go on past ": ". */
+        {"t", "t raised RuntimeError: CUDA error: an illegal memory access was encountered",
+         "t:status:OK->E_DEVICE(RuntimeError.CUDA_error_an_illegal)"},
+        {"t", "t raised RuntimeError: CUDA error: device-side assert triggered",
+         "t:status:OK->E_DEVICE(RuntimeError.CUDA_error_device)"},
+    };
+    expect_signatures(cases, sizeof cases / sizeof cases[0]);
 }
 END_TEST
 
@@ -187,6 +201,7 @@ int main(void)
     Suite *s = suite_create("signature");
     TCase *status = tcase_create("status");
     tcase_add_test(status, test_device_failure_names_the_cuda_error);
+    tcase_add_test(status, test_python_exception_is_named_by_its_type_and_first_words);
     tcase_add_test(status, test_heavy_range_on_one_side_names_the_kind_of_value);
     suite_add_tcase(s, status);
     TCase *property = tcase_create("property");
