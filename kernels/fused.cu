@@ -53,7 +53,20 @@ namespace {
 constexpr int kThreads = 256;
 constexpr int kWarps = kThreads / 32;
 constexpr long long kChunkMax = 131072;           /* weight elements per chunk of the chunks kernel (16 KiB bitmap) */
-constexpr long long kChunkMin = 2048;
+/* Experiment knobs, fixed by kernels/bench/fused_variant.cu only (0 or the default in every
+ * other build): SPIDX_FUSED_KEEP_PATH 1 sends every KEEP call flat, 2 every KEEP call with
+ * weights to block chunks; SPIDX_FUSED_CHUNK_MIN is the smallest chunk and
+ * SPIDX_FUSED_CHUNK_FILL the resident blocks per SM the chunk halving aims at. */
+#ifndef SPIDX_FUSED_KEEP_PATH
+#define SPIDX_FUSED_KEEP_PATH 0
+#endif
+#ifndef SPIDX_FUSED_CHUNK_MIN
+#define SPIDX_FUSED_CHUNK_MIN 2048
+#endif
+#ifndef SPIDX_FUSED_CHUNK_FILL
+#define SPIDX_FUSED_CHUNK_FILL 1
+#endif
+constexpr long long kChunkMin = SPIDX_FUSED_CHUNK_MIN;
 constexpr long long kWarpRowMax = 2048;           /* bitmap-path rows up to this long go one per warp */
 constexpr int kWarpWords = (int)(kWarpRowMax / 32); /* bitmap words per warp */
 constexpr int kBlocksPerSm = 4; /* resident blocks per SM: launch bounds cap registers at 64 per thread */
@@ -479,6 +492,7 @@ bool fused_back_to_back(long long b, long long h, long long sb, long long sh, lo
 fused_path fused_pick_path(long long sk, long long rows, long long T, bool keep, bool back_to_back)
 {
     if (sk == 0) return fused_path::list;
+    if (keep && SPIDX_FUSED_KEEP_PATH) return SPIDX_FUSED_KEEP_PATH == 1 ? fused_path::list : fused_path::chunks;
     if (keep && (rows * T <= kFlatListMax || sk <= kKeepTinyRow || T <= sk / kKeepSparse)) return fused_path::list;
     if (!keep && rows > kLane8RowsPass && sk <= kThreadRowMax && T <= kThreadRowMax)
         return back_to_back ? fused_path::span : fused_path::rows1;
@@ -563,10 +577,11 @@ cudaError_t fused_launch(const spidx_params *p, const spidx_shape *s, const gpu_
     } else {
         /* Smaller chunks until the grid can fill the device. */
         long long chunk = kChunkMax;
-        const long long target = gpu_sm_count(); /* chunks for one block per SM (NOTES: v3, v8 chunks) */
+        /* chunks for one block per SM (NOTES: v3, v8 chunks) */
+        const long long target = (long long)gpu_sm_count() * SPIDX_FUSED_CHUNK_FILL;
         while (chunk > kChunkMin && a.rows * ((a.sk + chunk - 1) / chunk) < target) chunk /= 2;
         a.chunk = chunk;
-        /* sk > kWarpRowMax here, so a row has at least one chunk. */
+        /* sk > 0 here, so a row has at least one chunk. */
         a.nchunks = SPIDX_MUT(8, (a.sk + chunk - 1) / chunk, max(1LL, a.sk / chunk));
     }
 
@@ -595,7 +610,7 @@ extern "C" spidx_status SPIDX_MUTANT_CALL_NAME(SPIDX_MUTANT_ID)(int how, const s
 {
     return gpu_run_call("mutant", fused_launch, how, p, topk, list, weight, detail);
 }
-#else
+#elif !defined(SPIDX_FUSED_VARIANT) /* a variant's file (kernels/bench/fused_variant.cu) calls fused_launch */
 extern "C" spidx_status spidx_fused_run(const spidx_params *p, const int64_t *topk, void *list, void *weight,
                                         spidx_detail *detail)
 {
