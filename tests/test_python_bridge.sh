@@ -39,6 +39,9 @@ huge=$(mktemp --suffix=.case)
 printf 'spidx-case 1\nb = 0\nh = 3689913975744495616\nsk = 54\nheavy = 10752\nnull = topk\n' >"$huge"
 expect 0 "numpy_rows .*agrees with ref" "numpy_rows: no rows, extents past numpy's range" \
   env SPIDX_PY_IMPL=numpy_rows:run "$repro" --impls ref,numpy_rows "$huge"
+# The stand-in keeps every extent that fits (seed_torch slices the list's last extent).
+expect 0 "standin .*agrees with ref" "stand-in: the list and weight rows keep their lengths" \
+  env SPIDX_PY_IMPL=py_standin:run "$repro" --impls ref,standin "$huge"
 rm -f "$huge"
 # A failure in the call before the checked one (call = twice) is reported as the first call's.
 twice=$(mktemp --suffix=.case)

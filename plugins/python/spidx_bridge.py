@@ -17,8 +17,9 @@ need the detail of the first invalid entry, which a status alone cannot give. bf
 on the GPU. A tensor without elements arrives as a fresh empty array of the call's shape,
 or, where the array library cannot hold that shape (numpy refuses extents whose product
 passes its index range even when one of them is 0; torch refuses contiguous strides that
-overflow), with every non-zero extent made 1: still empty, its zero extents kept, and p
-carries the call's real extents. Any exception, SystemExit and KeyboardInterrupt
+overflow), with its largest extents made 1, one at a time, until the library accepts it:
+still empty, its zero extents and every extent that fits kept, and p carries the call's
+real extents. Any exception, SystemExit and KeyboardInterrupt
 included, fails the call."""
 
 import importlib
@@ -57,13 +58,19 @@ def load(spec):
 
 
 def _empty(make, shape):
-    """make(shape), a tensor without elements; make(shape with each non-zero extent 1) when
-    the array library refuses the shape itself (its size or stride arithmetic overflows
-    although nothing is stored: b = 0 beside h = 3.7e18 is a valid call)."""
-    try:
-        return make(shape)
-    except (ValueError, RuntimeError):
-        return make(tuple(min(n, 1) for n in shape))
+    """make(shape), a tensor without elements; where the array library refuses the shape
+    itself (its size or stride arithmetic overflows although nothing is stored: b = 0
+    beside h = 3.7e18 is a valid call), the largest extent is made 1 and it tries again, so
+    that a function slicing the other extents sees them as the call has them."""
+    shape = list(shape)
+    while True:
+        try:
+            return make(tuple(shape))
+        except (ValueError, RuntimeError):
+            i = max(range(len(shape)), key=lambda k: shape[k])
+            if shape[i] <= 1:
+                raise
+            shape[i] = 1
 
 
 def _host_array(np, view, dtype, shape, strides):
