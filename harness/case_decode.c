@@ -313,7 +313,7 @@ static int shape_zero_rows(reader *r, spidx_params *p)
  * per row in ZERO mode, one pass). A quarter: 8 lanes per row past one pass (ZERO mode,
  * 64 < sk <= 512; float32 weights exceed the budget and are shrunk). A quarter: KEEP rows
  * a warp each past one pass (256 < sk <= 2,048, T > sk / 48, rows x T past the flat
- * list's 48 Ki entries; float32 shrinks). A thread per row past one pass needs more rows
+ * list's 128 Ki entries; float32 shrinks). A thread per row past one pass needs more rows
  * than the decoding budget allows: test_gpu_grid covers it. tests/test_fused_dispatch.c
  * checks where the variants land. */
 static int shape_many_rows(reader *r, spidx_params *p)
@@ -332,9 +332,12 @@ static int shape_many_rows(reader *r, spidx_params *p)
         p->b = 1;
         p->h = 4352 + upto(r, 255);
         p->sk = 257 + upto(r, 31);
-        p->sink = upto(r, 2);
+        /* T >= 31 > sk / 48 (at most 6) and rows x T >= 134,912 > 131,072, from the sink
+         * rather than the top-k: at most 4,607 x (4 x 8 + 37 x 8 + 288 x 2) = 4,164,728
+         * bytes with 16-bit weights, inside the 4 MiB budget (float32 shrinks). */
+        p->sink = 30 + upto(r, 1);
         p->window = upto(r, 2);
-        p->heavy = 12 + upto(r, 3); /* T >= 12 > sk / 48 (at most 6), rows x T > 49,152 */
+        p->heavy = 1 + upto(r, 3);
         p->init_offset = upto(r, 4);
         return 1;
     }
@@ -348,7 +351,7 @@ static int shape_many_rows(reader *r, spidx_params *p)
 }
 
 /* Half: long rows, several blocks' work per row. Half: KEEP lists around and past the
- * fused kernel's flat limit (kFlatListMax in kernels/fused.cu, 48 Ki entries in all);
+ * fused kernel's flat limit (kFlatListMax in kernels/fused.cu, 128 Ki entries in all);
  * past it, KEEP rows of 2-3 chunks go through the block kernel's bitmap. */
 static int shape_long_rows_or_keep_lists(reader *r, spidx_params *p)
 {
@@ -363,7 +366,7 @@ static int shape_long_rows_or_keep_lists(reader *r, spidx_params *p)
         return 0;
     }
     p->b = 1 + upto(r, 1);
-    p->h = (24 + upto(r, 40)) / p->b;
+    p->h = (48 + upto(r, 80)) / p->b;
     p->sk = 2049 + upto(r, 4096);
     p->sink = upto(r, 1024);
     p->window = upto(r, 1024);

@@ -14,7 +14,7 @@
  *                        grid would not fill the device.
  * The rows, span and chunks kernels loop grid-stride over their work items.
  * Dispatch (fused_launch), one kernel per call:
- *   - fused_list_kernel: ZERO mode with sk = 0; KEEP mode with at most kFlatListMax (48 Ki)
+ *   - fused_list_kernel: ZERO mode with sk = 0; KEEP mode with at most kFlatListMax (128 Ki)
  *     list entries in all, rows of at most kKeepTinyRow (256) weights, or sparse rows
  *     (T <= sk / kKeepSparse, 48): a bitmap costs a visit per 32 weights of the row,
  *     which a sparse row's few entries do not repay;
@@ -70,7 +70,11 @@ constexpr long long kChunkMin = SPIDX_FUSED_CHUNK_MIN;
 constexpr long long kWarpRowMax = 2048;           /* bitmap-path rows up to this long go one per warp */
 constexpr int kWarpWords = (int)(kWarpRowMax / 32); /* bitmap words per warp */
 constexpr int kBlocksPerSm = 4; /* resident blocks per SM: launch bounds cap registers at 64 per thread */
-constexpr long long kFlatListMax = 48 * 1024; /* KEEP mode: lists of up to this many entries in all go flat */
+/* KEEP mode: lists of up to this many entries in all go flat. v12 set 48 Ki on the standard
+ * shapes; the sweep put the crossover past 110 Ki: below it, a bitmap item per row (a warp
+ * or a block) leaves most of the device idle while each waits on its top-k and barriers
+ * (kernels/NOTES.md v16). */
+constexpr long long kFlatListMax = 128 * 1024;
 /* KEEP mode: rows this short, or this sparse (T <= sk / kKeepSparse), go flat too. The
  * bitmap path scans every word of a row (about 21.5 us per million words in the sweep of
  * 2026-12-01), so its time follows sk where the list kernel's follows T; the standard
@@ -484,7 +488,7 @@ bool fused_back_to_back(long long b, long long h, long long sb, long long sh, lo
 
 /* The dispatch: KEEP lists of up to kFlatListMax entries in all go flat (below that, a
  * bitmap item's set-up, top-k wait and barrier cost more than scattered stores:
- * kernels/NOTES.md v12), and so do KEEP rows of at most kKeepTinyRow weights or with
+ * kernels/NOTES.md v12, v16), and so do KEEP rows of at most kKeepTinyRow weights or with
  * T <= sk / kKeepSparse (v13), and rows without weights; rows that fit a warp's bitmap
  * (kWarpRowMax bits) go one per warp, or, in ZERO mode and past one pass of the grid, 8
  * lanes or one thread per row (v14), spans of kThreads rows when rows lie back to back

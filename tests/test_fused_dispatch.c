@@ -26,12 +26,24 @@ static void expect_path(int64_t b, int64_t h, int64_t sk, int64_t sink, int64_t 
 
 START_TEST(test_keep_sparse_rows_go_to_the_list_kernel)
 {
-    /* T = 64 + 3 + 502 = 569 entries per row, 324 rows: 184,356 in all (past 48 Ki), and
+    /* T = 64 + 3 + 502 = 569 entries per row, 324 rows: 184,356 in all (past 128 Ki), and
      * 569 <= 540,586 / 48 = 11,262: sparse. The sweep's slowest shape (55x keep-traffic). */
     expect_path(18, 18, 540586, 64, 3, 502, SPIDX_MODE_KEEP, "list keep");
-    /* sk = 4,800: sk / 48 = 100; 1,000 rows of T = 100 (100,000 entries) are sparse, of 101 not. */
-    expect_path(1, 1000, 4800, 0, 100, 0, SPIDX_MODE_KEEP, "list keep");
-    expect_path(1, 1000, 4800, 0, 101, 0, SPIDX_MODE_KEEP, "block chunks keep");
+    /* sk = 4,800: sk / 48 = 100; 2,000 rows of T = 100 (200,000 entries) are sparse, of 101 not. */
+    expect_path(1, 2000, 4800, 0, 100, 0, SPIDX_MODE_KEEP, "list keep");
+    expect_path(1, 2000, 4800, 0, 101, 0, SPIDX_MODE_KEEP, "block chunks keep");
+}
+END_TEST
+
+START_TEST(test_keep_lists_up_to_128_ki_entries_go_to_the_list_kernel)
+{
+    /* 36 rows of 1,735 weights, T = 256 + 283 + 1,735 = 2,274: 81,864 entries, the sweep's
+     * shape 131 (a warp per row left the device idle: 7.24 us against 2.42 flat). */
+    expect_path(6, 6, 1735, 256, 283, 1829, SPIDX_MODE_KEEP, "list keep");
+    /* 64 rows of T = 2,048 + 0 + 0 = 2,048 on sk = 4,096 (not sparse: 2,048 > 85): 131,072
+     * entries go flat, 131,136 (T = 2,049) through the bitmap. */
+    expect_path(1, 64, 4096, 2048, 0, 0, SPIDX_MODE_KEEP, "list keep");
+    expect_path(1, 64, 4096, 2049, 0, 0, SPIDX_MODE_KEEP, "block chunks keep");
 }
 END_TEST
 
@@ -47,14 +59,14 @@ END_TEST
 
 START_TEST(test_keep_dense_rows_stay_on_the_bitmap)
 {
-    /* The standard shapes: mid (T = 1,344 > 32,768 / 48 = 682), large and manyrow (T = 208 >
-     * 2,048 / 48 = 42), and the seed keep_marks_chunked_rows (24 rows of T = 2,100: 50,400
-     * entries, past 48 Ki). */
+    /* The standard shapes: mid (128 rows of T = 1,344 > 32,768 / 48 = 682: 172,032 entries),
+     * large and manyrow (4,096 rows of T = 208 > 2,048 / 48 = 42), and the seed
+     * keep_marks_chunked_rows (64 rows of T = 2,100: 134,400 entries, past 128 Ki). */
     expect_path(4, 32, 32768, 64, 1024, 256, SPIDX_MODE_KEEP, "block chunks keep");
     /* large: 256 rows of T = 5,248 > 131,072 / 48 = 2,730. */
     expect_path(8, 32, 131072, 128, 4096, 1024, SPIDX_MODE_KEEP, "block chunks keep");
     expect_path(64, 64, 2048, 16, 128, 64, SPIDX_MODE_KEEP, "warp rows keep");
-    expect_path(2, 12, 4100, 1000, 100, 1000, SPIDX_MODE_KEEP, "block chunks keep");
+    expect_path(2, 32, 4100, 1000, 100, 1000, SPIDX_MODE_KEEP, "block chunks keep");
     /* decode: 32 rows of T = 512, 16,384 entries: small in all. */
     expect_path(1, 32, 8192, 128, 256, 128, SPIDX_MODE_KEEP, "list keep");
 }
@@ -145,10 +157,10 @@ START_TEST(test_decoder_many_rows_reaches_row_groups_past_one_pass)
      * 18,431 rows of 80 weights, past one pass of 8 lanes per row (16,896 on 132 SMs). */
     const uint8_t lanes8[] = {0, 62, 5, 2, 0xff, 0x03, 15, 0, 1, 0, 1, 0, 1, 0, 2 << 1};
     expect_decoded(lanes8, sizeof lanes8, 18431, "8-lane rows");
-    /* Variant 3, KEEP forced, bfloat16: h = 4,352 + 255, sk = 257 + 31, sink 2, window 2,
-     * heavy 12 + 3, init_offset 0: 4,607 rows of T = 19 (87,533 entries, past 48 Ki; 19 >
-     * 288 / 48 = 6), a warp per row past one pass (4,224 rows). */
-    const uint8_t keep_warp[] = {0, 62, 5, 3, 0xff, 0, 31, 0, 2, 0, 2, 0, 3, 0, 0, 0, 2 << 1};
+    /* Variant 3, KEEP forced, bfloat16: h = 4,352 + 255, sk = 257 + 31, sink 30 + 1, window 2,
+     * heavy 1 + 3, init_offset 0: 4,607 rows of T = 37 (170,459 entries, past 128 Ki; 37 >
+     * 288 / 48 = 6), a warp per row past one pass (4,224 rows), at 4,164,728 bytes unshrunk. */
+    const uint8_t keep_warp[] = {0, 62, 5, 3, 0xff, 0, 31, 0, 1, 0, 2, 0, 3, 0, 0, 0, 2 << 1};
     expect_decoded(keep_warp, sizeof keep_warp, 4607, "warp rows keep");
     /* Variant 0: past 65,535 rows (b = 1, h = 65,536), sk 2, ZERO, rows back to back: spans. */
     const uint8_t past_64ki[] = {0, 62, 5, 0, 0, 0, 0, 0, 2, 0};
@@ -162,6 +174,7 @@ int main(void)
     TCase *tc = tcase_create("paths");
     tcase_add_test(tc, test_keep_sparse_rows_go_to_the_list_kernel);
     tcase_add_test(tc, test_keep_tiny_rows_go_to_the_list_kernel);
+    tcase_add_test(tc, test_keep_lists_up_to_128_ki_entries_go_to_the_list_kernel);
     tcase_add_test(tc, test_keep_dense_rows_stay_on_the_bitmap);
     tcase_add_test(tc, test_zero_mode_follows_the_row_count_and_lengths);
     tcase_add_test(tc, test_zero_short_rows_take_spans_only_when_rows_lie_back_to_back);

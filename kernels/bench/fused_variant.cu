@@ -3,10 +3,9 @@
  * `fused` in one run and validates it first. CMake builds one module per variant
  * (SPIDX_ENABLE_VARIANTS), each compiling kernels/fused.cu with the knobs it names:
  *   fused_keep_list    every KEEP call flat (fused_list_kernel)
- *   fused_keep_chunks  every KEEP call with weights in block chunks, chunks down to 256
- *                      weights until 4 blocks per SM have work
- *   fused_chunk_fill4  fused's dispatch; block chunks down to 256 weights until 4 blocks
- *                      per SM have work (ZERO and KEEP)
+ *   fused_chunk_fill2  fused's dispatch; block chunks halved (down to 2,048 weights) until
+ *                      2 blocks per SM have work, not 1 (ZERO and KEEP)
+ *   fused_chunk_fill4  the same until 4 blocks per SM have work
  * Run: spidx_bench --sweep 500 --seed 1 --plugin build/ci/kernels/bench/fused_keep_list.so
  * (kernels/NOTES.md says what each measured). Valid calls only, int64 and int32 lists. */
 #include "../fused.cu"
