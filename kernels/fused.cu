@@ -71,8 +71,9 @@ constexpr long long kWarpRowMax = 2048;           /* bitmap-path rows up to this
 constexpr int kWarpWords = (int)(kWarpRowMax / 32); /* bitmap words per warp */
 constexpr int kBlocksPerSm = 4; /* resident blocks per SM: launch bounds cap registers at 64 per thread */
 /* KEEP mode: lists of up to this many entries in all go flat. v12 set 48 Ki on the standard
- * shapes; the sweep put the crossover past 110 Ki: below it, a bitmap item per row (a warp
- * or a block) leaves most of the device idle while each waits on its top-k and barriers
+ * shapes; in the sweep flat was faster on every bitmap shape of up to 105,600 entries and
+ * tied at 125,282, mixed past that: with so few entries a bitmap item per row (a warp or a
+ * block) leaves most of the device idle while each waits on its top-k and barriers
  * (kernels/NOTES.md v16). */
 constexpr long long kFlatListMax = 128 * 1024;
 /* KEEP mode: rows this short, or this sparse (T <= sk / kKeepSparse), go flat too. The
