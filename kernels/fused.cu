@@ -52,11 +52,18 @@ namespace {
 
 constexpr int kThreads = 256;
 constexpr int kWarps = kThreads / 32;
-constexpr long long kChunkMax = 131072;           /* weight elements per chunk of the chunks kernel (16 KiB bitmap) */
 /* Experiment knobs, fixed by kernels/bench/fused_variant.cu only (0 or the default in every
  * other build): SPIDX_FUSED_KEEP_PATH 1 sends every KEEP call flat, 2 every KEEP call with
- * weights to block chunks; SPIDX_FUSED_CHUNK_MIN is the smallest chunk and
- * SPIDX_FUSED_CHUNK_FILL the resident blocks per SM the chunk halving aims at. */
+ * weights to block chunks; SPIDX_FUSED_ZERO_BLOCK_ROWS sends ZERO calls of fewer rows than
+ * that to block chunks instead of row groups; SPIDX_FUSED_CHUNK_MAX is the largest chunk,
+ * SPIDX_FUSED_CHUNK_MIN the smallest and SPIDX_FUSED_CHUNK_FILL the resident blocks per SM
+ * the chunk halving aims at. */
+#ifndef SPIDX_FUSED_ZERO_BLOCK_ROWS
+#define SPIDX_FUSED_ZERO_BLOCK_ROWS 0
+#endif
+#ifndef SPIDX_FUSED_CHUNK_MAX
+#define SPIDX_FUSED_CHUNK_MAX 131072
+#endif
 #ifndef SPIDX_FUSED_KEEP_PATH
 #define SPIDX_FUSED_KEEP_PATH 0
 #endif
@@ -66,6 +73,7 @@ constexpr long long kChunkMax = 131072;           /* weight elements per chunk o
 #ifndef SPIDX_FUSED_CHUNK_FILL
 #define SPIDX_FUSED_CHUNK_FILL 1
 #endif
+constexpr long long kChunkMax = SPIDX_FUSED_CHUNK_MAX; /* weight elements per chunk of the chunks kernel (16 KiB bitmap) */
 constexpr long long kChunkMin = SPIDX_FUSED_CHUNK_MIN;
 constexpr long long kWarpRowMax = 2048;           /* bitmap-path rows up to this long go one per warp */
 constexpr int kWarpWords = (int)(kWarpRowMax / 32); /* bitmap words per warp */
@@ -498,6 +506,7 @@ fused_path fused_pick_path(long long sk, long long rows, long long T, bool keep,
 {
     if (sk == 0) return fused_path::list;
     if (keep && SPIDX_FUSED_KEEP_PATH) return SPIDX_FUSED_KEEP_PATH == 1 ? fused_path::list : fused_path::chunks;
+    if (!keep && rows < SPIDX_FUSED_ZERO_BLOCK_ROWS) return fused_path::chunks;
     if (keep && (rows * T <= kFlatListMax || sk <= kKeepTinyRow || T <= sk / kKeepSparse)) return fused_path::list;
     if (!keep && rows > kLane8RowsPass && sk <= kThreadRowMax && T <= kThreadRowMax)
         return back_to_back ? fused_path::span : fused_path::rows1;

@@ -6,6 +6,10 @@
  *   fused_chunk_fill2  fused's dispatch; block chunks halved (down to 2,048 weights) until
  *                      2 blocks per SM have work, not 1 (ZERO and KEEP)
  *   fused_chunk_fill4  the same until 4 blocks per SM have work
+ *   fused_zero_block_rows  ZERO calls of fewer than 528 rows (4 blocks per SM of an H200)
+ *                      in block chunks, a block per row, instead of a warp (or less) per row
+ *   fused_chunk_max32k fused's dispatch; chunks of at most 32 Ki weights (128 Ki in fused)
+ *   fused_chunk_max8k  the same, at most 8 Ki weights
  * Run: spidx_bench --sweep 500 --seed 1 --plugin build/ci/kernels/bench/fused_keep_list.so
  * (kernels/NOTES.md says what each measured). Valid calls only, int64 and int32 lists. */
 #include "../fused.cu"
