@@ -18,6 +18,8 @@
  *     list entries in all, rows of at most kKeepTinyRow (256) weights, or sparse rows
  *     (T <= sk / kKeepSparse, 48): a bitmap costs a visit per 32 weights of the row,
  *     which a sparse row's few entries do not repay;
+ *   - ZERO calls of fewer than kBlockRowsMax (256) rows of at least kBlockRowWork (128)
+ *     weights or entries: fused_chunks_kernel, a block per row;
  *   - otherwise (ZERO mode, and the other KEEP calls) the bitmap path: rows of up to
  *     kWarpRowMax (2,048) weights to fused_rows_kernel (a warp per row; in ZERO mode,
  *     past 4,224 rows, 8 lanes per row when sk and T are at most kLane8RowMax, 512, and
@@ -99,6 +101,14 @@ constexpr long long kKeepSparse = 48;
  * kLane8RowMax 8 lanes per row. The change's effect is measured in kernels/NOTES.md v14;
  * the thresholds themselves were not swept. */
 constexpr long long kThreadRowMax = 64;
+/* ZERO mode: fewer rows than this, each with at least kBlockRowWork weights or list
+ * entries, go a block per row (fused_chunks_kernel) instead of a warp: a warp per row
+ * leaves the device idle and walks a long row 32 lanes at a time. Fitted on the sweep of
+ * 2026-12-01 (kernels/NOTES.md v18): 35 shapes, 32 of them faster by more than 5%, none
+ * slower by more than 0.2%; with more rows or shorter rows the block's barriers cost more
+ * than the lanes gain. */
+constexpr long long kBlockRowsMax = 256;
+constexpr long long kBlockRowWork = 128;
 constexpr long long kLane8RowMax = 512;
 constexpr long long kWarpRowsPass = 132LL * kBlocksPerSm * kWarps;  /* 4,224 */
 constexpr long long kLane8RowsPass = 132LL * kBlocksPerSm * (kThreads / 8); /* 16,896 */
@@ -501,12 +511,14 @@ bool fused_back_to_back(long long b, long long h, long long sb, long long sh, lo
  * T <= sk / kKeepSparse (v13), and rows without weights; rows that fit a warp's bitmap
  * (kWarpRowMax bits) go one per warp, or, in ZERO mode and past one pass of the grid, 8
  * lanes or one thread per row (v14), spans of kThreads rows when rows lie back to back
- * (v15); longer rows go in block chunks. */
+ * (v15); longer rows go in block chunks, and so do ZERO rows of at least kBlockRowWork
+ * weights or entries when there are fewer than kBlockRowsMax of them (v18). */
 fused_path fused_pick_path(long long sk, long long rows, long long T, bool keep, bool back_to_back)
 {
     if (sk == 0) return fused_path::list;
     if (keep && SPIDX_FUSED_KEEP_PATH) return SPIDX_FUSED_KEEP_PATH == 1 ? fused_path::list : fused_path::chunks;
     if (!keep && rows < SPIDX_FUSED_ZERO_BLOCK_ROWS) return fused_path::chunks;
+    if (!keep && rows < kBlockRowsMax && (sk >= kBlockRowWork || T >= kBlockRowWork)) return fused_path::chunks;
     if (keep && (rows * T <= kFlatListMax || sk <= kKeepTinyRow || T <= sk / kKeepSparse)) return fused_path::list;
     if (!keep && rows > kLane8RowsPass && sk <= kThreadRowMax && T <= kThreadRowMax)
         return back_to_back ? fused_path::span : fused_path::rows1;

@@ -90,11 +90,26 @@ START_TEST(test_zero_mode_follows_the_row_count_and_lengths)
     expect_path(1, 20000, 513, 1, 1, 1, SPIDX_MODE_ZERO, "warp rows");
     expect_path(1, 20000, 512, 0, 513, 0, SPIDX_MODE_ZERO, "warp rows");
     expect_path(1, 16, 8, 1, 1, 1, SPIDX_MODE_ZERO, "warp rows"); /* few rows: one pass of warps */
-    expect_path(1, 1, 2048, 0, 1, 0, SPIDX_MODE_ZERO, "warp rows");
-    expect_path(1, 1, 2049, 0, 1, 0, SPIDX_MODE_ZERO, "block chunks");
+    expect_path(1, 256, 2048, 0, 1, 0, SPIDX_MODE_ZERO, "warp rows");
+    expect_path(1, 256, 2049, 0, 1, 0, SPIDX_MODE_ZERO, "block chunks");
     expect_path(2, 3, 0, 0, 0, 4, SPIDX_MODE_ZERO, "none"); /* sk = 0: no weights, T = 0 */
     /* KEEP never takes groups under a warp: 112,701 rows of 300 weights, T = 100 > 300 / 48. */
     expect_path(1, 112701, 300, 0, 100, 0, SPIDX_MODE_KEEP, "warp rows keep");
+}
+END_TEST
+
+START_TEST(test_zero_few_long_rows_go_a_block_per_row)
+{
+    /* Under 256 rows, rows of at least 128 weights or list entries take a block each. */
+    expect_path(1, 255, 128, 0, 1, 0, SPIDX_MODE_ZERO, "block chunks");
+    expect_path(3, 85, 64, 0, 128, 0, SPIDX_MODE_ZERO, "block chunks"); /* T = 128 */
+    expect_path(1, 1, 2048, 0, 1, 0, SPIDX_MODE_ZERO, "block chunks");
+    /* The sweep's shape 241: 15 rows of 1,433 weights, T = 4 + 0 + 1,329. */
+    expect_path(1, 15, 1433, 4, 0, 1329, SPIDX_MODE_ZERO, "block chunks");
+    expect_path(1, 256, 128, 0, 1, 0, SPIDX_MODE_ZERO, "warp rows"); /* 256 rows */
+    expect_path(1, 255, 127, 0, 127, 0, SPIDX_MODE_ZERO, "warp rows"); /* 127 weights, T = 127 */
+    /* KEEP mode keeps its own rules: 200 rows of 1,000 weights, T = 300 (60,000 entries: flat). */
+    expect_path(1, 200, 1000, 0, 300, 0, SPIDX_MODE_KEEP, "list keep");
 }
 END_TEST
 
@@ -175,6 +190,7 @@ int main(void)
     tcase_add_test(tc, test_keep_sparse_rows_go_to_the_list_kernel);
     tcase_add_test(tc, test_keep_tiny_rows_go_to_the_list_kernel);
     tcase_add_test(tc, test_keep_lists_up_to_128_ki_entries_go_to_the_list_kernel);
+    tcase_add_test(tc, test_zero_few_long_rows_go_a_block_per_row);
     tcase_add_test(tc, test_keep_dense_rows_stay_on_the_bitmap);
     tcase_add_test(tc, test_zero_mode_follows_the_row_count_and_lengths);
     tcase_add_test(tc, test_zero_short_rows_take_spans_only_when_rows_lie_back_to_back);
