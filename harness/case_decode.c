@@ -309,9 +309,11 @@ static int shape_zero_rows(reader *r, spidx_params *p)
  * the grid, and per-row state (the bitmap) must then be reset between rows. The fused
  * kernel's row groups hold one pass of 4,224 rows a warp each, 16,896 rows 8 lanes each
  * and 135,168 a thread each on a GPU of 132 SMs (kernels/fused.cu; re-derived here on
- * purpose, to aim at them). Half of these inputs: past 65,535 rows (grid limits; a thread
- * per row in ZERO mode, one pass). A quarter: 8 lanes per row past one pass (ZERO mode,
- * 64 < sk <= 512; float32 weights exceed the budget and are shrunk). A quarter: KEEP rows
+ * purpose, to aim at them). Half of these inputs: past 65,535 rows (grid limits; in ZERO
+ * mode spans of rows when they lie back to back, else a thread per row, one pass). A
+ * quarter: past one pass of 8 lanes per row (ZERO mode, 64 < sk <= 512: 8 lanes per row
+ * when a layout pads the rows, spans of rows when they lie back to back; float32 weights
+ * exceed the budget and are shrunk, their padding dropped first). A quarter: KEEP rows
  * a warp each past one pass (256 < sk <= 2,048, T > sk / 48, rows x T past the flat
  * list's 128 Ki entries; float32 shrinks). A thread per row past one pass needs more rows
  * than the decoding budget allows: test_gpu_grid covers it. tests/test_fused_dispatch.c

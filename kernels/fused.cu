@@ -6,9 +6,11 @@
  *   fused_rows_kernel    one group of G lanes per row, warp barriers only; the block's 2 KiB
  *                        bitmap shared out: G = 32 (rows up to 2,048 weights), 8 (up to
  *                        512, ZERO mode), 1 (up to 64, ZERO mode, no barrier).
- *   fused_span_kernel    ZERO rows of up to 64 weights lying back to back: a block takes
- *                        256 consecutive rows, a thread builds each row's marks, then the
- *                        block writes the rows' list entries and weights as contiguous runs.
+ *   fused_span_kernel    ZERO rows of up to 512 weights and entries lying back to back: a
+ *                        block takes 32-256 consecutive rows (as many as keep every SM's
+ *                        blocks busy), writes their list entries as one contiguous run,
+ *                        marking the heavy ones in the rows' bitmaps as it goes, then their
+ *                        weights as another.
  *   fused_chunks_kernel  one block per (row, chunk) work item with a 16 KiB bitmap; chunks
  *                        of kChunkMax (128 Ki) weights, halved down to kChunkMin while the
  *                        grid would not fill the device.
@@ -20,12 +22,13 @@
  *     which a sparse row's few entries do not repay;
  *   - ZERO calls of fewer than kBlockRowsMax (256) rows of at least kBlockRowWork (128)
  *     weights or entries: fused_chunks_kernel, a block per row;
+ *   - ZERO calls of more than kSpanFromRows (4,224) rows of at most kSpanRowMax (512)
+ *     weights and entries whose list and weight rows lie back to back: fused_span_kernel;
  *   - otherwise (ZERO mode, and the other KEEP calls) the bitmap path: rows of up to
  *     kWarpRowMax (2,048) weights to fused_rows_kernel (a warp per row; in ZERO mode,
  *     past 4,224 rows, 8 lanes per row when sk and T are at most kLane8RowMax, 512, and
- *     past 16,896 rows a thread per row when they are at most kThreadRowMax, 64: in
- *     fused_span_kernel when the list and weight rows lie back to back), longer rows in
- *     chunks to fused_chunks_kernel.
+ *     past 16,896 rows a thread per row when they are at most kThreadRowMax, 64), longer
+ *     rows in chunks to fused_chunks_kernel.
  * The bitmap path: each work item writes its share of the row's list; its bitmap starts
  * with the chunk's sink and window bits set, and the heavy bits are set while the heavy
  * list entries are written (one top-k read, kBatch = 8 loads in flight per thread); after
@@ -56,12 +59,15 @@ constexpr int kThreads = 256;
 constexpr int kWarps = kThreads / 32;
 /* Experiment knobs, fixed by kernels/bench/fused_variant.cu only (0 or the default in every
  * other build): SPIDX_FUSED_KEEP_PATH 1 sends every KEEP call flat, 2 every KEEP call with
- * weights to block chunks; SPIDX_FUSED_ZERO_BLOCK_ROWS sends ZERO calls of fewer rows than
- * that to block chunks instead of row groups; SPIDX_FUSED_CHUNK_MAX is the largest chunk,
+ * weights to block chunks; SPIDX_FUSED_CHUNK_MAX is the largest chunk,
  * SPIDX_FUSED_CHUNK_MIN the smallest and SPIDX_FUSED_CHUNK_FILL the resident blocks per SM
- * the chunk halving aims at. */
-#ifndef SPIDX_FUSED_ZERO_BLOCK_ROWS
-#define SPIDX_FUSED_ZERO_BLOCK_ROWS 0
+ * the chunk halving aims at; SPIDX_FUSED_SPAN_FROM_ROWS is kSpanFromRows, and
+ * SPIDX_FUSED_SPAN_ROWS_MIN the fewest rows per span (kSpanRowsMin). */
+#ifndef SPIDX_FUSED_SPAN_FROM_ROWS
+#define SPIDX_FUSED_SPAN_FROM_ROWS 4224
+#endif
+#ifndef SPIDX_FUSED_SPAN_ROWS_MIN
+#define SPIDX_FUSED_SPAN_ROWS_MIN 32
 #endif
 #ifndef SPIDX_FUSED_CHUNK_MAX
 #define SPIDX_FUSED_CHUNK_MAX 131072
@@ -98,7 +104,8 @@ constexpr long long kKeepSparse = 48;
  * SMs x kBlocksPerSm blocks) a pass holds 4,224 rows a warp each, 16,896 rows 8 lanes
  * each, 135,168 a thread each; fewer rows keep the larger group, whose lanes share a
  * row's top-k loads. Rows of sk and T up to kThreadRowMax may go a thread per row, up to
- * kLane8RowMax 8 lanes per row. The change's effect is measured in kernels/NOTES.md v14;
+ * kLane8RowMax 8 lanes per row (rows lying back to back go in spans instead, below). The
+ * change's effect is measured in kernels/NOTES.md v14;
  * the thresholds themselves were not swept. */
 constexpr long long kThreadRowMax = 64;
 /* ZERO mode: fewer rows than this, each with at least kBlockRowWork weights or list
@@ -110,6 +117,17 @@ constexpr long long kThreadRowMax = 64;
 constexpr long long kBlockRowsMax = 256;
 constexpr long long kBlockRowWork = 128;
 constexpr long long kLane8RowMax = 512;
+/* ZERO mode, rows lying back to back: more rows than kSpanFromRows, each of at most
+ * kSpanRowMax weights and entries, go in spans (fused_span_kernel) instead of row groups.
+ * A group writing its own row makes each warp store touch rows sk weights apart, so a
+ * 32-byte sector is written in pieces; a span writes its rows' lists and weights as two
+ * contiguous runs (kernels/NOTES.md v15, v19). A span's bitmap holds kSpanWords words,
+ * ceil(sk / 32) per row; a span has at most kThreads rows and, halving, as few as
+ * kSpanRowsMin, until the spans fill every SM's kBlocksPerSm blocks. */
+constexpr long long kSpanFromRows = SPIDX_FUSED_SPAN_FROM_ROWS;
+constexpr long long kSpanRowMax = 512;
+constexpr int kSpanWords = 2048;
+constexpr int kSpanRowsMin = SPIDX_FUSED_SPAN_ROWS_MIN;
 constexpr long long kWarpRowsPass = 132LL * kBlocksPerSm * kWarps;  /* 4,224 */
 constexpr long long kLane8RowsPass = 132LL * kBlocksPerSm * (kThreads / 8); /* 16,896 */
 constexpr int kListBlocksPerSm = 8; /* list kernel: launch bounds for 2,048 threads per SM (32 registers each) */
@@ -125,6 +143,7 @@ struct fused_args {
     long long h, sk, S, H, W, T, init_offset;
     spidx_row_strides rs; /* in elements, from spidx_effective_strides */
     long long rows, nchunks, chunk; /* chunks kernel's work item = (row, chunk index); rows kernel: chunk = sk */
+    int span_rows, span_words;      /* span kernel: rows per span, bitmap words per row */
     int keep;
     uint32_t one;
 };
@@ -216,6 +235,23 @@ __device__ void fused_write_scalar(WordT *base, const uint32_t *marks, int x0, i
     for (int x = x0 + rank; x < x1; x += G) base[x] = (marks[x >> 5] >> (x & 31)) & 1u ? one : (WordT)0;
 }
 
+/* The 16 bytes of 16 / sizeof(WordT) weights: element e is one where bit e of bits is set,
+ * +0.0 elsewhere. */
+template <typename WordT>
+__device__ __forceinline__ uint4 fused_vector(uint32_t bits, WordT one)
+{
+    uint32_t out[4];
+#pragma unroll
+    for (int k = 0; k < 4; k++) {
+        if (sizeof(WordT) == 4)
+            out[k] = (bits >> k) & 1u ? (uint32_t)one : 0u;
+        else /* little-endian: element 2k in the low half */
+            out[k] = ((bits >> (2 * k)) & 1u ? (uint32_t)one : 0u) |
+                     ((bits >> (2 * k + 1)) & 1u ? (uint32_t)one << 16 : 0u);
+    }
+    return make_uint4(out[0], out[1], out[2], out[3]);
+}
+
 /* Writes the n weights of a chunk from its bitmap with 16-byte stores: a scalar head up
  * to the first 16-byte boundary, whole vectors, then a scalar tail. Weight rows are
  * element-aligned, so the head is shorter than one vector. Each vector's marks are one
@@ -234,16 +270,7 @@ __device__ void fused_write_vec16(WordT *base, const uint32_t *marks, int n, Wor
         /* The next word holds bits only past bit 31; it exists whenever they are in the chunk. */
         const uint32_t hi = SPIDX_MUT(15, sh + kVec > 32 ? marks[(x >> 5) + 1] : 0u, 0u);
         const uint32_t bits = __funnelshift_r(marks[x >> 5], hi, sh); /* bit e: element x + e is attended */
-        uint32_t out[4];
-#pragma unroll
-        for (int k = 0; k < 4; k++) {
-            if (sizeof(WordT) == 4)
-                out[k] = (bits >> k) & 1u ? (uint32_t)one : 0u;
-            else /* little-endian: element x + 2k in the low half */
-                out[k] = ((bits >> (2 * k)) & 1u ? (uint32_t)one : 0u) |
-                         ((bits >> (2 * k + 1)) & 1u ? (uint32_t)one << 16 : 0u);
-        }
-        *(uint4 *)(base + x) = make_uint4(out[0], out[1], out[2], out[3]);
+        *(uint4 *)(base + x) = fused_vector<WordT>(bits, one);
     }
     if (!SPIDX_MUTANT_IS(14)) fused_write_scalar<G>(base, marks, head + nvec * kVec, n, one, rank);
 }
@@ -260,11 +287,11 @@ __device__ __forceinline__ void fused_load_topk(const fused_args &a, const int64
 }
 
 /* Sets the bit of every valid heavy position in [c0, c1) and writes heavy list entries
- * [k0, k1) (none in Span mode: fused_span_kernel writes and reports them). Each thread has kBatch top-k values in flight before it uses any, so it waits
+ * [k0, k1). Each thread has kBatch top-k values in flight before it uses any, so it waits
  * on memory once per kBatch entries instead of once per entry (stores to the list could
  * alias the top-k as far as the compiler knows, so it would not batch the loads itself).
  * t holds the thread's first batch, loaded by the caller. */
-template <int G, bool Span, typename IndexT>
+template <int G, typename IndexT>
 __device__ void fused_mark_heavy(const fused_args &a, const int64_t *trow, IndexT *lrow, long long row,
                                  uint32_t *marks, long long c0, long long c1, long long k0, long long k1, int rank,
                                  long long *t)
@@ -280,7 +307,7 @@ __device__ void fused_mark_heavy(const fused_args &a, const int64_t *trow, Index
             if (k >= a.H) break;
             const bool valid = gpu_topk_valid(t[u], a.sk, a.init_offset);
             const long long v = valid ? t[u] + SPIDX_MUT(2, a.init_offset, 0) : -1;
-            if (!Span && (unsigned long long)(k - k0) < kn) {
+            if ((unsigned long long)(k - k0) < kn) {
                 lheavy[k] = (IndexT)v;
                 if (!valid) gpu_report_invalid(a.first_bad, row * a.H + k);
             }
@@ -312,13 +339,11 @@ __device__ void fused_write_marked(WordT *base, const uint32_t *marks, int n, Wo
  * [c0, c1) and owns `marks`; `first` is the group's first work item. ZERO mode writes
  * every weight of the chunk, KEEP mode only the marked ones. The bitmap
  * starts with the sink and window bits set, so that ZERO-mode writing reads one bit
- * field per vector and tests no bounds. Span (G = 1, fused_span_kernel): only the marks;
- * the block writes the list entries (and reports invalid ones) and the weights after. */
-template <int G, bool Early, bool Span = false, typename IndexT, typename WordT>
+ * field per vector and tests no bounds. */
+template <int G, bool Early, typename IndexT, typename WordT>
 __device__ void fused_marks_chunk(const fused_args &a, uint32_t *marks, long long row, long long c,
                                  const fused_row<IndexT, WordT> &r, int rank, bool first)
 {
-    static_assert(!Span || G == 1, "spans are built a thread per row");
     /* Early: the first top-k loads go out before anything else, so that their wait
      * overlaps the list stores, the bitmap set-up and the barrier (kernels/NOTES.md v9). */
     long long t[kBatch];
@@ -326,7 +351,7 @@ __device__ void fused_marks_chunk(const fused_args &a, uint32_t *marks, long lon
     /* Sink and window list entries, spread over the row's chunks; heavy ones come with
      * the marks. T = S + H + W. */
     const long long win_start = fused_window_start(a);
-    for (long long e = c * G + rank; !Span && e < a.S + a.W; e += a.nchunks * G) {
+    for (long long e = c * G + rank; e < a.S + a.W; e += a.nchunks * G) {
         if (e < a.S)
             r.list[e] = (IndexT)e;
         else
@@ -346,8 +371,7 @@ __device__ void fused_marks_chunk(const fused_args &a, uint32_t *marks, long lon
     const long long hshare = SPIDX_MUT(16, (a.H + a.nchunks - 1) / a.nchunks, a.H / a.nchunks);
     const long long k0 = c * hshare, k1 = min(a.H, k0 + hshare);
     if (!Early) fused_load_topk<G>(a, r.topk, rank, t);
-    fused_mark_heavy<G, Span>(a, r.topk, r.list, row, marks, c0, c1, k0, k1, rank, t);
-    if constexpr (Span) return;
+    fused_mark_heavy<G>(a, r.topk, r.list, row, marks, c0, c1, k0, k1, rank, t);
     if (!SPIDX_MUTANT_IS(10)) fused_group_sync<G>();
     if constexpr (G >= 32) {
         if (a.keep)
@@ -416,34 +440,44 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) fused_rows_kernel(fuse
 }
 
 /* The list entries of rows [r0, r0 + n), back to back from r0 * T: consecutive threads
- * take consecutive entries, so that each warp store is one contiguous run. */
+ * take consecutive entries, so that each warp store is one contiguous run, and the top-k
+ * is read once, coalesced where its rows lie back to back too. Each valid heavy entry
+ * sets its bit in its row's marks (span_words words per row), which hold the sink and
+ * window bits already. */
 template <typename IndexT, typename WordT>
-__device__ void fused_span_write_list(const fused_args &a, long long r0, int n)
+__device__ void fused_span_write_list(const fused_args &a, uint32_t *marks, long long r0, int n)
 {
     IndexT *base = (IndexT *)a.list + r0 * a.T;
-    const int total = n * (int)a.T; /* at most kThreads * kThreadRowMax */
+    const int T = (int)a.T, total = n * T; /* at most kThreads * kSpanRowMax */
     for (int e = threadIdx.x; e < total; e += kThreads) {
-        const int i = e / (int)a.T, j = e - i * (int)a.T;
+        const int i = e / T, j = e - i * T;
         const long long row = r0 + i;
-        const int64_t *trow = j >= a.S && j < a.S + a.H ? fused_row_at<IndexT, WordT>(a, row).topk : nullptr;
-        base[e] = (IndexT)fused_entry(a, trow, row, j); /* reports an invalid heavy entry */
+        if (j >= a.S && j < a.S + a.H) {
+            /* fused_entry reports an invalid heavy entry and returns -1 for it */
+            const long long v = fused_entry(a, fused_row_at<IndexT, WordT>(a, row).topk, row, j);
+            base[e] = (IndexT)v;
+            if ((unsigned long long)v < (unsigned long long)a.sk)
+                atomicOr(&marks[i * a.span_words + (int)(v >> 5)], 1u << (v & 31));
+        } else {
+            base[e] = (IndexT)fused_entry(a, nullptr, row, j);
+        }
     }
 }
 
-/* The weights of rows [r0, r0 + n), back to back from r0 * sk, from their marks (two words
- * per row): a scalar head up to the first 16-byte boundary, whole vectors, a scalar tail;
- * consecutive threads take consecutive vectors. */
+/* The weights of rows [r0, r0 + n), back to back from r0 * sk, from their marks: a scalar
+ * head up to the first 16-byte boundary, whole vectors, a scalar tail; consecutive
+ * threads take consecutive vectors. */
 template <typename WordT>
 __device__ void fused_span_write_weights(const fused_args &a, const uint32_t *marks, long long r0, int n)
 {
     constexpr int kVec = 16 / sizeof(WordT);
-    const int sk = (int)a.sk, total = n * sk; /* sk <= kThreadRowMax */
+    const int sk = (int)a.sk, total = n * sk, wpr = a.span_words; /* sk <= kSpanRowMax */
     WordT *base = (WordT *)a.weight + r0 * a.sk;
     const WordT one = (WordT)a.one;
     const int mis = (int)(((uintptr_t)base & 15u) / sizeof(WordT));
     const int head = min(total, (kVec - mis) % kVec);
     const int nvec = (total - head) / kVec;
-    const auto marked = [&](int i, int col) { return (marks[2 * i + (col >> 5)] >> (col & 31)) & 1u; };
+    const auto marked = [&](int i, int col) { return (marks[i * wpr + (col >> 5)] >> (col & 31)) & 1u; };
     for (int x = threadIdx.x; x < head; x += kThreads) base[x] = marked(x / sk, x % sk) ? one : (WordT)0;
     for (int v = threadIdx.x; v < nvec; v += kThreads) {
         const int x = head + v * kVec;
@@ -454,42 +488,31 @@ __device__ void fused_span_write_weights(const fused_args &a, const uint32_t *ma
             bits |= marked(i, col) << e;
             if (++col == sk) col = 0, i++;
         }
-        uint32_t out[4];
-#pragma unroll
-        for (int k = 0; k < 4; k++) {
-            if (sizeof(WordT) == 4)
-                out[k] = (bits >> k) & 1u ? (uint32_t)one : 0u;
-            else /* little-endian: element x + 2k in the low half */
-                out[k] = ((bits >> (2 * k)) & 1u ? (uint32_t)one : 0u) |
-                         ((bits >> (2 * k + 1)) & 1u ? (uint32_t)one << 16 : 0u);
-        }
-        *(uint4 *)(base + x) = make_uint4(out[0], out[1], out[2], out[3]);
+        *(uint4 *)(base + x) = fused_vector<WordT>(bits, one);
     }
     if (!SPIDX_MUTANT_IS(22))
         for (int x = head + nvec * kVec + threadIdx.x; x < total; x += kThreads)
             base[x] = marked(x / sk, x % sk) ? one : (WordT)0;
 }
 
-/* ZERO rows of at most kThreadRowMax weights and entries whose list and weight rows lie
- * back to back (row r at r * T and r * sk): a block takes kThreads consecutive rows at a
- * time; each thread builds its row's marks (two words), then the block writes the rows'
- * list entries and weights as two contiguous runs. A thread per row writing its own row
- * (fused_rows_kernel<1>) makes every warp store touch 32 rows sk weights apart
- * (kernels/NOTES.md v15). */
+/* ZERO rows of at most kSpanRowMax weights and entries whose list and weight rows lie back
+ * to back (row r at r * T and r * sk): a block takes span_rows consecutive rows at a time,
+ * sets their sink and window marks, writes their list entries (marking the heavy ones),
+ * then their weights. Grid-stride over spans. */
 template <typename IndexT, typename WordT>
 __global__ void __launch_bounds__(kThreads, kBlocksPerSm) fused_span_kernel(fused_args a)
 {
-    __shared__ uint32_t marks[2 * kThreads];
-    const long long first = (long long)blockIdx.x * kThreads;
-    for (long long r0 = first; r0 < a.rows; r0 += SPIDX_MUT(9, (long long)gridDim.x * kThreads, a.rows)) {
-        const long long row = r0 + threadIdx.x;
-        const int n = (int)min((long long)kThreads, a.rows - r0);
-        if (row < a.rows) {
-            const fused_row<IndexT, WordT> r = fused_row_at<IndexT, WordT>(a, row);
-            fused_marks_chunk<1, true, true>(a, marks + 2 * threadIdx.x, row, 0, r, 0, r0 == first);
-        }
-        if (!SPIDX_MUTANT_IS(23)) __syncthreads(); /* the writers read every thread's marks */
-        fused_span_write_list<IndexT, WordT>(a, r0, n);
+    __shared__ uint32_t marks[kSpanWords];
+    const int R = a.span_rows, wpr = a.span_words;
+    const int s = (int)a.S, w = (int)(a.sk - a.W); /* offsets [0, s) sink, [w, sk) window */
+    const long long first = (long long)blockIdx.x * R;
+    for (long long r0 = first; r0 < a.rows; r0 += SPIDX_MUT(9, (long long)gridDim.x * R, a.rows)) {
+        const int n = (int)min((long long)R, a.rows - r0);
+        if (!SPIDX_MUTANT_IS(17) || r0 == first)
+            for (int k = threadIdx.x; k < n * wpr; k += kThreads) marks[k] = fused_region_bits(k % wpr, s, w);
+        __syncthreads(); /* the list writer adds heavy bits to every row's marks */
+        fused_span_write_list<IndexT, WordT>(a, marks, r0, n);
+        if (!SPIDX_MUTANT_IS(23)) __syncthreads(); /* the weight writer reads every row's marks */
         fused_span_write_weights<WordT>(a, marks, r0, n);
         __syncthreads(); /* marks is rebuilt for the next span */
     }
@@ -510,18 +533,18 @@ bool fused_back_to_back(long long b, long long h, long long sb, long long sh, lo
  * kernels/NOTES.md v12, v16), and so do KEEP rows of at most kKeepTinyRow weights or with
  * T <= sk / kKeepSparse (v13), and rows without weights; rows that fit a warp's bitmap
  * (kWarpRowMax bits) go one per warp, or, in ZERO mode and past one pass of the grid, 8
- * lanes or one thread per row (v14), spans of kThreads rows when rows lie back to back
- * (v15); longer rows go in block chunks, and so do ZERO rows of at least kBlockRowWork
- * weights or entries when there are fewer than kBlockRowsMax of them (v18). */
+ * lanes or one thread per row (v14), in spans when rows lie back to back (v15, v19);
+ * longer rows go in block chunks, and so do ZERO rows of at least kBlockRowWork weights
+ * or entries when there are fewer than kBlockRowsMax of them (v18). */
 fused_path fused_pick_path(long long sk, long long rows, long long T, bool keep, bool back_to_back)
 {
     if (sk == 0) return fused_path::list;
     if (keep && SPIDX_FUSED_KEEP_PATH) return SPIDX_FUSED_KEEP_PATH == 1 ? fused_path::list : fused_path::chunks;
-    if (!keep && rows < SPIDX_FUSED_ZERO_BLOCK_ROWS) return fused_path::chunks;
     if (!keep && rows < kBlockRowsMax && (sk >= kBlockRowWork || T >= kBlockRowWork)) return fused_path::chunks;
     if (keep && (rows * T <= kFlatListMax || sk <= kKeepTinyRow || T <= sk / kKeepSparse)) return fused_path::list;
-    if (!keep && rows > kLane8RowsPass && sk <= kThreadRowMax && T <= kThreadRowMax)
-        return back_to_back ? fused_path::span : fused_path::rows1;
+    if (!keep && back_to_back && rows > kSpanFromRows && sk <= kSpanRowMax && T <= kSpanRowMax)
+        return fused_path::span;
+    if (!keep && rows > kLane8RowsPass && sk <= kThreadRowMax && T <= kThreadRowMax) return fused_path::rows1;
     if (!keep && rows > kWarpRowsPass && sk <= kLane8RowMax && T <= kLane8RowMax) return fused_path::rows8;
     if (sk <= SPIDX_MUT(20, kWarpRowMax, kWarpRowMax + 32)) return fused_path::rows;
     return fused_path::chunks;
@@ -539,7 +562,10 @@ cudaError_t fused_launch_typed(const fused_args &a, fused_path path, cudaStream_
         fused_list_kernel<IndexT, WordT><<<grid, kThreads, 0, stream>>>(a);
     } else if (path == fused_path::rows || path == fused_path::rows8 || path == fused_path::rows1 ||
                path == fused_path::span) {
-        const int per_block = path == fused_path::rows ? kWarps : path == fused_path::rows8 ? kThreads / 8 : kThreads;
+        const int per_block = path == fused_path::rows    ? kWarps
+                              : path == fused_path::rows8 ? kThreads / 8
+                              : path == fused_path::rows1 ? kThreads
+                                                          : a.span_rows;
         const long long blocks = (a.rows + per_block - 1) / per_block;
         const unsigned grid = SPIDX_MUT(9, gpu_grid_for(blocks, kBlocksPerSm), (unsigned)min(blocks, 65535LL));
         if (path == fused_path::rows)
@@ -586,6 +612,7 @@ cudaError_t fused_launch(const spidx_params *p, const spidx_shape *s, const gpu_
         a.rs.weight_sb = p->h * p->sk, a.rs.weight_sh = p->sk;
     }
     a.rows = s->rows;
+    a.span_rows = a.span_words = 0; /* set for the span kernel below */
     a.keep = p->mode == SPIDX_MODE_KEEP;
     const uint32_t one = spidx_weight_one_bits(p->weight_type);
     a.one = SPIDX_MUT(12, one, p->weight_type == SPIDX_WEIGHT_BF16 ? SPIDX_ONE_F16 : one);
@@ -600,6 +627,13 @@ cudaError_t fused_launch(const spidx_params *p, const spidx_shape *s, const gpu_
     } else if (path != fused_path::chunks) { /* rows, rows8, rows1, span: a row is one chunk */
         a.chunk = a.sk;
         a.nchunks = 1;
+        if (path == fused_path::span) {
+            a.span_words = (int)((a.sk + 31) / 32); /* sk <= kSpanRowMax: at most 16 */
+            int R = min(kThreads, kSpanWords / a.span_words);
+            const long long target = (long long)gpu_sm_count() * kBlocksPerSm;
+            while (R > kSpanRowsMin && (a.rows + R - 1) / R < target) R = max(kSpanRowsMin, R / 2);
+            a.span_rows = R;
+        }
     } else {
         /* Smaller chunks until the grid can fill the device. */
         long long chunk = kChunkMax;

@@ -2,8 +2,9 @@
  * (spidx_fused_path_name, kernels/fused.cu's fused_pick_path), on shapes whose expected
  * path is worked out by hand from the dispatch's rules: KEEP calls go to the list kernel
  * when small in all, when their rows are tiny or sparse, and through a bitmap otherwise;
- * ZERO calls follow the row and list lengths and, for short rows, the row count (a
- * thread, 8 lanes or a warp per row, spans of rows when they lie back to back); and that
+ * ZERO calls follow the row and list lengths and, for short rows, the row count and the
+ * layout (spans of rows when they lie back to back; else a thread, 8 lanes or a warp per
+ * row); and that
  * the fuzz decoder's many-rows class lands past one pass of each row group. Host code
  * only: runs without a GPU where CUDA was built. Run: ctest -R test_fused_dispatch. */
 #include "test_helpers.h"
@@ -75,17 +76,12 @@ END_TEST
 START_TEST(test_zero_mode_follows_the_row_count_and_lengths)
 {
     expect_path(18, 18, 540586, 64, 3, 502, SPIDX_MODE_ZERO, "block chunks");
-    /* Past 16,896 rows (an H200 pass of 8-lane groups), rows of sk and T at most 64 go a
-     * thread each, in spans of 256 rows when they lie back to back (as here): 112,701 rows
-     * of 5 weights, T = 0 + 1 + min(9, 5) = 6. */
+    /* Past 4,224 rows (an H200 pass of warps), rows of at most 512 weights and entries go
+     * in spans when they lie back to back (as here): 112,701 rows of 5 weights, T = 0 + 1 +
+     * min(9, 5) = 6; 4,225 rows of 512 weights, T = 512; 8,450 rows of 300, T = 16 + 100 + 64. */
     expect_path(1, 112701, 5, 0, 1, 9, SPIDX_MODE_ZERO, "row spans");
-    expect_path(1, 16897, 64, 0, 64, 0, SPIDX_MODE_ZERO, "row spans");
-    expect_path(2, 16897, 64, 0, 64, 0, SPIDX_MODE_ZERO, "row spans");
-    expect_path(1, 16896, 64, 0, 64, 0, SPIDX_MODE_ZERO, "8-lane rows");
-    expect_path(1, 16897, 65, 0, 1, 0, SPIDX_MODE_ZERO, "8-lane rows"); /* 65 weights: past a thread's bitmap */
-    expect_path(1, 16897, 64, 0, 65, 0, SPIDX_MODE_ZERO, "8-lane rows"); /* 65 entries */
-    /* Past 4,224 rows (a pass of warps), up to 512 weights and entries: 8 lanes a row. */
-    expect_path(1, 4225, 300, 16, 100, 64, SPIDX_MODE_ZERO, "8-lane rows");
+    expect_path(1, 4225, 512, 0, 512, 0, SPIDX_MODE_ZERO, "row spans");
+    expect_path(2, 4225, 300, 16, 100, 64, SPIDX_MODE_ZERO, "row spans");
     expect_path(1, 4224, 300, 16, 100, 64, SPIDX_MODE_ZERO, "warp rows");
     expect_path(1, 20000, 513, 1, 1, 1, SPIDX_MODE_ZERO, "warp rows");
     expect_path(1, 20000, 512, 0, 513, 0, SPIDX_MODE_ZERO, "warp rows");
@@ -126,6 +122,13 @@ static const char *strided_zero_path(int64_t b, int64_t h, int64_t sk, int64_t w
 
 START_TEST(test_zero_short_rows_take_spans_only_when_rows_lie_back_to_back)
 {
+    /* 2 x 2,500 rows of 8 weights (past 4,224, within 16,896: a pass of 8-lane groups):
+     * spans back to back, 8 lanes a row with the weight rows padded to 9. */
+    ck_assert_str_eq(strided_zero_path(2, 2500, 8, 20000, 8, 15000, 6), "row spans");
+    ck_assert_str_eq(strided_zero_path(2, 2500, 8, 22500, 9, 15000, 6), "8-lane rows");
+    /* 2 x 10,000 rows of 100 weights padded to 101: past 64 weights, 8 lanes a row. */
+    ck_assert_str_eq(strided_zero_path(2, 10000, 100, 1010000, 101, 60000, 6), "8-lane rows");
+    ck_assert_str_eq(strided_zero_path(2, 10000, 100, 1000000, 100, 60000, 6), "row spans");
     /* 2 x 10,000 rows of 8 weights, T = 1 + 2 + 3 = 6. Back to back: head stride 8 and
      * batch stride 80,000 for the weights, 6 and 60,000 for the list. */
     ck_assert_str_eq(strided_zero_path(2, 10000, 8, 80000, 8, 60000, 6), "row spans");
@@ -169,8 +172,13 @@ START_TEST(test_decoder_many_rows_reaches_row_groups_past_one_pass)
      * (4), layout (0: contiguous), 6 pads of two bytes. Past the end the decoder reads
      * zeros. The shape class's bounds are re-derived here on purpose, byte by byte. */
     /* Variant 2, bfloat16, ZERO: h = 17,408 + 1,023, sk = 65 + 15, sink 1, window 1, heavy 1:
-     * 18,431 rows of 80 weights, past one pass of 8 lanes per row (16,896 on 132 SMs). */
-    const uint8_t lanes8[] = {0, 62, 5, 2, 0xff, 0x03, 15, 0, 1, 0, 1, 0, 1, 0, 2 << 1};
+     * 18,431 rows of 80 weights, past one pass of 8 lanes per row (16,896 on 132 SMs): in
+     * spans as laid out (contiguous), 8 lanes a row with layout 1 (padded) and the weight
+     * rows' pad 1 (fill 0, seed 0, then the six pads: top-k, list, weights). */
+    const uint8_t spans[] = {0, 62, 5, 2, 0xff, 0x03, 15, 0, 1, 0, 1, 0, 1, 0, 2 << 1};
+    expect_decoded(spans, sizeof spans, 18431, "row spans");
+    const uint8_t lanes8[] = {0, 62, 5, 2, 0xff, 0x03, 15, 0, 1, 0, 1, 0, 1, 0, 2 << 1, 0, 0, 0, 0, 0, 1,
+                              0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0};
     expect_decoded(lanes8, sizeof lanes8, 18431, "8-lane rows");
     /* Variant 3, KEEP forced, bfloat16: h = 4,352 + 255, sk = 257 + 31, sink 30 + 1, window 2,
      * heavy 1 + 3, init_offset 0: 4,607 rows of T = 37 (170,459 entries, past 128 Ki; 37 >

@@ -5,11 +5,12 @@
  *   fused_keep_list    every KEEP call flat (fused_list_kernel)
  *   fused_chunk_fill2  fused's dispatch; block chunks halved (down to 2,048 weights) until
  *                      2 blocks per SM have work, not 1 (ZERO and KEEP)
- *   fused_chunk_fill4  the same until 4 blocks per SM have work
- *   fused_zero_block_rows  ZERO calls of fewer than 528 rows (4 blocks per SM of an H200)
- *                      in block chunks, a block per row, instead of a warp (or less) per row
  *   fused_chunk_max32k fused's dispatch; chunks of at most 32 Ki weights (128 Ki in fused)
- *   fused_chunk_max8k  the same, at most 8 Ki weights
+ *   fused_span_all     ZERO spans for back-to-back short rows whatever the row count (past
+ *                      4,224 rows in fused)
+ *   fused_span_min8    spans halved down to 8 rows, not 32, until they fill the device
+ *   fused_span_256     spans of 256 rows (fewer past 64 weights: the bitmap's 2,048
+ *                      words), never halved
  * Run: spidx_bench --sweep 500 --seed 1 --plugin build/ci/kernels/bench/fused_keep_list.so
  * (kernels/NOTES.md says what each measured). Valid calls only, int64 and int32 lists. */
 #include "../fused.cu"
