@@ -7,10 +7,10 @@
  *                        bitmap shared out: G = 32 (rows up to 2,048 weights), 8 (up to
  *                        512, ZERO mode), 1 (up to 64, ZERO mode, no barrier).
  *   fused_span_kernel    ZERO rows of up to 512 weights and entries lying back to back: a
- *                        block takes 32-256 consecutive rows (as many as keep every SM's
- *                        blocks busy), writes their list entries as one contiguous run,
- *                        marking the heavy ones in the rows' bitmaps as it goes, then their
- *                        weights as another.
+ *                        block takes up to 256 consecutive rows (fewer while that leaves
+ *                        SMs idle), writes their list entries (marking the heavy ones in
+ *                        the rows' bitmaps as it goes), then their weights as a contiguous
+ *                        run.
  *   fused_chunks_kernel  one block per (row, chunk) work item with a 16 KiB bitmap; chunks
  *                        of kChunkMax (128 Ki) weights, halved down to kChunkMin while the
  *                        grid would not fill the device.
@@ -22,8 +22,9 @@
  *     which a sparse row's few entries do not repay;
  *   - ZERO calls of fewer than kBlockRowsMax (256) rows of at least kBlockRowWork (128)
  *     weights or entries: fused_chunks_kernel, a block per row;
- *   - ZERO calls of more than kSpanFromRows (4,224) rows of at most kSpanRowMax (512)
- *     weights and entries whose list and weight rows lie back to back: fused_span_kernel;
+ *   - ZERO calls whose list and weight rows lie back to back, of more than kSpanFromRows
+ *     (4,224) rows of at most kSpanRowMax (512) weights and entries, or of any number of
+ *     rows of at most kSpanShortRow (64): fused_span_kernel;
  *   - otherwise (ZERO mode, and the other KEEP calls) the bitmap path: rows of up to
  *     kWarpRowMax (2,048) weights to fused_rows_kernel (a warp per row; in ZERO mode,
  *     past 4,224 rows, 8 lanes per row when sk and T are at most kLane8RowMax, 512, and
@@ -61,13 +62,16 @@ constexpr int kWarps = kThreads / 32;
  * other build): SPIDX_FUSED_KEEP_PATH 1 sends every KEEP call flat, 2 every KEEP call with
  * weights to block chunks; SPIDX_FUSED_CHUNK_MAX is the largest chunk,
  * SPIDX_FUSED_CHUNK_MIN the smallest and SPIDX_FUSED_CHUNK_FILL the resident blocks per SM
- * the chunk halving aims at; SPIDX_FUSED_SPAN_FROM_ROWS is kSpanFromRows, and
- * SPIDX_FUSED_SPAN_ROWS_MIN the fewest rows per span (kSpanRowsMin). */
+ * the chunk halving aims at; SPIDX_FUSED_SPAN_FROM_ROWS is kSpanFromRows,
+ * SPIDX_FUSED_SPAN_SHORT_ROW kSpanShortRow and SPIDX_FUSED_SPAN_MIN_WORK kSpanMinWork. */
 #ifndef SPIDX_FUSED_SPAN_FROM_ROWS
 #define SPIDX_FUSED_SPAN_FROM_ROWS 4224
 #endif
-#ifndef SPIDX_FUSED_SPAN_ROWS_MIN
-#define SPIDX_FUSED_SPAN_ROWS_MIN 32
+#ifndef SPIDX_FUSED_SPAN_SHORT_ROW
+#define SPIDX_FUSED_SPAN_SHORT_ROW 64
+#endif
+#ifndef SPIDX_FUSED_SPAN_MIN_WORK
+#define SPIDX_FUSED_SPAN_MIN_WORK 1024
 #endif
 #ifndef SPIDX_FUSED_CHUNK_MAX
 #define SPIDX_FUSED_CHUNK_MAX 131072
@@ -118,16 +122,20 @@ constexpr long long kBlockRowsMax = 256;
 constexpr long long kBlockRowWork = 128;
 constexpr long long kLane8RowMax = 512;
 /* ZERO mode, rows lying back to back: more rows than kSpanFromRows, each of at most
- * kSpanRowMax weights and entries, go in spans (fused_span_kernel) instead of row groups.
+ * kSpanRowMax weights and entries, or any number of rows of at most kSpanShortRow, go in
+ * spans (fused_span_kernel) instead of row groups.
  * A group writing its own row makes each warp store touch rows sk weights apart, so a
  * 32-byte sector is written in pieces; a span writes its rows' lists and weights as two
  * contiguous runs (kernels/NOTES.md v15, v19). A span's bitmap holds kSpanWords words,
- * ceil(sk / 32) per row; a span has at most kThreads rows and, halving, as few as
- * kSpanRowsMin, until the spans fill every SM's kBlocksPerSm blocks. */
+ * ceil(sk / 32) per row; a span has at most kThreads rows, halved until the spans fill
+ * every SM's kBlocksPerSm blocks, as long as a span keeps kSpanMinWork list entries and
+ * weights (4 per thread): past that, a span's barriers and top-k wait cost more than
+ * the idle blocks. */
 constexpr long long kSpanFromRows = SPIDX_FUSED_SPAN_FROM_ROWS;
+constexpr long long kSpanShortRow = SPIDX_FUSED_SPAN_SHORT_ROW;
 constexpr long long kSpanRowMax = 512;
 constexpr int kSpanWords = 2048;
-constexpr int kSpanRowsMin = SPIDX_FUSED_SPAN_ROWS_MIN;
+constexpr long long kSpanMinWork = SPIDX_FUSED_SPAN_MIN_WORK;
 constexpr long long kWarpRowsPass = 132LL * kBlocksPerSm * kWarps;  /* 4,224 */
 constexpr long long kLane8RowsPass = 132LL * kBlocksPerSm * (kThreads / 8); /* 16,896 */
 constexpr int kListBlocksPerSm = 8; /* list kernel: launch bounds for 2,048 threads per SM (32 registers each) */
@@ -204,18 +212,21 @@ __device__ __forceinline__ long long fused_window_start(const fused_args &a)
     return SPIDX_MUT(1, a.sk - a.W, a.sk - a.W + 1);
 }
 
+/* The heavy list entry k of a row whose top-k value is t: t + init_offset, or -1 for an
+ * invalid value, which it reports. */
+__device__ __forceinline__ long long fused_heavy_entry(const fused_args &a, long long t, long long row, long long k)
+{
+    if (gpu_topk_valid(t, a.sk, a.init_offset)) return t + SPIDX_MUT(2, a.init_offset, 0);
+    gpu_report_invalid(a.first_bad, row * a.H + k);
+    return -1;
+}
+
 /* The list entry at position j of a row; reports an invalid heavy entry. */
 __device__ __forceinline__ long long fused_entry(const fused_args &a, const int64_t *trow, long long row,
                                                  long long j)
 {
     if (j < a.S) return j;
-    if (j < a.S + a.H) {
-        const long long k = j - a.S;
-        const long long t = trow[k];
-        if (gpu_topk_valid(t, a.sk, a.init_offset)) return t + SPIDX_MUT(2, a.init_offset, 0);
-        gpu_report_invalid(a.first_bad, row * a.H + k);
-        return -1;
-    }
+    if (j < a.S + a.H) return fused_heavy_entry(a, trow[j - a.S], row, j - a.S);
     return fused_window_start(a) + (j - a.S - a.H);
 }
 
@@ -439,28 +450,40 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) fused_rows_kernel(fuse
     }
 }
 
-/* The list entries of rows [r0, r0 + n), back to back from r0 * T: consecutive threads
- * take consecutive entries, so that each warp store is one contiguous run, and the top-k
- * is read once, coalesced where its rows lie back to back too. Each valid heavy entry
- * sets its bit in its row's marks (span_words words per row), which hold the sink and
- * window bits already. */
+/* The list entries of rows [r0, r0 + n), back to back from r0 * T, in two passes over
+ * the span's rows; consecutive threads take consecutive entries of a pass. The heavy pass
+ * reads the top-k once (coalesced where its rows lie back to back), each thread with
+ * kBatch loads in flight before it uses any (a loop that stores between loads waits on
+ * each one: kernels/NOTES.md v19), stores the entries and sets each valid one's bit in its
+ * row's marks (span_words words per row), which hold the sink and window bits already.
+ * The other pass writes the sink and window entries. */
 template <typename IndexT, typename WordT>
 __device__ void fused_span_write_list(const fused_args &a, uint32_t *marks, long long r0, int n)
 {
     IndexT *base = (IndexT *)a.list + r0 * a.T;
-    const int T = (int)a.T, total = n * T; /* at most kThreads * kSpanRowMax */
-    for (int e = threadIdx.x; e < total; e += kThreads) {
-        const int i = e / T, j = e - i * T;
-        const long long row = r0 + i;
-        if (j >= a.S && j < a.S + a.H) {
-            /* fused_entry reports an invalid heavy entry and returns -1 for it */
-            const long long v = fused_entry(a, fused_row_at<IndexT, WordT>(a, row).topk, row, j);
-            base[e] = (IndexT)v;
-            if ((unsigned long long)v < (unsigned long long)a.sk)
-                atomicOr(&marks[i * a.span_words + (int)(v >> 5)], 1u << (v & 31));
-        } else {
-            base[e] = (IndexT)fused_entry(a, nullptr, row, j);
+    const int T = (int)a.T, H = (int)a.H, S = (int)a.S; /* T <= kSpanRowMax */
+    const int heavy = n * H, other = n * (T - H);
+    for (int m0 = threadIdx.x; m0 < heavy; m0 += kThreads * kBatch) {
+        long long t[kBatch];
+#pragma unroll
+        for (int u = 0; u < kBatch; u++) {
+            const int m = m0 + u * kThreads, i = m / H;
+            t[u] = m < heavy ? fused_row_at<IndexT, WordT>(a, r0 + i).topk[m - i * H] : -1;
         }
+#pragma unroll
+        for (int u = 0; u < kBatch; u++) {
+            const int m = m0 + u * kThreads, i = m / H, k = m - i * H;
+            if (m >= heavy) break;
+            const long long v = fused_heavy_entry(a, t[u], r0 + i, k);
+            base[i * T + S + k] = (IndexT)v;
+            if ((unsigned long long)v < (unsigned long long)a.sk) /* -1 for an invalid value */
+                atomicOr(&marks[i * a.span_words + (int)(v >> 5)], 1u << (v & 31));
+        }
+    }
+    const long long win_start = fused_window_start(a);
+    for (int m = threadIdx.x; m < other; m += kThreads) {
+        const int i = m / (T - H), e = m - i * (T - H); /* e < S: sink entry e; else window entry e - S */
+        base[i * T + (e < S ? e : e + H)] = (IndexT)(e < S ? e : win_start + (e - S));
     }
 }
 
@@ -542,7 +565,8 @@ fused_path fused_pick_path(long long sk, long long rows, long long T, bool keep,
     if (keep && SPIDX_FUSED_KEEP_PATH) return SPIDX_FUSED_KEEP_PATH == 1 ? fused_path::list : fused_path::chunks;
     if (!keep && rows < kBlockRowsMax && (sk >= kBlockRowWork || T >= kBlockRowWork)) return fused_path::chunks;
     if (keep && (rows * T <= kFlatListMax || sk <= kKeepTinyRow || T <= sk / kKeepSparse)) return fused_path::list;
-    if (!keep && back_to_back && rows > kSpanFromRows && sk <= kSpanRowMax && T <= kSpanRowMax)
+    if (!keep && back_to_back && sk <= kSpanRowMax && T <= kSpanRowMax &&
+        (rows > kSpanFromRows || (sk <= kSpanShortRow && T <= kSpanShortRow)))
         return fused_path::span;
     if (!keep && rows > kLane8RowsPass && sk <= kThreadRowMax && T <= kThreadRowMax) return fused_path::rows1;
     if (!keep && rows > kWarpRowsPass && sk <= kLane8RowMax && T <= kLane8RowMax) return fused_path::rows8;
@@ -631,7 +655,7 @@ cudaError_t fused_launch(const spidx_params *p, const spidx_shape *s, const gpu_
             a.span_words = (int)((a.sk + 31) / 32); /* sk <= kSpanRowMax: at most 16 */
             int R = min(kThreads, kSpanWords / a.span_words);
             const long long target = (long long)gpu_sm_count() * kBlocksPerSm;
-            while (R > kSpanRowsMin && (a.rows + R - 1) / R < target) R = max(kSpanRowsMin, R / 2);
+            while ((a.rows + R - 1) / R < target && (R / 2) * (a.T + a.sk) >= kSpanMinWork) R /= 2;
             a.span_rows = R;
         }
     } else {

@@ -85,7 +85,11 @@ START_TEST(test_zero_mode_follows_the_row_count_and_lengths)
     expect_path(1, 4224, 300, 16, 100, 64, SPIDX_MODE_ZERO, "warp rows");
     expect_path(1, 20000, 513, 1, 1, 1, SPIDX_MODE_ZERO, "warp rows");
     expect_path(1, 20000, 512, 0, 513, 0, SPIDX_MODE_ZERO, "warp rows");
-    expect_path(1, 16, 8, 1, 1, 1, SPIDX_MODE_ZERO, "warp rows"); /* few rows: one pass of warps */
+    /* Fewer rows: spans only for rows of at most 64 weights and entries. */
+    expect_path(1, 16, 8, 1, 1, 1, SPIDX_MODE_ZERO, "row spans");
+    expect_path(1, 4224, 64, 0, 64, 0, SPIDX_MODE_ZERO, "row spans");
+    expect_path(1, 4224, 65, 0, 1, 0, SPIDX_MODE_ZERO, "warp rows");
+    expect_path(1, 4224, 8, 0, 65, 0, SPIDX_MODE_ZERO, "warp rows"); /* T = 65 */
     expect_path(1, 256, 2048, 0, 1, 0, SPIDX_MODE_ZERO, "warp rows");
     expect_path(1, 256, 2049, 0, 1, 0, SPIDX_MODE_ZERO, "block chunks");
     expect_path(2, 3, 0, 0, 0, 4, SPIDX_MODE_ZERO, "none"); /* sk = 0: no weights, T = 0 */
@@ -129,6 +133,9 @@ START_TEST(test_zero_short_rows_take_spans_only_when_rows_lie_back_to_back)
     /* 2 x 10,000 rows of 100 weights padded to 101: past 64 weights, 8 lanes a row. */
     ck_assert_str_eq(strided_zero_path(2, 10000, 100, 1010000, 101, 60000, 6), "8-lane rows");
     ck_assert_str_eq(strided_zero_path(2, 10000, 100, 1000000, 100, 60000, 6), "row spans");
+    /* 2 x 8 rows of 8: spans back to back, a warp a row padded. */
+    ck_assert_str_eq(strided_zero_path(2, 8, 8, 64, 8, 48, 6), "row spans");
+    ck_assert_str_eq(strided_zero_path(2, 8, 8, 72, 9, 48, 6), "warp rows");
     /* 2 x 10,000 rows of 8 weights, T = 1 + 2 + 3 = 6. Back to back: head stride 8 and
      * batch stride 80,000 for the weights, 6 and 60,000 for the list. */
     ck_assert_str_eq(strided_zero_path(2, 10000, 8, 80000, 8, 60000, 6), "row spans");
