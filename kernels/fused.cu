@@ -452,33 +452,25 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) fused_rows_kernel(fuse
 
 /* The list entries of rows [r0, r0 + n), back to back from r0 * T, in two passes over
  * the span's rows; consecutive threads take consecutive entries of a pass. The heavy pass
- * reads the top-k once (coalesced where its rows lie back to back), each thread with
- * kBatch loads in flight before it uses any (a loop that stores between loads waits on
- * each one: kernels/NOTES.md v19), stores the entries and sets each valid one's bit in its
- * row's marks (span_words words per row), which hold the sink and window bits already.
- * The other pass writes the sink and window entries. */
+ * reads the top-k once (coalesced where its rows lie back to back too), stores the
+ * entries and sets each valid one's bit in its row's marks (span_words words per row),
+ * which hold the sink and window bits already. A thread has one top-k load in flight at a
+ * time and the span's threads share its heavy entries evenly: batches of 8 loads per
+ * thread, and one pass in entry order with batches of 4 or 8, were slower on 21 of the
+ * 22 span shapes timed side by side (kernels/NOTES.md v19). The other pass writes the
+ * sink and window entries. */
 template <typename IndexT, typename WordT>
 __device__ void fused_span_write_list(const fused_args &a, uint32_t *marks, long long r0, int n)
 {
     IndexT *base = (IndexT *)a.list + r0 * a.T;
     const int T = (int)a.T, H = (int)a.H, S = (int)a.S; /* T <= kSpanRowMax */
     const int heavy = n * H, other = n * (T - H);
-    for (int m0 = threadIdx.x; m0 < heavy; m0 += kThreads * kBatch) {
-        long long t[kBatch];
-#pragma unroll
-        for (int u = 0; u < kBatch; u++) {
-            const int m = m0 + u * kThreads, i = m / H;
-            t[u] = m < heavy ? fused_row_at<IndexT, WordT>(a, r0 + i).topk[m - i * H] : -1;
-        }
-#pragma unroll
-        for (int u = 0; u < kBatch; u++) {
-            const int m = m0 + u * kThreads, i = m / H, k = m - i * H;
-            if (m >= heavy) break;
-            const long long v = fused_heavy_entry(a, t[u], r0 + i, k);
-            base[i * T + S + k] = (IndexT)v;
-            if ((unsigned long long)v < (unsigned long long)a.sk) /* -1 for an invalid value */
-                atomicOr(&marks[i * a.span_words + (int)(v >> 5)], 1u << (v & 31));
-        }
+    for (int m = threadIdx.x; m < heavy; m += kThreads) {
+        const int i = m / H, k = m - i * H;
+        const long long v = fused_heavy_entry(a, fused_row_at<IndexT, WordT>(a, r0 + i).topk[k], r0 + i, k);
+        base[i * T + S + k] = (IndexT)v;
+        if ((unsigned long long)v < (unsigned long long)a.sk) /* -1 for an invalid value */
+            atomicOr(&marks[i * a.span_words + (int)(v >> 5)], 1u << (v & 31));
     }
     const long long win_start = fused_window_start(a);
     for (int m = threadIdx.x; m < other; m += kThreads) {
