@@ -22,9 +22,8 @@
  *     which a sparse row's few entries do not repay;
  *   - ZERO calls of fewer than kBlockRowsMax (256) rows of at least kBlockRowWork (128)
  *     weights or entries: fused_chunks_kernel, a block per row;
- *   - ZERO calls whose list and weight rows lie back to back, of more than kSpanFromRows
- *     (4,224) rows of at most kSpanRowMax (512) weights and entries, or of any number of
- *     rows of at most kSpanShortRow (64): fused_span_kernel;
+ *   - ZERO calls of rows of at most kSpanRowMax (512) weights and entries whose list and
+ *     weight rows lie back to back: fused_span_kernel;
  *   - otherwise (ZERO mode, and the other KEEP calls) the bitmap path: rows of up to
  *     kWarpRowMax (2,048) weights to fused_rows_kernel (a warp per row; in ZERO mode,
  *     past 4,224 rows, 8 lanes per row when sk and T are at most kLane8RowMax, 512, and
@@ -62,17 +61,7 @@ constexpr int kWarps = kThreads / 32;
  * other build): SPIDX_FUSED_KEEP_PATH 1 sends every KEEP call flat, 2 every KEEP call with
  * weights to block chunks; SPIDX_FUSED_CHUNK_MAX is the largest chunk,
  * SPIDX_FUSED_CHUNK_MIN the smallest and SPIDX_FUSED_CHUNK_FILL the resident blocks per SM
- * the chunk halving aims at; SPIDX_FUSED_SPAN_FROM_ROWS is kSpanFromRows,
- * SPIDX_FUSED_SPAN_SHORT_ROW kSpanShortRow and SPIDX_FUSED_SPAN_MIN_WORK kSpanMinWork. */
-#ifndef SPIDX_FUSED_SPAN_FROM_ROWS
-#define SPIDX_FUSED_SPAN_FROM_ROWS 4224
-#endif
-#ifndef SPIDX_FUSED_SPAN_SHORT_ROW
-#define SPIDX_FUSED_SPAN_SHORT_ROW 64
-#endif
-#ifndef SPIDX_FUSED_SPAN_MIN_WORK
-#define SPIDX_FUSED_SPAN_MIN_WORK 1024
-#endif
+ * the chunk halving aims at. */
 #ifndef SPIDX_FUSED_CHUNK_MAX
 #define SPIDX_FUSED_CHUNK_MAX 131072
 #endif
@@ -121,21 +110,19 @@ constexpr long long kThreadRowMax = 64;
 constexpr long long kBlockRowsMax = 256;
 constexpr long long kBlockRowWork = 128;
 constexpr long long kLane8RowMax = 512;
-/* ZERO mode, rows lying back to back: more rows than kSpanFromRows, each of at most
- * kSpanRowMax weights and entries, or any number of rows of at most kSpanShortRow, go in
- * spans (fused_span_kernel) instead of row groups.
- * A group writing its own row makes each warp store touch rows sk weights apart, so a
- * 32-byte sector is written in pieces; a span writes its rows' lists and weights as two
- * contiguous runs (kernels/NOTES.md v15, v19). A span's bitmap holds kSpanWords words,
- * ceil(sk / 32) per row; a span has at most kThreads rows, halved until the spans fill
+/* ZERO mode, rows lying back to back, each of at most kSpanRowMax weights and entries:
+ * spans of rows (fused_span_kernel) instead of row groups, whatever the row count. A group
+ * writing its own row makes each warp store touch rows sk weights apart, so a 32-byte
+ * sector is written in pieces; a span writes its rows' lists and weights as contiguous
+ * runs (kernels/NOTES.md v15, v19: on the 95 such shapes of the sweep, 1 to 98,280 rows,
+ * spans were faster than v18's row groups by more than 5% on 76 and slower by more than
+ * 3% on one, by 7%). A span's bitmap holds kSpanWords words, ceil(sk / 32) per row; a span has at most kThreads rows, halved until the spans fill
  * every SM's kBlocksPerSm blocks, as long as a span keeps kSpanMinWork list entries and
- * weights (4 per thread): past that, a span's barriers and top-k wait cost more than
- * the idle blocks. */
-constexpr long long kSpanFromRows = SPIDX_FUSED_SPAN_FROM_ROWS;
-constexpr long long kSpanShortRow = SPIDX_FUSED_SPAN_SHORT_ROW;
+ * weights (4 per thread): spans of 256 rows, or halved only while they keep 4,096, were
+ * slower (v19). */
 constexpr long long kSpanRowMax = 512;
 constexpr int kSpanWords = 2048;
-constexpr long long kSpanMinWork = SPIDX_FUSED_SPAN_MIN_WORK;
+constexpr long long kSpanMinWork = 1024;
 constexpr long long kWarpRowsPass = 132LL * kBlocksPerSm * kWarps;  /* 4,224 */
 constexpr long long kLane8RowsPass = 132LL * kBlocksPerSm * (kThreads / 8); /* 16,896 */
 constexpr int kListBlocksPerSm = 8; /* list kernel: launch bounds for 2,048 threads per SM (32 registers each) */
@@ -548,18 +535,17 @@ bool fused_back_to_back(long long b, long long h, long long sb, long long sh, lo
  * kernels/NOTES.md v12, v16), and so do KEEP rows of at most kKeepTinyRow weights or with
  * T <= sk / kKeepSparse (v13), and rows without weights; rows that fit a warp's bitmap
  * (kWarpRowMax bits) go one per warp, or, in ZERO mode and past one pass of the grid, 8
- * lanes or one thread per row (v14), in spans when rows lie back to back (v15, v19);
- * longer rows go in block chunks, and so do ZERO rows of at least kBlockRowWork weights
- * or entries when there are fewer than kBlockRowsMax of them (v18). */
+ * lanes or one thread per row (v14); ZERO rows of at most kSpanRowMax weights and
+ * entries lying back to back go in spans whatever their count (v15, v19); longer rows go
+ * in block chunks, and so do ZERO rows of at least kBlockRowWork weights or entries when
+ * there are fewer than kBlockRowsMax of them (v18). */
 fused_path fused_pick_path(long long sk, long long rows, long long T, bool keep, bool back_to_back)
 {
     if (sk == 0) return fused_path::list;
     if (keep && SPIDX_FUSED_KEEP_PATH) return SPIDX_FUSED_KEEP_PATH == 1 ? fused_path::list : fused_path::chunks;
     if (!keep && rows < kBlockRowsMax && (sk >= kBlockRowWork || T >= kBlockRowWork)) return fused_path::chunks;
     if (keep && (rows * T <= kFlatListMax || sk <= kKeepTinyRow || T <= sk / kKeepSparse)) return fused_path::list;
-    if (!keep && back_to_back && sk <= kSpanRowMax && T <= kSpanRowMax &&
-        (rows > kSpanFromRows || (sk <= kSpanShortRow && T <= kSpanShortRow)))
-        return fused_path::span;
+    if (!keep && back_to_back && sk <= kSpanRowMax && T <= kSpanRowMax) return fused_path::span;
     if (!keep && rows > kLane8RowsPass && sk <= kThreadRowMax && T <= kThreadRowMax) return fused_path::rows1;
     if (!keep && rows > kWarpRowsPass && sk <= kLane8RowMax && T <= kLane8RowMax) return fused_path::rows8;
     if (sk <= SPIDX_MUT(20, kWarpRowMax, kWarpRowMax + 32)) return fused_path::rows;

@@ -76,20 +76,16 @@ END_TEST
 START_TEST(test_zero_mode_follows_the_row_count_and_lengths)
 {
     expect_path(18, 18, 540586, 64, 3, 502, SPIDX_MODE_ZERO, "block chunks");
-    /* Past 4,224 rows (an H200 pass of warps), rows of at most 512 weights and entries go
-     * in spans when they lie back to back (as here): 112,701 rows of 5 weights, T = 0 + 1 +
-     * min(9, 5) = 6; 4,225 rows of 512 weights, T = 512; 8,450 rows of 300, T = 16 + 100 + 64. */
+    /* Rows of at most 512 weights and entries go in spans when they lie back to back (as
+     * here), whatever their count: 112,701 rows of 5 weights, T = 0 + 1 + min(9, 5) = 6;
+     * 4,225 rows of 512 weights, T = 512; 4,224 rows of 300, T = 16 + 100 + 64. */
     expect_path(1, 112701, 5, 0, 1, 9, SPIDX_MODE_ZERO, "row spans");
     expect_path(1, 4225, 512, 0, 512, 0, SPIDX_MODE_ZERO, "row spans");
-    expect_path(2, 4225, 300, 16, 100, 64, SPIDX_MODE_ZERO, "row spans");
-    expect_path(1, 4224, 300, 16, 100, 64, SPIDX_MODE_ZERO, "warp rows");
+    expect_path(1, 4224, 300, 16, 100, 64, SPIDX_MODE_ZERO, "row spans");
     expect_path(1, 20000, 513, 1, 1, 1, SPIDX_MODE_ZERO, "warp rows");
     expect_path(1, 20000, 512, 0, 513, 0, SPIDX_MODE_ZERO, "warp rows");
-    /* Fewer rows: spans only for rows of at most 64 weights and entries. */
     expect_path(1, 16, 8, 1, 1, 1, SPIDX_MODE_ZERO, "row spans");
-    expect_path(1, 4224, 64, 0, 64, 0, SPIDX_MODE_ZERO, "row spans");
-    expect_path(1, 4224, 65, 0, 1, 0, SPIDX_MODE_ZERO, "warp rows");
-    expect_path(1, 4224, 8, 0, 65, 0, SPIDX_MODE_ZERO, "warp rows"); /* T = 65 */
+    expect_path(1, 1, 512, 0, 1, 0, SPIDX_MODE_ZERO, "block chunks"); /* few long rows: below */
     expect_path(1, 256, 2048, 0, 1, 0, SPIDX_MODE_ZERO, "warp rows");
     expect_path(1, 256, 2049, 0, 1, 0, SPIDX_MODE_ZERO, "block chunks");
     expect_path(2, 3, 0, 0, 0, 4, SPIDX_MODE_ZERO, "none"); /* sk = 0: no weights, T = 0 */
@@ -106,8 +102,10 @@ START_TEST(test_zero_few_long_rows_go_a_block_per_row)
     expect_path(1, 1, 2048, 0, 1, 0, SPIDX_MODE_ZERO, "block chunks");
     /* The sweep's shape 241: 15 rows of 1,433 weights, T = 4 + 0 + 1,329. */
     expect_path(1, 15, 1433, 4, 0, 1329, SPIDX_MODE_ZERO, "block chunks");
-    expect_path(1, 256, 128, 0, 1, 0, SPIDX_MODE_ZERO, "warp rows"); /* 256 rows */
-    expect_path(1, 255, 127, 0, 127, 0, SPIDX_MODE_ZERO, "warp rows"); /* 127 weights, T = 127 */
+    /* From 256 rows, or below 128 weights and entries: spans (back to back) or warps (padded). */
+    expect_path(1, 256, 128, 0, 1, 0, SPIDX_MODE_ZERO, "row spans");
+    expect_path(1, 255, 127, 0, 127, 0, SPIDX_MODE_ZERO, "row spans"); /* 127 weights, T = 127 */
+    expect_path(1, 256, 513, 0, 1, 0, SPIDX_MODE_ZERO, "warp rows"); /* past a span's 512 weights */
     /* KEEP mode keeps its own rules: 200 rows of 1,000 weights, T = 300 (60,000 entries: flat). */
     expect_path(1, 200, 1000, 0, 300, 0, SPIDX_MODE_KEEP, "list keep");
 }
@@ -136,6 +134,8 @@ START_TEST(test_zero_short_rows_take_spans_only_when_rows_lie_back_to_back)
     /* 2 x 8 rows of 8: spans back to back, a warp a row padded. */
     ck_assert_str_eq(strided_zero_path(2, 8, 8, 64, 8, 48, 6), "row spans");
     ck_assert_str_eq(strided_zero_path(2, 8, 8, 72, 9, 48, 6), "warp rows");
+    /* 256 rows of 128 weights padded to 129: a warp a row. */
+    ck_assert_str_eq(strided_zero_path(1, 256, 128, 33024, 129, 1536, 6), "warp rows");
     /* 2 x 10,000 rows of 8 weights, T = 1 + 2 + 3 = 6. Back to back: head stride 8 and
      * batch stride 80,000 for the weights, 6 and 60,000 for the list. */
     ck_assert_str_eq(strided_zero_path(2, 10000, 8, 80000, 8, 60000, 6), "row spans");

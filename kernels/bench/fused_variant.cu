@@ -6,13 +6,6 @@
  *   fused_chunk_fill2  fused's dispatch; block chunks halved (down to 2,048 weights) until
  *                      2 blocks per SM have work, not 1 (ZERO and KEEP)
  *   fused_chunk_max32k fused's dispatch; chunks of at most 32 Ki weights (128 Ki in fused)
- *   fused_span_all     ZERO spans for back-to-back rows of up to 512 weights and entries
- *                      whatever the row count (in fused: past 4,224 rows, or up to 64)
- *   fused_span_4224    spans only past 4,224 rows
- *   fused_span_work4k  spans halved to fill the device only while they keep 4,096 list
- *                      entries and weights (1,024 in fused)
- *   fused_span_256     spans of 256 rows (fewer past 64 weights: the bitmap's 2,048
- *                      words), never halved
  * Run: spidx_bench --sweep 500 --seed 1 --plugin build/ci/kernels/bench/fused_keep_list.so
  * (kernels/NOTES.md says what each measured). Valid calls only, int64 and int32 lists. */
 #include "../fused.cu"
