@@ -114,12 +114,12 @@ constexpr long long kLane8RowMax = 512;
  * spans of rows (fused_span_kernel) instead of row groups, whatever the row count. A group
  * writing its own row makes each warp store touch rows sk weights apart, so a 32-byte
  * sector is written in pieces; a span writes its rows' lists and weights as contiguous
- * runs (kernels/NOTES.md v15, v19: on the 95 such shapes of the sweep, 1 to 98,280 rows,
- * spans were faster than v18's row groups by more than 5% on 76 and slower by more than
- * 3% on one, by 7%). A span's bitmap holds kSpanWords words, ceil(sk / 32) per row; a span has at most kThreads rows, halved until the spans fill
- * every SM's kBlocksPerSm blocks, as long as a span keeps kSpanMinWork list entries and
- * weights (4 per thread): spans of 256 rows, or halved only while they keep 4,096, were
- * slower (v19). */
+ * runs. In the sweep (kernels/NOTES.md v15, v19) spans were faster than v18's row groups
+ * by more than 5% on 77 of the 95 such shapes (1 to 98,280 rows) and slower by more than
+ * 3% on two, by up to 8%. A span's bitmap holds kSpanWords words, ceil(sk / 32) per row;
+ * a span has at most kThreads rows, halved until the spans fill every SM's kBlocksPerSm
+ * blocks, as long as a span keeps kSpanMinWork list entries and weights (4 per thread):
+ * spans of 256 rows, or halved only while they keep 4,096, were slower (v19). */
 constexpr long long kSpanRowMax = 512;
 constexpr int kSpanWords = 2048;
 constexpr long long kSpanMinWork = 1024;
