@@ -36,11 +36,10 @@ static void run_grid(const spidx_impl *impl, const grid_shape *g, int32_t mode, 
     p.weight_sh = stride;
     p.weight_sb = g->rows * stride;
     for (int64_t r = 0; r < g->rows; r++) topk[r] = grid_topk(g, r);
+    /* ZERO: 0xFFFF, a NaN, so that every weight must be written; KEEP: kept. Padding keeps it. */
+    const uint16_t fill = mode == SPIDX_MODE_ZERO ? 0xFFFF : KEEP_FILL;
     const size_t n = (size_t)(g->rows * stride);
-    if (mode == SPIDX_MODE_ZERO)
-        memset(weight, 0xff, n * 2); /* 0xFFFF, a NaN: every weight must be written */
-    else
-        for (size_t i = 0; i < n; i++) weight[i] = KEEP_FILL;
+    for (size_t i = 0; i < n; i++) weight[i] = fill;
     memset(list, 0xff, (size_t)g->rows * 3 * sizeof *list);
 
     spidx_detail d;
@@ -56,7 +55,6 @@ static void run_grid(const spidx_impl *impl, const grid_shape *g, int32_t mode, 
         const uint16_t *row = weight + r * stride;
         for (int64_t x = 0; x < stride; x++) {
             const int marked = x == marks[0] || x == marks[1] || x == marks[2];
-            const uint16_t fill = mode == SPIDX_MODE_ZERO ? 0xFFFF : KEEP_FILL; /* padding keeps it */
             if (row[x] != (x >= g->sk ? fill : marked ? 0x3C00 : other)) {
                 if (wrong++ == 0) first_r = r, first_x = x;
             }
