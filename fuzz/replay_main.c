@@ -8,7 +8,9 @@
  * file named *.case or whose first line starts with "spidx-case" is one), no input was
  * found, or SPIDX_IMPLS names an implementation that cannot run here; exit 3 when
  * SPIDX_IMPLS names one that every input lay outside of: nothing compared). The last
- * line names what was compared.
+ * line names what was compared. Under --keep-going, a failure that leaves this process's
+ * CUDA context lost (a sticky error: every later CUDA call fails) stops the replay: the
+ * inputs left are listed as not run, not blamed on whichever implementation runs next.
  * `.case` files run as written (fuzz_check_case). */
 #define _DEFAULT_SOURCE /* DT_DIR */
 #include <dirent.h>
@@ -21,6 +23,7 @@
 
 #include "case_io.h"
 #include "fuzz_helpers.h"
+#include "spidx_gpu.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -29,6 +32,8 @@ static long g_files;
 static long g_failed;
 static long g_unusable; /* `.case` text that does not parse */
 static int g_keep_going;
+static long g_not_run;     /* inputs left after the CUDA context was lost */
+static char g_lost[400];   /* why it was lost, and after which input; empty while it is not */
 static jmp_buf g_recover;
 static uint8_t *g_buf;
 
@@ -42,6 +47,11 @@ static void continue_after_failure(void)
 
 static int run_file(const char *path)
 {
+    if (g_lost[0]) {
+        fprintf(stderr, "replay: NOT RUN %s (the CUDA context is lost)\n", path);
+        g_not_run++;
+        return 0;
+    }
     FILE *f = fopen(path, "rb");
     if (!f) {
         fprintf(stderr, "replay: cannot open %s\n", path);
@@ -84,6 +94,14 @@ static int run_file(const char *path)
             fprintf(stderr, "replay: FAILED %s (continuing: --keep-going)\n", path);
             g_failed++;
             free(g_buf);
+            char why[300];
+            if (!spidx_gpu_context_ok(why, sizeof why)) {
+                snprintf(g_lost, sizeof g_lost, "the CUDA context was lost in %s: %s", path, why);
+                fprintf(stderr,
+                        "replay: %s; every later CUDA call of this process fails, so the inputs left are not run "
+                        "(replay them in a new process)\n",
+                        g_lost);
+            }
             return 0;
         }
     }
@@ -168,7 +186,11 @@ int main(int argc, char **argv)
         return 2;
     }
     if (g_failed) {
-        printf("replayed %ld inputs on %s: %ld failed\n", g_files, checks, g_failed);
+        if (g_not_run)
+            printf("replayed %ld inputs on %s: %ld failed; %ld not run: %s\n", g_files, checks, g_failed, g_not_run,
+                   g_lost);
+        else
+            printf("replayed %ld inputs on %s: %ld failed\n", g_files, checks, g_failed);
         return 1;
     }
     const char *idle = fuzz_named_impl_that_ran_nothing();
