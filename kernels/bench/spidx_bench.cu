@@ -5,7 +5,7 @@
  * table. main runs four steps: parse_options; for each configuration validate_config,
  * which checks each implementation bit for bit against the reference, before time_config;
  * write_report.
- * Usage: spidx_bench [--validate-only] [--samples N] [--only SUBSTR] [--report-dir DIR] [--commit SHA]
+ * Usage: spidx_bench [--validate-only] [--samples N] [--only SUBSTR[,SUBSTR...]] [--report-dir DIR] [--commit SHA]
  *                    [--sweep N [--seed S] | --case FILE] [--plugin PATH]...
  * --sweep times N shapes drawn by kernels/bench/sweep_shapes.c instead of the table and
  * writes DIR/sweep-<UTC>.{md,json,dat,gp} and the worst shapes' .case files; --case times
@@ -628,6 +628,23 @@ struct options {
     const char *case_file = nullptr; /* --case FILE: one shape from a .case file */
 };
 
+/* Whether configuration name cname is selected by --only: every name without it, else
+ * names holding one of its comma-separated substrings (an empty piece selects nothing). */
+bool only_matches(const char *only, const char *cname)
+{
+    if (!only) return true;
+    for (const char *p = only; *p;) {
+        const size_t n = strcspn(p, ",");
+        if (n > 0) {
+            const std::string piece(p, n);
+            if (strstr(cname, piece.c_str())) return true;
+        }
+        p += n;
+        if (*p == ',') p++;
+    }
+    return false;
+}
+
 /* Fills *o from argv; returns 0, or the exit status 2 after a message. */
 int parse_options(int argc, char **argv, options *o)
 {
@@ -656,7 +673,7 @@ int parse_options(int argc, char **argv, options *o)
             }
         }
         else {
-            fprintf(stderr, "usage: spidx_bench [--validate-only] [--samples N>=20] [--only SUBSTR] [--report-dir DIR] "
+            fprintf(stderr, "usage: spidx_bench [--validate-only] [--samples N>=20] [--only SUBSTR[,SUBSTR...]] [--report-dir DIR] "
                             "[--commit SHA] [--sweep N [--seed S] | --case FILE] [--plugin PATH]...\n");
             return 2;
         }
@@ -1250,7 +1267,7 @@ int run_sweep(const options &o, const device_info &dev, const std::vector<impl_r
         const config c = make_config_params(sh.p);
         char cname[64];
         snprintf(cname, sizeof cname, "sweep%03d/%s", i, sweep_class_name(sh.cls));
-        if (o.only && !strstr(cname, o.only)) continue;
+        if (!only_matches(o.only, cname)) continue;
         g_rng = sweep_rng_state(o.seed, i);
         std::vector<result> results;
         sweep_row r;
@@ -1367,7 +1384,7 @@ int main(int argc, char **argv)
                 char cname[64];
                 snprintf(cname, sizeof cname, "%s/%s/%s", sh.name, wt == SPIDX_WEIGHT_F32 ? "f32" : "bf16",
                          spidx_mode_name(mode));
-                if (o.only && !strstr(cname, o.only)) continue; /* e.g. --only large/f32/keep for a profiler */
+                if (!only_matches(o.only, cname)) continue; /* e.g. --only large/f32/keep for a profiler */
                 if (!run_config(c, cname, o, impls, st, memset_bw, all_valid, results)) all_valid = false;
             }
 
