@@ -12,8 +12,8 @@
  *                        the rows' bitmaps as it goes), then their weights as a contiguous
  *                        run.
  *   fused_chunks_kernel  one block per (row, chunk) work item with a 16 KiB bitmap; chunks
- *                        of kChunkMax (128 Ki) weights, halved down to kChunkMin while the
- *                        grid would not fill the device.
+ *                        of kChunkMax (128 Ki) weights, kKeepChunkMax (32 Ki) in KEEP mode,
+ *                        halved down to kChunkMin while the grid would not fill the device.
  * The rows, span and chunks kernels loop grid-stride over their work items.
  * Dispatch (fused_launch), one kernel per call:
  *   - fused_list_kernel: ZERO mode with sk = 0; KEEP mode with at most kFlatListMax (128 Ki)
@@ -59,9 +59,9 @@ constexpr int kThreads = 256;
 constexpr int kWarps = kThreads / 32;
 /* Experiment knobs, fixed by kernels/bench/fused_variant.cu only (0 or the default in every
  * other build): SPIDX_FUSED_KEEP_PATH 1 sends every KEEP call flat, 2 every KEEP call with
- * weights to block chunks; SPIDX_FUSED_CHUNK_MAX is the largest chunk,
- * SPIDX_FUSED_CHUNK_MIN the smallest and SPIDX_FUSED_CHUNK_FILL the resident blocks per SM
- * the chunk halving aims at. */
+ * weights to block chunks; SPIDX_FUSED_CHUNK_MAX is the largest chunk (the bitmap's size),
+ * SPIDX_FUSED_KEEP_CHUNK_MAX the largest in KEEP mode, SPIDX_FUSED_CHUNK_MIN the smallest
+ * and SPIDX_FUSED_CHUNK_FILL the resident blocks per SM the chunk halving aims at. */
 #ifndef SPIDX_FUSED_CHUNK_MAX
 #define SPIDX_FUSED_CHUNK_MAX 131072
 #endif
@@ -74,8 +74,18 @@ constexpr int kWarps = kThreads / 32;
 #ifndef SPIDX_FUSED_CHUNK_FILL
 #define SPIDX_FUSED_CHUNK_FILL 1
 #endif
+#ifndef SPIDX_FUSED_KEEP_CHUNK_MAX
+#define SPIDX_FUSED_KEEP_CHUNK_MAX 32768
+#endif
 constexpr long long kChunkMax = SPIDX_FUSED_CHUNK_MAX; /* weight elements per chunk of the chunks kernel (16 KiB bitmap) */
 constexpr long long kChunkMin = SPIDX_FUSED_CHUNK_MIN;
+/* KEEP mode: chunks of at most 32 Ki weights, so that a few long rows still make several
+ * work items per SM (large: 1,024 items for 528 block slots, not 256). Side by side in
+ * three runs (kernels/NOTES.md v20), large/bf16 went from 41.1-41.4 to 37.7-37.9 us and
+ * large/f32 from 44.1-44.4 to 41.6-42.4; in two, a sweep shape of 456 rows of 218,566
+ * weights from 129 to 108 us, and of the other 18 bitmap KEEP sweep shapes one was 2%
+ * slower (237 rows of 57,759 weights), the rest within 2%. */
+constexpr long long kKeepChunkMax = SPIDX_FUSED_KEEP_CHUNK_MAX < kChunkMax ? SPIDX_FUSED_KEEP_CHUNK_MAX : kChunkMax;
 constexpr long long kWarpRowMax = 2048;           /* bitmap-path rows up to this long go one per warp */
 constexpr int kWarpWords = (int)(kWarpRowMax / 32); /* bitmap words per warp */
 constexpr int kBlocksPerSm = 4; /* resident blocks per SM: launch bounds cap registers at 64 per thread */
@@ -638,7 +648,7 @@ cudaError_t fused_launch(const spidx_params *p, const spidx_shape *s, const gpu_
         }
     } else {
         /* Smaller chunks until the grid can fill the device. */
-        long long chunk = kChunkMax;
+        long long chunk = a.keep ? kKeepChunkMax : kChunkMax;
         /* chunks for one block per SM (NOTES: v3, v8 chunks) */
         const long long target = (long long)gpu_sm_count() * SPIDX_FUSED_CHUNK_FILL;
         while (chunk > kChunkMin && a.rows * ((a.sk + chunk - 1) / chunk) < target) chunk /= 2;

@@ -2,10 +2,12 @@
  * plug-in (plugins/spidx_plugin.h), so that spidx_bench times a dispatch choice beside
  * `fused` in one run and validates it first. CMake builds one module per variant
  * (SPIDX_ENABLE_VARIANTS), each compiling kernels/fused.cu with the knobs it names:
- *   fused_keep_list    every KEEP call flat (fused_list_kernel)
- *   fused_chunk_fill2  fused's dispatch; block chunks halved (down to 2,048 weights) until
- *                      2 blocks per SM have work, not 1 (ZERO and KEEP)
- *   fused_chunk_max32k fused's dispatch; chunks of at most 32 Ki weights (128 Ki in fused)
+ *   fused_keep_list      every KEEP call flat (fused_list_kernel)
+ *   fused_chunk_fill2    fused's dispatch; block chunks halved (down to 2,048 weights) until
+ *                        2 blocks per SM have work, not 1 (ZERO and KEEP)
+ *   fused_chunk_max32k   fused's dispatch; ZERO chunks of at most 32 Ki weights (128 Ki in fused)
+ *   fused_keep_chunk128k fused's dispatch; KEEP chunks of up to 128 Ki weights, as before v20
+ *                        (32 Ki in fused)
  * Run: spidx_bench --sweep 500 --seed 1 --plugin build/ci/kernels/bench/fused_keep_list.so
  * (kernels/NOTES.md says what each measured). Valid calls only, int64 and int32 lists. */
 #include "../fused.cu"
