@@ -5,8 +5,11 @@ through each layer of spidx (unit tests, corpus replay, fuzz_diff from the seed 
 from an empty corpus, compute-sanitizer, the >2^31-element test) and writes
 reports/mutation/<UTC>.md and .json: per mutant and layer, caught or not and how fast.
 Needs a GPU and a mutant build: cmake --preset mutants && cmake --build --preset mutants.
-Usage: python3 fuzz/mutation.py [--only 1,5] [--fuzz-seconds 120] [--seeds 1,2,3]
+Usage: python3 fuzz/mutation.py [--only 1,5] [--fuzz-seconds 120] [--seeds 1,2,3] [--no-ctest]
        python3 fuzz/mutation.py --list   (the mutant table and the layers each gets; no GPU needed)
+--no-ctest: for a GPU machine given only the mutant build's fuzz_diff, fuzz_diff_replay,
+spidx_repro, test_gpu_large and test_gpu_grid (the whole build, 1.4 GB, does not travel):
+the unit layer is not run and the gpu layer is test_gpu_grid alone.
 Exit: 0 every mutant killed by some layer, 1 a mutant survived every layer, 2 a control
 failed a layer or a layer could not judge a surviving mutant."""
 
@@ -128,6 +131,16 @@ class Runner:
         failed = re.findall(r"\d+ - (\S+) \(Failed\)", out)
         caught = None if rc is None or any(u in out for u in UNAVAILABLE) else rc != 0
         self.record(impl, layer, "-", caught, s, detail=",".join(failed) or ("timeout" if rc is None else ""))
+
+    def grid(self, impl):
+        """--no-ctest's gpu layer: test_gpu_grid alone (the grid reach's test)."""
+        if self.out_of_time(impl, "gpu", "-"):
+            return
+        rc, s, out = run_timed([os.path.join(self.build, "tests", "test_gpu_grid")], self.env(impl), self.work, 600)
+        caught = None if rc is None or rc == 77 or any(u in out for u in UNAVAILABLE) else rc != 0
+        msg = [ln for ln in out.splitlines() if ":F:" in ln or ":E:" in ln]
+        self.record(impl, "gpu", "-", caught, s,
+                    detail="test_gpu_grid alone" + (": " + msg[0][-140:] if msg else "") if rc is not None else "timeout")
 
     def replay(self, impl):
         if self.out_of_time(impl, "replay", "-"):
@@ -291,7 +304,9 @@ def write_report(rows, info, out_dir):
               "`fuzz_diff_replay` over corpus/seed + corpus/regress; memcheck/racecheck = compute-sanitizer "
               "over the same corpus (caught only when the tool reports an error); fuzz-seed/fuzz-empty = "
               "`fuzz_diff -seed=s -max_total_time=T` from the seed corpus / an empty one; large = "
-              "`test_gpu_large` (>2^31 weight elements). Times are wall seconds including start-up.", "",
+              "`test_gpu_large` (>2^31 weight elements). Times are wall seconds including start-up." +
+              (" This run had `--no-ctest`: the unit layer was not run, and the gpu layer is `test_gpu_grid` "
+               "alone." if info.get("no_ctest") else ""), "",
               "| # | mutant | bug | " + " | ".join(LAYERS) + " | first caught by |",
               "|---:|---|---|" + "---|" * len(LAYERS) + "---|"]
     for r in rows:
@@ -334,6 +349,8 @@ def main():
     ap.add_argument("--deadline-minutes", type=float, default=1e9, help="schedule nothing new after this")
     ap.add_argument("--keep-cases", default="", help="copy each fuzz-found .case into this folder")
     ap.add_argument("--out", default=os.path.join(ROOT, "reports", "mutation"))
+    ap.add_argument("--no-ctest", action="store_true", help="no unit layer; the gpu layer is test_gpu_grid alone "
+                    "(a machine without the whole mutant build)")
     args = ap.parse_args()
 
     args.build = os.path.abspath(args.build)
@@ -357,7 +374,7 @@ def main():
             print(f"{m['number']:3d}  {m['name']:34s} {m['source']:9s} reach {m['reach']:6s} "
                   f"layers: unit,gpu,replay,memcheck,racecheck{''.join(',' + x for x in extra)}  {m['bug']}")
         return 0
-    for tool in ("ctest", "compute-sanitizer"):
+    for tool in ("compute-sanitizer",) if args.no_ctest else ("ctest", "compute-sanitizer"):
         if not shutil.which(tool):
             log(f"{tool} not found")
             return 2
@@ -378,7 +395,10 @@ def main():
     with concurrent.futures.ThreadPoolExecutor(args.lanes) as pool:
         jobs = []
         for m in mutants + controls:
-            jobs += [pool.submit(runner.ctest, m["name"], layer) for layer in ("unit", "gpu")]
+            if args.no_ctest:
+                jobs.append(pool.submit(runner.grid, m["name"]))
+            else:
+                jobs += [pool.submit(runner.ctest, m["name"], layer) for layer in ("unit", "gpu")]
             jobs.append(pool.submit(runner.replay, m["name"]))
             jobs += [pool.submit(runner.sanitizer, m["name"], t) for t in SANITIZERS]
         for j in jobs:
@@ -403,7 +423,7 @@ def main():
     info = {"commit": campaign.git_commit(), "gpu": ", ".join(campaign.gpus()) or "unknown", "host": os.uname().nodename,
             "started_utc": started.strftime("%Y%m%dT%H%M%SZ"), "elapsed_s": round(time.monotonic() - t0),
             "fuzz_seconds": args.fuzz_seconds, "seeds": seeds, "lanes": args.lanes, "fuzz_lanes": args.fuzz_lanes,
-            "command": " ".join(["python3", "fuzz/mutation.py"] + sys.argv[1:])}
+            "command": " ".join(["python3", "fuzz/mutation.py"] + sys.argv[1:]), "no_ctest": args.no_ctest}
     rows = summarize(mutants, controls, runner.results)
     path = write_report(rows, info, args.out)
     shutil.copy(os.path.join(runner.work, "journal.jsonl"), os.path.join(args.out, info["started_utc"] + ".jsonl"))
