@@ -326,17 +326,28 @@ __device__ void fused_mark_heavy(const fused_args &a, const int64_t *trow, Index
 }
 
 /* KEEP mode: 1.0 at each marked weight of a chunk of n weights and nothing else, in
- * address order. The warps take the bitmap words in turn; for each, lane l writes weight
- * l of the word if it is marked: one coalesced store per word, covering only the sectors
- * that hold its marks. The window bits of fused_region_bits run to bit 31, so bits past
- * n are masked off. */
+ * address order. The warps take the bitmap words four at a time, with one 16-byte shared
+ * load (the bitmaps are 16-byte aligned); for each word, lane l writes weight l of the
+ * word if it is marked: one coalesced store per word, covering only the sectors that hold
+ * its marks. A shared load per word instead took 25% longer on large/bf16 and 19% on
+ * mid/bf16 (kernels/NOTES.md v21). The window bits of fused_region_bits run to bit 31, so
+ * the last word's bits past n are masked off: it goes through the word-at-a-time loop. */
 template <int G, typename WordT>
 __device__ void fused_write_marked(WordT *base, const uint32_t *marks, int n, WordT one, int rank)
 {
     const int words = (n + 31) / 32;
     const int lane = rank & 31;
+    const int quads = (words - 1) / 4; /* whole groups of four before the last word */
+    for (int q = rank / 32; q < quads; q += G / 32) {
+        const uint4 w = ((const uint4 *)marks)[q];
+        WordT *b = base + 128 * q + lane;
+        if ((w.x >> lane) & 1u) b[0] = one;
+        if ((w.y >> lane) & 1u) b[32] = one;
+        if ((w.z >> lane) & 1u) b[64] = one;
+        if ((w.w >> lane) & 1u) b[96] = one;
+    }
 #pragma unroll 4
-    for (int i = rank / 32; i < words; i += G / 32) {
+    for (int i = 4 * quads + rank / 32; i < words; i += G / 32) {
         const int left = n - 32 * i; /* weights of word i in the chunk: at least 1 */
         const uint32_t m = marks[i] & SPIDX_MUT(21, left >= 32 ? ~0u : (1u << left) - 1u, ~0u);
         if ((m >> lane) & 1u) base[32 * i + lane] = one;
@@ -416,7 +427,7 @@ __global__ void __launch_bounds__(kThreads, kListBlocksPerSm) fused_list_kernel(
 template <typename IndexT, typename WordT, bool Early>
 __global__ void __launch_bounds__(kThreads, kBlocksPerSm) fused_chunks_kernel(fused_args a)
 {
-    __shared__ uint32_t marks[kChunkMax / 32];
+    __shared__ __align__(16) uint32_t marks[kChunkMax / 32]; /* 16-byte loads: fused_write_marked */
     const long long items = a.rows * a.nchunks;
     for (long long item = blockIdx.x; item < items; item += SPIDX_MUT(9, gridDim.x, items)) {
         const long long row = item / a.nchunks, c = item % a.nchunks;
@@ -437,7 +448,7 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) fused_rows_kernel(fuse
 {
     constexpr int kGroups = kThreads / G;
     constexpr int kGroupWords = kWarps * kWarpWords / kGroups;
-    __shared__ uint32_t marks[kWarps * kWarpWords];
+    __shared__ __align__(16) uint32_t marks[kWarps * kWarpWords]; /* a warp's 64 words: 16-byte aligned (KEEP: a warp per row) */
     const int group = threadIdx.x / G, rank = threadIdx.x % G;
     uint32_t *gmarks = marks + SPIDX_MUT(19, group * kGroupWords, 0);
     const long long first = (long long)blockIdx.x * kGroups + group;
