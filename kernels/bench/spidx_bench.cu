@@ -1109,8 +1109,15 @@ bool write_sweep_case(const char *dir, const sweep_row &r, unsigned long long se
 /* The sweep's report: DIR/sweep-<UTC>.md, .json, .dat and .gp (gnuplot: fused / floor
  * against bytes written, one point per shape, log x), and the 10 worst shapes as .case. */
 void write_sweep_report(const char *dir, const report_meta &meta, const std::vector<sweep_row> &rows,
-                        unsigned long long seed)
+                        int drawn, unsigned long long seed, const char *only)
 {
+    /* The command as given: with --only, the drawn count and the filter, then the shapes kept. */
+    char command[900];
+    if (only)
+        snprintf(command, sizeof command, "spidx_bench --sweep %d --seed %llu --only %s (%zu shapes)", drawn, seed,
+                 only, rows.size());
+    else
+        snprintf(command, sizeof command, "spidx_bench --sweep %d --seed %llu", drawn, seed);
     char stamp[32], path[600];
     const time_t now = time(nullptr);
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime(&now));
@@ -1157,23 +1164,23 @@ void write_sweep_report(const char *dir, const report_meta &meta, const std::vec
     BENCH_CHECK(g != nullptr);
     fprintf(g, "# gnuplot %s/sweep-%s.gp: writes sweep-%s.svg beside it\n"
                "set terminal svg size 900,560 dynamic noenhanced\nset output '%s/sweep-%s.svg'\n"
-               "set title 'spidx_bench --sweep %zu --seed %llu on %s: fused / floor per shape'\n"
+               "set title '%s on %s: fused / floor per shape'\n"
                "set logscale x\nset xlabel 'bytes written (floor bytes)'\nset ylabel 'fused time / floor'\n"
                "set key outside right\nset grid\n"
                "plot for [path in '%s'] "
                "'%s/sweep-%s.dat' using 1:(strcol(6) eq path ? $2 : 1/0) title path with points pt 7 ps 0.5\n",
-            dir, stamp, stamp, dir, stamp, rows.size(), seed, meta.dev->prop.name, words.c_str(), dir, stamp);
+            dir, stamp, stamp, dir, stamp, command, meta.dev->prop.name, words.c_str(), dir, stamp);
     BENCH_CHECK(fclose(g) == 0);
     snprintf(path, sizeof path, "%s/sweep-%s.md", dir, stamp);
     FILE *m = fopen(path, "w");
     BENCH_CHECK(m != nullptr);
     int slower = 0, silent = 0;
     for (const sweep_row &r : rows) slower += r.writes() && r.slower(), silent += !r.mismatch && !r.writes();
-    fprintf(m, "# spidx_bench --sweep %zu --seed %llu (%s)\n\n- GPU: %s (%d SMs); clocks as found: %s\n- commit: %s\n"
+    fprintf(m, "# %s (%s)\n\n- GPU: %s (%d SMs); clocks as found: %s\n- commit: %s\n"
                "- each shape validated bit for bit against the reference, then timed as the fixed table (graph "
                "replay, %d samples of %d launches, or one per buffer set when there are more)\n- floor = max(launch floor, "
                "output bytes floor + top-k read); ratios on graph medians\n\n",
-            rows.size(), seed, stamp, meta.dev->prop.name, meta.dev->prop.multiProcessorCount, meta.dev->clocks,
+            command, stamp, meta.dev->prop.name, meta.dev->prop.multiProcessorCount, meta.dev->clocks,
             meta.commit ? meta.commit : "unknown", meta.samples, kOpsPerSample);
     if (!bad.empty()) {
         fprintf(m, "## MISMATCHES: %zu shapes, not timed\n\n| shape | class | .case |\n|---|---|---|\n", bad.size());
@@ -1292,7 +1299,8 @@ int run_sweep(const options &o, const device_info &dev, const std::vector<impl_r
         rows.push_back(r);
     }
     if (!o.validate_only && o.report_dir)
-        write_sweep_report(o.report_dir, {&dev, o.commit, nullptr, o.samples, memset_bw}, rows, o.seed);
+        write_sweep_report(o.report_dir, {&dev, o.commit, nullptr, o.samples, memset_bw}, rows, o.sweep, o.seed,
+                           o.only);
     printf("spidx_bench --sweep: %s\n", mismatches ? "MISMATCH on some shapes (listed in the report)"
                                                    : "every implementation matches the reference on every shape");
     return mismatches ? 1 : 0;
