@@ -132,15 +132,23 @@ class Runner:
         caught = None if rc is None or any(u in out for u in UNAVAILABLE) else rc != 0
         self.record(impl, layer, "-", caught, s, detail=",".join(failed) or ("timeout" if rc is None else ""))
 
+    def test_binary(self, impl, layer, test, timeout, note=""):
+        """One Check test binary of the build as the layer `layer`: a catch is a non-zero exit;
+        a skip (77), a missing GPU or a timeout is no verdict. `note` heads the detail."""
+        if self.out_of_time(impl, layer, "-"):
+            return
+        rc, s, out = run_timed([os.path.join(self.build, "tests", test)], self.env(impl), self.work, timeout)
+        if rc == 77 or (rc is not None and any(u in out for u in UNAVAILABLE)):
+            why = "skipped: " if rc == 77 else "no GPU: "
+            self.record(impl, layer, "-", None, s, detail=why + out.strip()[-120:])
+            return
+        msg = [ln[-140:] for ln in out.splitlines() if ":F:" in ln or ":E:" in ln]
+        detail = "timeout" if rc is None else ": ".join(x for x in (note, msg[0] if msg else "") if x)
+        self.record(impl, layer, "-", None if rc is None else rc != 0, s, detail=detail)
+
     def grid(self, impl):
         """--no-ctest's gpu layer: test_gpu_grid alone (the grid reach's test)."""
-        if self.out_of_time(impl, "gpu", "-"):
-            return
-        rc, s, out = run_timed([os.path.join(self.build, "tests", "test_gpu_grid")], self.env(impl), self.work, 600)
-        caught = None if rc is None or rc == 77 or any(u in out for u in UNAVAILABLE) else rc != 0
-        msg = [ln for ln in out.splitlines() if ":F:" in ln or ":E:" in ln]
-        self.record(impl, "gpu", "-", caught, s,
-                    detail="test_gpu_grid alone" + (": " + msg[0][-140:] if msg else "") if rc is not None else "timeout")
+        self.test_binary(impl, "gpu", "test_gpu_grid", 600, note="test_gpu_grid alone")
 
     def replay(self, impl):
         if self.out_of_time(impl, "replay", "-"):
@@ -173,15 +181,7 @@ class Runner:
         self.record(impl, tool, "-", caught, s, detail="; ".join(summary) or f"exit {rc}")
 
     def large(self, impl):
-        if self.out_of_time(impl, "large", "-"):
-            return
-        rc, s, out = run_timed([os.path.join(self.build, "tests", "test_gpu_large")], self.env(impl), self.work,
-                               900)
-        if rc == 77:
-            self.record(impl, "large", "-", None, s, detail="skipped: " + out.strip()[-120:])
-            return
-        msg = [ln for ln in out.splitlines() if ":F:" in ln or ":E:" in ln]
-        self.record(impl, "large", "-", None if rc is None else rc != 0, s, detail=(msg[0][-160:] if msg else ""))
+        self.test_binary(impl, "large", "test_gpu_large", 900)
 
     def fuzz(self, impl, mode, seed, seconds):
         run = f"seed{seed}"
