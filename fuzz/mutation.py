@@ -369,10 +369,13 @@ def main():
         mutants = [m for m in mutants if m["number"] in keep]
     if args.list:
         print(f"{len(mutants)} mutants from {os.path.join(args.build, 'kernels', 'mutants', 'mutants.json')}")
+        # What a run with the same flags would do: --no-ctest has no unit layer and its gpu
+        # layer is test_gpu_grid alone.
+        base = ("gpu=test_gpu_grid," if args.no_ctest else "unit,gpu,") + "replay,memcheck,racecheck"
         for m in mutants:
             extra = ([] if m["number"] in no_fuzz else ["fuzz"]) + (["large"] if m["number"] in large else [])
             print(f"{m['number']:3d}  {m['name']:34s} {m['source']:9s} reach {m['reach']:6s} "
-                  f"layers: unit,gpu,replay,memcheck,racecheck{''.join(',' + x for x in extra)}  {m['bug']}")
+                  f"layers: {base}{''.join(',' + x for x in extra)}  {m['bug']}")
         return 0
     for tool in ("compute-sanitizer",) if args.no_ctest else ("ctest", "compute-sanitizer"):
         if not shutil.which(tool):
