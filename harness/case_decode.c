@@ -256,6 +256,29 @@ static int shape_small(reader *r, spidx_params *p)
     return 0;
 }
 
+/* Rows of 513-2,080 weights, 256-319 of them: long rows that a warp's bitmap still holds
+ * (the fused kernel gives rows of up to 2,048 weights a warp and a 2,048-bit bitmap when
+ * there are at least 256 of them; kernels/fused.cu, re-derived here on purpose), and,
+ * in one input of four, rows within 32 weights of that limit on either side. Without
+ * this class the decoder's many-rows shapes stop at 287 weights: no generated row used
+ * more than 9 of a warp's 64 bitmap words, and none came near the limit. Half of these force
+ * KEEP mode with a sink long enough (T >= 513 entries, 131,328 in all at least) to take
+ * the bitmap rather than the flat list (128 Ki entries); the other half take the mode
+ * from the types byte with short regions. 32-bit weights with int64 lists may exceed
+ * the budget and shrink off the path. */
+static int shape_warp_bitmap_rows(reader *r, spidx_params *p)
+{
+    const int keep = rd8(r) & 1;
+    p->b = 1 + upto(r, 1);
+    p->h = (256 + upto(r, 63)) / p->b; /* 256 rows at least, whatever b */
+    p->sk = rd8(r) % 4 == 0 ? 2017 + upto(r, 63) : 513 + upto(r, 1503);
+    p->sink = keep ? 520 + upto(r, 63) : upto(r, 64);
+    p->window = upto(r, 64);
+    p->heavy = upto(r, 64);
+    p->init_offset = upto(r, 64);
+    return keep;
+}
+
 /* More rows than one wave of blocks: blocks loop over work items. */
 static int shape_rows_beyond_one_wave(reader *r, spidx_params *p)
 {
@@ -379,7 +402,7 @@ static int shape_long_rows_or_keep_lists(reader *r, spidx_params *p)
 
 /* The structured decoder's shape classes and their shares of the first byte (out of
  * 64, in this order). Most inputs are small so execs stay fast. A costly class (many
- * rows, long rows, long KEEP lists) also needs a second byte to confirm it (1 in 8) and
+ * rows, rows for a warp's bitmap, long rows, long KEEP lists) also needs a second byte to confirm it (1 in 8) and
  * is small otherwise, so it stays rare in a random mix, yet an empty corpus reaches it
  * within seconds (the mutation report measures how fast the fuzzer finds the bugs each
  * class exposes). The error-injection class is small with one status class 1-3 forced. */
@@ -393,7 +416,8 @@ typedef struct {
 
 /* X(name, share, costly, inject, shape function), in the order of the first byte. */
 #define SHAPE_CLASSES(X)                                                                                     \
-    X(small, 47, 0, 0, shape_small)                                                                          \
+    X(small, 46, 0, 0, shape_small)                                                                          \
+    X(warp_bitmap_rows, 1, 1, 0, shape_warp_bitmap_rows)                                                     \
     X(rows_beyond_one_wave, 1, 0, 0, shape_rows_beyond_one_wave)                                             \
     X(medium, 4, 0, 0, shape_medium)                                                                         \
     X(list_longer_than_sk, 4, 0, 0, shape_list_longer_than_sk)                                               \

@@ -198,6 +198,32 @@ START_TEST(test_decoder_many_rows_reaches_row_groups_past_one_pass)
 }
 END_TEST
 
+START_TEST(test_decoder_warp_bitmap_rows_straddle_the_warp_limit)
+{
+    /* Byte 1: 46 picks warp_bitmap_rows (small's 46 shares come first); byte 2: 5
+     * confirms it. Then: the KEEP byte (bit 0), b = 1 + upto(1), h = (256 + upto(63)) / b,
+     * the sk byte (0 mod 4: sk = 2,017 + upto(63), else 513 + upto(1,503)), sink (KEEP:
+     * 520 + upto(63), else upto(64)), window, heavy and init_offset upto(64); two bytes
+     * per upto(), little endian. Then types (4: int64 list, bfloat16, bit 3 clear: ZERO
+     * unless KEEP is forced); the rest reads as zeros (contiguous, no pads). Re-derived
+     * here on purpose, byte by byte. */
+    /* ZERO, 319 rows of 2,048 weights (sink 4, window 4, heavy 8): the warp kernel's
+     * longest rows; one weight more and they go in block chunks. */
+    const uint8_t zero_at[] = {0, 46, 5, 0, 0, 0, 63, 0, 0, 31, 0, 4, 0, 4, 0, 8, 0, 0, 0, 2 << 1};
+    expect_decoded(zero_at, sizeof zero_at, 319, "warp rows");
+    const uint8_t zero_past[] = {0, 46, 5, 0, 0, 0, 63, 0, 0, 32, 0, 4, 0, 4, 0, 8, 0, 0, 0, 2 << 1};
+    expect_decoded(zero_past, sizeof zero_past, 319, "block chunks");
+    /* KEEP forced, 256 rows of 1,000 weights (513 + 487), sink 520, no window or heavy
+     * entries: 256 x 520 = 133,120 entries, past the flat list's 131,072, and 520 >
+     * 1,000 / 48: a warp per row, 32 bitmap words of its 64. At 2,049 weights (sk byte 0,
+     * upto 32): block chunks. */
+    const uint8_t keep_in[] = {0, 46, 5, 1, 0, 0, 0, 0, 1, 487 & 0xff, 487 >> 8, 0, 0, 0, 0, 0, 0, 0, 0, 2 << 1};
+    expect_decoded(keep_in, sizeof keep_in, 256, "warp rows keep");
+    const uint8_t keep_past[] = {0, 46, 5, 1, 0, 0, 0, 0, 0, 32, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2 << 1};
+    expect_decoded(keep_past, sizeof keep_past, 256, "block chunks keep");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("fused_dispatch");
@@ -210,6 +236,7 @@ int main(void)
     tcase_add_test(tc, test_zero_mode_follows_the_row_count_and_lengths);
     tcase_add_test(tc, test_zero_short_rows_take_spans_only_when_rows_lie_back_to_back);
     tcase_add_test(tc, test_decoder_many_rows_reaches_row_groups_past_one_pass);
+    tcase_add_test(tc, test_decoder_warp_bitmap_rows_straddle_the_warp_limit);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
