@@ -88,7 +88,8 @@ def build(build_dir):
         if r.returncode:
             raise HarnessError("build failed:\n" + r.stdout[-3000:] + r.stderr[-2000:])
     else:
-        log(f"no clang here: using the binaries already in {build_dir} (they may be stale)")
+        why = "no clang here" if not shutil.which("clang") else "--build-dir is not build/fuzz, so nothing is built"
+        log(f"{why}: using the binaries already in {build_dir} (they may be stale)")
     missing = [p for p in bins.values() if not os.access(p, os.X_OK)]
     if missing:
         raise HarnessError("missing binaries: " + ", ".join(missing))
@@ -704,7 +705,8 @@ def write_report(report_dir, info, workers, timeline, coverage, failures, plot_f
 
 
 def parse_args():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\nUsage:")[0], epilog="Exit:" + __doc__.split("\nExit:")[1],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--minutes", type=float, default=2.0, help="fuzzing budget (default 2; nightly: hours)")
     ap.add_argument("--workers", type=int, default=0,
                     help="fork jobs per GPU, or CPU jobs in all without a GPU (default: from the cores)")
@@ -714,7 +716,9 @@ def parse_args():
     ap.add_argument("--triage-minutes", type=float, default=15.0,
                     help="time budget of the triage after fuzzing (default 15): past it, failures are no longer "
                          "signed or minimized, but kept as cases, and the report is written")
-    ap.add_argument("--build-dir", default=os.path.join(ROOT, "build", "fuzz"))
+    ap.add_argument("--build-dir", default=os.path.join(ROOT, "build", "fuzz"),
+                    help="the libFuzzer build (default build/fuzz, built or refreshed when clang is here; "
+                         "any other folder is used as it is)")
     ap.add_argument("--coverage", action="store_true",
                     help="afterwards, line coverage of the host code over the working corpus "
                          "(fuzz/line_coverage.sh: coverage/ and a table in report.md)")

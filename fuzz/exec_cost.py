@@ -24,7 +24,8 @@ def seconds(target, impls, runs, path):
 
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\nUsage")[0].split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--target", default=os.path.join(root, "build", "fuzz", "fuzz", "fuzz_diff"))
     ap.add_argument("--sets", default="ref,ref+fused,ref+baseline,ref+fused+baseline")
     ap.add_argument("--runs", default="100,1100", help="N1,N2 (default 100,1100)")

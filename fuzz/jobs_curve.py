@@ -36,7 +36,8 @@ def one_point(jobs, seconds, seed, no_mps):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\nUsage")[0].split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--jobs", default="4,8,12,15", help="fork jobs per GPU, one campaign each")
     ap.add_argument("--seconds", type=int, default=40, help="each campaign's budget (default 40)")
     ap.add_argument("--seed", type=int, default=1)

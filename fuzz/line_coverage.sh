@@ -11,11 +11,23 @@
 #   (default DIR: reports/<UTC>; `bash fuzz/run.sh --coverage` runs it after a campaign on
 #   its working corpus). Exit 0 with a report, 2 when it cannot build or measure.
 set -uo pipefail
+usage="usage: bash fuzz/line_coverage.sh [--report-dir DIR] CORPUS_DIR_OR_FILE..."
+case "${1:-}" in -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+dir=""
+if [ "${1:-}" = "--report-dir" ]; then
+  [ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }
+  dir=$2; shift 2
+fi
+[ $# -gt 0 ] || { echo "$usage" >&2; exit 2; }
+# The corpora as absolute paths, resolved from the caller's directory before the cd below.
+corpora=()
+for c in "$@"; do
+  [ -e "$c" ] || { echo "line coverage: no such corpus: $c" >&2; exit 2; }
+  corpora+=("$(cd "$(dirname "$c")" && pwd)/$(basename "$c")")
+done
+[ -z "$dir" ] || { mkdir -p "$dir" && dir=$(cd "$dir" && pwd); } || exit 2
 cd "$(dirname "$0")/.."
 root=$PWD
-dir=""
-if [ "${1:-}" = "--report-dir" ]; then dir=$2; shift 2; fi
-[ $# -gt 0 ] || { echo "usage: bash fuzz/line_coverage.sh [--report-dir DIR] CORPUS..." >&2; exit 2; }
 [ -n "$dir" ] || dir="reports/$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$dir" && dir=$(cd "$dir" && pwd)
 find_tool() { # llvm-cov or llvm-profdata, unversioned or from clang's own LLVM
@@ -38,13 +50,14 @@ if ! { cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=
   exit 2
 fi
 raw=$(mktemp -d) && trap 'rm -rf "$raw"' EXIT
-corpora=()
-for c in "$@"; do corpora+=("$(cd "$(dirname "$c")" && pwd)/$(basename "$c")"); done
 for t in fuzz_diff fuzz_ref; do
-  # Failing inputs count too (--keep-going): coverage is about what was reached.
+  # Failing inputs count too (--keep-going, exit 1): coverage is about what was reached.
+  # Exit 2 (a path unreadable, a .case that does not parse, no input) leaves nothing to measure.
   (cd "$raw" && LLVM_PROFILE_FILE="$raw/$t-%p.profraw" "$build/fuzz/${t}_replay" --keep-going "${corpora[@]}" \
      >"$raw/$t.log" 2>&1)
+  rc=$?
   echo "line coverage: $t: $(tail -1 "$raw/$t.log")"
+  [ $rc -ne 2 ] || { echo "line coverage: the $t replay could not run the corpus (exit 2)" >&2; exit 2; }
 done
 "$profdata" merge -sparse "$raw"/*.profraw -o "$raw/all.profdata" || { echo "line coverage: no profile" >&2; exit 2; }
 objects=("$build/fuzz/fuzz_diff_replay" -object "$build/fuzz/fuzz_ref_replay")

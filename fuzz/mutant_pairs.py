@@ -88,7 +88,8 @@ def verdict(a, b, pair):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\nUsage")[0].split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default=os.path.join(ROOT, "build", "mutants"))
     ap.add_argument("--seconds", type=int, default=45, help="fuzz_diff budget per implementation (default 45)")
     ap.add_argument("--seed", type=int, default=1)

@@ -8,7 +8,7 @@ Needs a GPU and a mutant build: cmake --preset mutants && cmake --build --preset
 Usage: python3 fuzz/mutation.py [--only 1,5] [--fuzz-seconds 120] [--seeds 1,2,3] [--no-ctest]
        python3 fuzz/mutation.py --list   (the mutant table and the layers each gets; no GPU needed)
 --no-ctest: for a GPU machine given only the mutant build's fuzz_diff, fuzz_diff_replay,
-spidx_repro, test_gpu_large and test_gpu_grid (the whole build, 1.4 GB, does not travel):
+spidx_repro, test_gpu_large and test_gpu_grid (the whole build, 1.6 GB, does not travel):
 the unit layer is not run and the gpu layer is test_gpu_grid alone.
 Exit: 0 every mutant killed by some layer, 1 a mutant survived every layer, 2 a control
 failed a layer or a layer could not judge a surviving mutant."""
@@ -332,7 +332,8 @@ def write_report(rows, info, out_dir):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\nUsage")[0].split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default=os.path.join(ROOT, "build", "mutants"), help="a SPIDX_ENABLE_MUTANTS build")
     ap.add_argument("--only", default="", help="mutant numbers, comma-separated (default: all)")
     ap.add_argument("--fuzz-seconds", type=int, default=120, help="budget of each fuzz_diff run (default 120)")

@@ -135,7 +135,8 @@ def write_report(rows, args, started, elapsed, commit):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\nUsage")[0].split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default=os.path.join(ROOT, "build", "refmut"), help="build folder (default build/refmut)")
     ap.add_argument("--only", default="", help="mutant numbers, e.g. 1,4 (default: all)")
     ap.add_argument("--fuzz-seconds", type=int, default=30, help="budget of each fuzz_ref run (default 30)")

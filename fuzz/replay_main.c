@@ -156,6 +156,16 @@ static int run_path(const char *path)
 int main(int argc, char **argv)
 {
     int first = 1;
+    if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+        printf("usage: %s [--keep-going] FILE_OR_DIR...\n"
+               "Runs the fuzz target once on every file named and every file inside the folders named\n"
+               "(sorted, recursive; names starting with '.' skipped), on the implementations SPIDX_IMPLS\n"
+               "picks (default: all available). A failing input aborts unless --keep-going (then exit 1).\n"
+               "Exit 2: a path cannot be read, a .case does not parse, no input, or a named implementation\n"
+               "cannot run here; 3: every input lay outside what the named implementations declare.\n",
+               argv[0]);
+        return 0;
+    }
     if (argc > 1 && strcmp(argv[1], "--keep-going") == 0) {
         g_keep_going = 1;
         first = 2;

@@ -515,8 +515,10 @@ case_select_status case_select_impls(const spidx_impl **impls, size_t *count, FI
              * nothing must not pass. */
             if (named || (require_gpu && all[i].kind == SPIDX_IMPL_GPU)) {
                 if (err)
-                    snprintf(err, err_size, "%s %s is unavailable here: %s",
-                             named ? "SPIDX_IMPLS names" : "SPIDX_REQUIRE_GPU=1 but", all[i].name, why);
+                    snprintf(err, err_size,
+                             named ? "SPIDX_IMPLS names %s, which is unavailable here: %s"
+                                   : "SPIDX_REQUIRE_GPU=1 but %s is unavailable here: %s",
+                             all[i].name, why);
                 return CASE_SELECT_UNAVAILABLE;
             }
             if (log) fprintf(log, "spidx: %s (%s) unavailable, skipped: %s\n", all[i].name,

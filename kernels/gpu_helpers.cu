@@ -6,6 +6,7 @@
  * through its own device allocation, without a pinned twin of their size. */
 #include "gpu_helpers.h"
 
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,7 +108,14 @@ extern "C" int spidx_gpu_available(char *why, size_t why_size)
             g_available = 0;
         } else if ((err = cudaGetDeviceCount(&n)) != cudaSuccess) {
             (void)cudaGetLastError();
-            snprintf(g_why, sizeof g_why, "no usable CUDA device: %s", cudaGetErrorString(err));
+            /* The static runtime reports a missing driver library as an old driver: say
+             * which it is, so that nobody goes looking for a driver upgrade. */
+            void *driver = err == cudaErrorInsufficientDriver ? dlopen("libcuda.so.1", RTLD_LAZY) : NULL;
+            if (err == cudaErrorInsufficientDriver && !driver)
+                snprintf(g_why, sizeof g_why, "no usable CUDA device: no NVIDIA driver (libcuda.so.1 cannot be loaded)");
+            else
+                snprintf(g_why, sizeof g_why, "no usable CUDA device: %s", cudaGetErrorString(err));
+            if (driver) dlclose(driver);
             g_available = 0;
         } else if (n == 0) {
             snprintf(g_why, sizeof g_why, "no CUDA device");

@@ -110,6 +110,16 @@ int main(int argc, char **argv)
     int verbose = 0;
     int first_name = 1;
     for (;;) {
+        if (argc > first_name && (strcmp(argv[first_name], "-h") == 0 || strcmp(argv[first_name], "--help") == 0)) {
+            printf("usage: spidx_compare [-v] [--plugin PATH]... [NAME...]\n"
+                   "Runs the hand-written cases (all, or those NAMEd) on every implementation SPIDX_IMPLS picks\n"
+                   "(default: all available) and compares each with the reference bit for bit. -v prints each\n"
+                   "case. Exit: 0 all agree, 1 mismatch, 2 no case named matches, a plug-in does not load, or a\n"
+                   "named implementation cannot run here.\nCases:");
+            for (size_t ci = 0; ci < ncases; ci++) printf(" %s", table[ci].name);
+            printf("\n");
+            return 0;
+        }
         if (argc > first_name && strcmp(argv[first_name], "-v") == 0) {
             verbose = 1;
             first_name++;

@@ -22,16 +22,29 @@
 
 enum { EXIT_AGREE = 0, EXIT_MISMATCH = 1, EXIT_UNUSABLE = 2, EXIT_NOT_COMPARED = 3 };
 
+static const char k_usage[] =
+    "usage: spidx_repro [--impls NAME,...] [--plugin PATH]... [--signature] [--dump DIR]\n"
+    "                   [--minimize OUT.case] [--to-case OUT.case] [--from-case OUT.bin] INPUT\n"
+    "INPUT is a `.case` file or fuzzer bytes (a libFuzzer crash artifact). --impls sets\n"
+    "SPIDX_IMPLS; --plugin loads a plug-in (plugins/spidx_plugin.h) beside those of SPIDX_PLUGINS.\n";
+
 static int usage(const char *why)
 {
-    fprintf(stderr,
-            "spidx_repro: %s\n"
-            "usage: spidx_repro [--impls NAME,...] [--plugin PATH]... [--signature] [--dump DIR]\n"
-            "                   [--minimize OUT.case] [--to-case OUT.case] [--from-case OUT.bin] INPUT\n"
-            "INPUT is a `.case` file or fuzzer bytes (a libFuzzer crash artifact). --plugin loads a\n"
-            "plug-in (plugins/spidx_plugin.h) beside those of SPIDX_PLUGINS.\n",
-            why);
+    fprintf(stderr, "spidx_repro: %s\n%s", why, k_usage);
     return EXIT_UNUSABLE;
+}
+
+/* -h, --help: what the header says, on stdout. */
+static int help(void)
+{
+    printf("spidx_repro - reproduce one case: run it on the reference and the chosen implementations,\n"
+           "print each verdict and the first mismatches; dump .npy; minimize; convert byte <-> .case.\n%s"
+           "--signature prints only \"signature: IMPL:FIELD:CLASS\" (or \"signature: agree\").\n"
+           "Exit: 0 all agree (or conversion done), 1 mismatch, 2 unusable input or arguments or a named\n"
+           "implementation that cannot run here, 3 every named implementation was not applicable.\n"
+           "Without a GPU only the reference runs (\"reference only\"): a GPU case needs a GPU machine.\n",
+           k_usage);
+    return -1;
 }
 
 static uint8_t *read_all(const char *path, size_t *size)
@@ -101,12 +114,13 @@ typedef struct options {
     int signature_only;
 } options;
 
-/* Returns 0, or the exit code of a usage error (printed). */
+/* Returns 0, -1 after --help, or the exit code of a usage error (printed). */
 static int parse_options(int argc, char **argv, options *o)
 {
     memset(o, 0, sizeof *o);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) return help();
         if (strcmp(a, "--signature") == 0) {
             o->signature_only = 1;
             continue;
@@ -370,7 +384,7 @@ int main(int argc, char **argv)
     options o;
     case_install_crash_report();
     const int bad_usage = parse_options(argc, argv, &o);
-    if (bad_usage) return bad_usage;
+    if (bad_usage) return bad_usage < 0 ? EXIT_AGREE : bad_usage;
     spidx_case c;
     if (load_case(o.input, &c) != 0) return EXIT_UNUSABLE;
     const int rc = o.to_case || o.from_case ? convert(&o, &c) : reproduce(&o, &c);
