@@ -261,11 +261,11 @@ static int shape_small(reader *r, spidx_params *p)
  * there are at least 256 of them; kernels/fused.cu, re-derived here on purpose), and,
  * in one input of four, rows within 32 weights of that limit on either side. Without
  * this class the decoder's many-rows shapes stop at 287 weights: no generated row used
- * more than 9 of a warp's 64 bitmap words, and none came near the limit. Half of these force
- * KEEP mode with a sink long enough (T >= 513 entries, 131,328 in all at least) to take
- * the bitmap rather than the flat list (128 Ki entries); the other half take the mode
- * from the types byte with short regions. 32-bit weights with int64 lists may exceed
- * the budget and shrink off the path. */
+ * more than 9 of a warp's 64 bitmap words, and none came near the limit. Half of these
+ * force KEEP mode with a sink long enough (T >= 513 entries, 131,328 in all at least) to
+ * take the bitmap rather than the flat list (128 Ki entries); the other half take the
+ * mode from the types byte with short regions. 32-bit weights with int64 lists may
+ * exceed the budget and shrink off the path. */
 static int shape_warp_bitmap_rows(reader *r, spidx_params *p)
 {
     const int keep = rd8(r) & 1;
@@ -402,9 +402,9 @@ static int shape_long_rows_or_keep_lists(reader *r, spidx_params *p)
 
 /* The structured decoder's shape classes and their shares of the first byte (out of
  * 64, in this order). Most inputs are small so execs stay fast. A costly class (many
- * rows, rows for a warp's bitmap, long rows, long KEEP lists) also needs a second byte to confirm it (1 in 8) and
- * is small otherwise, so it stays rare in a random mix, yet an empty corpus reaches it
- * within seconds (the mutation report measures how fast the fuzzer finds the bugs each
+ * rows, rows for a warp's bitmap, long rows, long KEEP lists) also needs a second byte
+ * to confirm it (1 in 8) and is small otherwise, so it stays rare in a random mix, yet
+ * an empty corpus reaches it within seconds (the mutation report measures how fast the fuzzer finds the bugs each
  * class exposes). The error-injection class is small with one status class 1-3 forced. */
 typedef struct {
     const char *name;
