@@ -260,8 +260,9 @@ static int shape_small(reader *r, spidx_params *p)
  * (the fused kernel gives rows of up to 2,048 weights a warp and a 2,048-bit bitmap when
  * there are at least 256 of them; kernels/fused.cu, re-derived here on purpose), and,
  * in one input of four, rows within 32 weights of that limit on either side. Without
- * this class the decoder's many-rows shapes stop at 287 weights: no generated row used
- * more than 9 of a warp's 64 bitmap words, and none came near the limit. Half of these
+ * this class no row the warp kernel took used more than 9 of its 64 bitmap words (the
+ * many-rows shapes stop at 287 weights), and rows just past the limit took a bitmap
+ * only when a long-rows KEEP list passed 128 Ki entries, rarely. Half of these
  * force KEEP mode with a sink long enough (T >= 513 entries, 131,328 in all at least) to
  * take the bitmap rather than the flat list (128 Ki entries); the other half take the
  * mode from the types byte with short regions. 32-bit weights with int64 lists may
